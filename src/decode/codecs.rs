@@ -1,0 +1,182 @@
+//! Decompressors, each writing at most the size the tile must have.
+
+use crate::error::{Error, Result};
+use std::io::Read;
+
+/// Copies uncompressed data.
+pub fn none(data: &[u8], expected: usize) -> Result<Vec<u8>> {
+    Ok(data[..expected.min(data.len())].to_vec())
+}
+
+/// TIFF LZW (MSB first, with the early code-size switch), via `weezl`.
+pub fn lzw(data: &[u8], expected: usize) -> Result<Vec<u8>> {
+    use weezl::{decode::Decoder, BitOrder, LzwStatus};
+    let mut dec = Decoder::with_tiff_size_switch(BitOrder::Msb, 8);
+    let mut out = vec![0u8; expected];
+    let (mut inp, mut filled) = (0usize, 0usize);
+    while filled < expected {
+        let r = dec.decode_bytes(&data[inp..], &mut out[filled..]);
+        inp += r.consumed_in;
+        filled += r.consumed_out;
+        match r.status {
+            Ok(LzwStatus::Ok) if r.consumed_in == 0 && r.consumed_out == 0 => break,
+            Ok(LzwStatus::Ok) => {}
+            Ok(LzwStatus::Done) | Ok(LzwStatus::NoProgress) => break,
+            Err(e) => {
+                // Some writers leave garbage after the last code; what was decoded stands.
+                if filled >= expected {
+                    break;
+                }
+                return Err(Error::decode("LZW", e));
+            }
+        }
+    }
+    out.truncate(filled);
+    Ok(out)
+}
+
+/// zlib-wrapped DEFLATE (TIFF compression 8 and 32946), via `zune-inflate`.
+pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
+    use zune_inflate::{DeflateDecoder, DeflateOptions};
+    let opts = DeflateOptions::default().set_limit(expected.max(1)).set_size_hint(expected).set_confirm_checksum(false);
+    let mut dec = DeflateDecoder::new_with_options(data, opts);
+    match dec.decode_zlib() {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // Output that reached the tile size and stopped on the limit is complete.
+            if e.data.len() >= expected {
+                Ok(e.data)
+            } else {
+                Err(Error::decode("DEFLATE", format!("{e:?}").chars().take(200).collect::<String>()))
+            }
+        }
+    }
+}
+
+/// PackBits run-length decoding.
+pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(expected);
+    let mut i = 0;
+    while i < data.len() && out.len() < expected {
+        let n = data[i] as i8;
+        i += 1;
+        if n >= 0 {
+            let len = n as usize + 1;
+            let lit = data.get(i..i + len).ok_or_else(|| Error::decode("PACKBITS", "literal run past the end"))?;
+            out.extend_from_slice(lit);
+            i += len;
+        } else if n != -128 {
+            let b = *data.get(i).ok_or_else(|| Error::decode("PACKBITS", "repeat run past the end"))?;
+            out.extend(std::iter::repeat_n(b, (1 - n as isize) as usize));
+            i += 1;
+        }
+    }
+    out.truncate(expected);
+    Ok(out)
+}
+
+/// Zstandard, via `ruzstd`.
+pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
+    let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
+    let mut out = Vec::with_capacity(expected);
+    (&mut dec).take(expected as u64).read_to_end(&mut out).map_err(|e| Error::decode("ZSTD", e))?;
+    Ok(out)
+}
+
+/// JPEG, with the TIFF `JPEGTables` stream merged in front; YCbCr is converted to RGB (as GDAL does
+/// with `JPEGCOLORMODE=RGB`), other component counts come out as they are stored.
+pub fn jpeg(data: &[u8], tables: Option<&[u8]>, photometric: u64, samples: usize, max_dim: usize) -> Result<(Vec<u8>, usize, usize)> {
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let merged;
+    let stream: &[u8] = match tables {
+        Some(t) if t.len() > 4 && data.len() > 2 => {
+            // tables = SOI .. EOI; tile = SOI .. EOI: drop the tables' EOI and the tile's SOI.
+            let mut m = Vec::with_capacity(t.len() + data.len());
+            m.extend_from_slice(&t[..t.len() - 2]);
+            m.extend_from_slice(&data[2..]);
+            merged = m;
+            &merged
+        }
+        _ => data,
+    };
+    let out_cs = match samples {
+        1 => ColorSpace::Luma,
+        3 => ColorSpace::RGB,
+        4 if photometric == 5 => ColorSpace::CMYK,
+        4 => ColorSpace::RGBA,
+        n => return Err(Error::unsupported(format!("JPEG with {n} samples per pixel"))),
+    };
+    let opts = DecoderOptions::default()
+        .jpeg_set_out_colorspace(out_cs)
+        .set_max_width(max_dim)
+        .set_max_height(max_dim)
+        .set_strict_mode(false);
+    let rgb_stream;
+    let stream = if photometric == 2 && samples == 3 {
+        // An RGB (not YCbCr) JPEG: name its components R, G, B so the decoder does not colour-convert.
+        rgb_stream = mark_rgb_components(stream);
+        &rgb_stream[..]
+    } else {
+        stream
+    };
+    let mut dec = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(stream), opts);
+    let pixels = dec.decode().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
+    let (w, h) = dec.dimensions().ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
+    Ok((pixels, w, h))
+}
+
+/// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
+pub fn webp(data: &[u8], samples: usize) -> Result<(Vec<u8>, usize, usize)> {
+    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data)).map_err(|e| Error::decode("WEBP", e))?;
+    let (w, h) = dec.dimensions();
+    let size = dec.output_buffer_size().ok_or_else(|| Error::decode("WEBP", "image too large"))?;
+    let mut buf = vec![0u8; size];
+    dec.read_image(&mut buf).map_err(|e| Error::decode("WEBP", e))?;
+    let has_alpha = dec.has_alpha();
+    let out = match (has_alpha, samples) {
+        (true, 4) | (false, 3) => buf,
+        (true, 3) => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        (false, 4) => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        (_, n) => return Err(Error::unsupported(format!("WebP with {n} samples per pixel"))),
+    };
+    Ok((out, w as usize, h as usize))
+}
+
+/// Rewrites a JPEG stream so that its three frame components carry the ids 'R', 'G', 'B' and its Adobe
+/// APP14 segment (if any) is neutralised: decoders then read the samples as RGB, not YCbCr or CMYK.
+fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
+    let mut s = stream.to_vec();
+    let mut ids: Vec<u8> = Vec::new();
+    let mut i = 2;
+    while i + 4 <= s.len() && s[i] == 0xFF {
+        let marker = s[i + 1];
+        let len = u16::from_be_bytes([s[i + 2], s[i + 3]]) as usize;
+        if marker == 0xEE && s.len() >= i + 9 && &s[i + 4..i + 9] == b"Adobe" {
+            s[i + 4] = b'X'; // no longer an Adobe segment: skipped as an unknown APP14
+        }
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) && i + 10 <= s.len() {
+            let n = (s[i + 9] as usize).min(3);
+            for (k, id) in [b'R', b'G', b'B'].into_iter().enumerate().take(n) {
+                if let Some(b) = s.get_mut(i + 10 + 3 * k) {
+                    ids.push(*b);
+                    *b = id;
+                }
+            }
+        }
+        if marker == 0xDA {
+            // The scan names components by id: rename them the same way.
+            let n = s.get(i + 4).copied().unwrap_or(0) as usize;
+            for k in 0..n {
+                if let Some(b) = s.get_mut(i + 5 + 2 * k) {
+                    if let Some(pos) = ids.iter().position(|id| id == b) {
+                        *b = [b'R', b'G', b'B'][pos];
+                    }
+                }
+            }
+            break;
+        }
+        i += 2 + len;
+    }
+    s
+}

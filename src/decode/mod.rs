@@ -1,0 +1,119 @@
+//! Tile decoding: codec → predictor → native-endian typed samples.
+//!
+//! [`decode_tile`] is synchronous and pure: the async part of the crate fetches compressed bytes, this
+//! turns them into samples (so decoding can move to a worker).
+
+pub mod codecs;
+pub mod predictor;
+
+use crate::error::{Error, Result};
+use crate::limits::{checked_size, Limits};
+use crate::tiff::image::compression_name;
+use crate::tiff::{ByteOrder, DType, ImageInfo};
+
+/// What is needed to decode one tile (or strip).
+#[derive(Debug, Clone, Copy)]
+pub struct TileSpec<'a> {
+    /// TIFF compression code.
+    pub compression: u64,
+    /// Predictor (1, 2 or 3).
+    pub predictor: u64,
+    /// Tile width in pixels.
+    pub width: usize,
+    /// Rows in this tile.
+    pub height: usize,
+    /// Samples per pixel in the tile (1 for a plane of a band-separate image).
+    pub samples: usize,
+    /// Sample type as stored.
+    pub dtype: DType,
+    /// File byte order.
+    pub order: ByteOrder,
+    /// JPEGTables, for JPEG.
+    pub jpeg_tables: Option<&'a [u8]>,
+    /// Photometric interpretation (JPEG colour handling).
+    pub photometric: u64,
+}
+
+impl<'a> TileSpec<'a> {
+    /// The spec of a full tile of `img` with `rows` rows.
+    pub fn for_image(img: &'a ImageInfo, order: ByteOrder, rows: u64) -> Self {
+        TileSpec {
+            compression: img.compression,
+            predictor: img.predictor,
+            width: img.tile_width as usize,
+            height: rows as usize,
+            samples: img.samples_per_tile_pixel() as usize,
+            dtype: img.dtype,
+            order,
+            jpeg_tables: img.jpeg_tables.as_deref(),
+            photometric: img.photometric,
+        }
+    }
+
+    /// Bytes of the decoded tile (native-endian, f16 widened to f32, bits unpacked to bytes).
+    pub fn decoded_len(&self) -> usize {
+        self.width * self.height * self.samples * self.dtype.decoded().size()
+    }
+
+    /// Bytes the codec must produce (as stored, before predictor and byte-order fixes).
+    fn stored_len(&self) -> usize {
+        if self.dtype == DType::Bit {
+            (self.width * self.samples).div_ceil(8) * self.height
+        } else {
+            self.width * self.height * self.samples * (self.dtype.file_bits() as usize / 8)
+        }
+    }
+}
+
+/// Decodes one compressed tile into `spec.decoded_len()` native-endian bytes, pixel-interleaved.
+pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+    checked_size(
+        "decoded tile bytes",
+        limits.max_decoded_bytes,
+        &[spec.width as u64, spec.height as u64, spec.samples as u64, spec.dtype.decoded().size() as u64],
+    )?;
+    let stored = spec.stored_len();
+    let name = compression_name(spec.compression);
+    let raw = match spec.compression {
+        1 => codecs::none(data, stored)?,
+        5 => codecs::lzw(data, stored)?,
+        8 | 32946 => codecs::deflate(data, stored)?,
+        32773 => codecs::packbits(data, stored)?,
+        50000 => codecs::zstd(data, stored)?,
+        7 | 50001 => {
+            if spec.dtype != DType::U8 {
+                return Err(Error::unsupported(format!("{name} with {} samples", spec.dtype.name())));
+            }
+            let (px, w, h) = if spec.compression == 7 {
+                codecs::jpeg(data, spec.jpeg_tables, spec.photometric, spec.samples, limits.max_dimension as usize)?
+            } else {
+                codecs::webp(data, spec.samples)?
+            };
+            return fit_pixels(px, w, h, spec);
+        }
+        c => {
+            return Err(Error::unsupported(format!("compression {c} ({name})")));
+        }
+    };
+    if raw.len() < stored {
+        return Err(Error::decode(name, format!("{} bytes decoded, the tile needs {stored}", raw.len())));
+    }
+    predictor::finish(spec, raw)
+}
+
+/// Crops or pads decoded pixels (`w`×`h`, `spec.samples` u8 per pixel) to the tile's size.
+fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8>> {
+    let s = spec.samples;
+    if px.len() < w * h * s {
+        return Err(Error::decode("JPEG", "decoder returned fewer samples than its frame"));
+    }
+    if w == spec.width && h == spec.height {
+        return Ok(px);
+    }
+    let mut out = vec![0u8; spec.width * spec.height * s];
+    let cw = w.min(spec.width) * s;
+    for row in 0..h.min(spec.height) {
+        out[row * spec.width * s..row * spec.width * s + cw].copy_from_slice(&px[row * w * s..row * w * s + cw]);
+    }
+    Ok(out)
+}

@@ -1,0 +1,179 @@
+//! Opening a TIFF over a [`RangeSource`]: one first read for the header and IFDs, more header bytes only
+//! when needed, tile offsets and byte counts read lazily, header bytes cached apart from tile bytes.
+
+use super::ifd::{ifd_len, is_lazy_tag, parse_header, parse_ifd, type_size, Entry, Header, Value};
+use super::image::ImageInfo;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::source::RangeSource;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+/// Default size of the first read (covers every IFD of a GDAL COG of usual size).
+pub const DEFAULT_HEADER_BYTES: u64 = 64 * 1024;
+/// Size (and alignment) of later header reads.
+pub const HEADER_CHUNK: u64 = 16 * 1024;
+
+/// Header bytes already fetched, as blocks (start, bytes).
+#[derive(Debug, Default)]
+struct HeaderCache {
+    blocks: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
+    /// File length once a short read revealed it.
+    eof: Mutex<Option<u64>>,
+}
+
+impl HeaderCache {
+    fn lookup(&self, r: &Range<u64>) -> Option<Vec<u8>> {
+        let blocks = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+        blocks.iter().find_map(|(start, b)| {
+            let end = start + b.len() as u64;
+            (r.start >= *start && r.end <= end).then(|| b[(r.start - start) as usize..(r.end - start) as usize].to_vec())
+        })
+    }
+    fn insert(&self, start: u64, bytes: Vec<u8>) {
+        let mut blocks = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+        blocks.push((start, Arc::new(bytes)));
+    }
+}
+
+/// A TIFF file's structure, read over a range source.
+#[derive(Debug)]
+pub struct TiffFile<S> {
+    /// Where the bytes come from.
+    pub src: S,
+    /// The file header.
+    pub header: Header,
+    /// Every image (IFD) in chain order.
+    pub images: Vec<ImageInfo>,
+    /// Caps in force.
+    pub limits: Limits,
+    cache: HeaderCache,
+}
+
+impl<S: RangeSource> TiffFile<S> {
+    /// Opens the file: one read of `header_bytes` (at least 16), then IFDs and their values, fetching more
+    /// header bytes only for what lies beyond.
+    pub async fn open(src: S, header_bytes: u64, limits: Limits) -> Result<Self> {
+        let url = src.url().to_string();
+        let first = 0..header_bytes.max(16);
+        let bytes = src.get_bytes(first.clone()).await.map_err(|e| e.at_url(&url).at_range(first.clone()))?;
+        let header = parse_header(&bytes).map_err(|e| e.at_url(&url).at_range(0..bytes.len().min(16) as u64))?;
+        let cache = HeaderCache::default();
+        if (bytes.len() as u64) < first.end {
+            *cache.eof.lock().unwrap_or_else(|p| p.into_inner()) = Some(bytes.len() as u64);
+        }
+        cache.insert(0, bytes);
+        let mut f = TiffFile { src, header, images: Vec::new(), limits, cache };
+        f.read_ifds().await.map_err(|e| e.at_url(&url))?;
+        Ok(f)
+    }
+
+    /// The file's URL.
+    pub fn url(&self) -> &str {
+        self.src.url()
+    }
+
+    /// Reads header bytes (cached; misses fetch whole aligned chunks).
+    pub async fn header_bytes(&self, r: Range<u64>) -> Result<Vec<u8>> {
+        if let Some(b) = self.cache.lookup(&r) {
+            return Ok(b);
+        }
+        let eof = *self.cache.eof.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(len) = eof {
+            if r.end > len {
+                return Err(Error::truncated(format!("bytes {}-{} (the file has {len})", r.start, r.end - 1)).at_range(r));
+            }
+        }
+        let start = r.start / HEADER_CHUNK * HEADER_CHUNK;
+        let end = r.end.div_ceil(HEADER_CHUNK) * HEADER_CHUNK;
+        let fetched = self.src.get_bytes(start..end).await.map_err(|e| e.at_range(start..end))?;
+        let got_end = start + fetched.len() as u64;
+        if got_end < end {
+            *self.cache.eof.lock().unwrap_or_else(|p| p.into_inner()) = Some(got_end);
+        }
+        if got_end < r.end {
+            return Err(Error::truncated(format!("bytes {}-{} (the file has {got_end})", r.start, r.end - 1)).at_range(r));
+        }
+        let out = fetched[(r.start - start) as usize..(r.end - start) as usize].to_vec();
+        self.cache.insert(start, fetched);
+        Ok(out)
+    }
+
+    async fn read_ifds(&mut self) -> Result<()> {
+        let h = self.header;
+        let mut offset = h.first_ifd;
+        let mut seen = std::collections::HashSet::new();
+        while offset != 0 {
+            if self.images.len() >= self.limits.max_ifds {
+                return Err(Error::limit("IFD count", self.limits.max_ifds as u64, self.images.len() as u64 + 1));
+            }
+            if !seen.insert(offset) {
+                return Err(Error::format(format!("the IFD chain loops back to offset {offset}")));
+            }
+            let count_bytes = self.header_bytes(offset..offset + h.count_size()).await?;
+            let n = h.order.uint(&count_bytes);
+            let len = ifd_len(&h, n);
+            if len > self.limits.max_ifd_value_bytes {
+                return Err(Error::limit("IFD size in bytes", self.limits.max_ifd_value_bytes, len));
+            }
+            let raw = parse_ifd(&h, &self.header_bytes(offset..offset + len).await?)?;
+            let mut entries = Vec::with_capacity(raw.entries.len());
+            for mut e in raw.entries {
+                if let Value::Deferred(at) = e.value {
+                    if !is_lazy_tag(e.tag) {
+                        let size = type_size(e.typ).unwrap_or(1) * e.count;
+                        if size > self.limits.max_ifd_value_bytes {
+                            return Err(Error::limit("tag value size", self.limits.max_ifd_value_bytes, size));
+                        }
+                        let end = at.checked_add(size).ok_or_else(|| Error::format(format!("tag {} offset overflows", e.tag)))?;
+                        e.value = Value::Bytes(self.header_bytes(at..end).await?);
+                    }
+                }
+                entries.push(e);
+            }
+            let index = self.images.len();
+            let img = ImageInfo::from_entries(index, offset, entries, h.order, &self.limits)?;
+            self.images.push(img);
+            offset = raw.next;
+        }
+        if self.images.is_empty() {
+            return Err(Error::format("the file has no image (first IFD offset is 0)"));
+        }
+        Ok(())
+    }
+
+    /// Value `i` of a tile offset or byte count array, read lazily through the header cache.
+    pub async fn array_value(&self, e: &Entry, i: u64) -> Result<u64> {
+        if i >= e.count {
+            return Err(Error::format(format!("tile index {i} past the {} entries of tag {}", e.count, e.tag)));
+        }
+        let size = type_size(e.typ).unwrap_or(4);
+        if !matches!(size, 2 | 4 | 8) {
+            return Err(Error::format(format!("tag {} has field type {}", e.tag, e.typ)));
+        }
+        match &e.value {
+            Value::Bytes(b) => {
+                let s = (i * size) as usize;
+                Ok(self.header.order.uint(&b[s..s + size as usize]))
+            }
+            Value::Deferred(at) => {
+                let pos = at.checked_add(i * size).ok_or_else(|| Error::format("tile index offset overflows"))?;
+                Ok(self.header.order.uint(&self.header_bytes(pos..pos + size).await?))
+            }
+        }
+    }
+
+    /// Byte range of tile `index` of `img`; `None` for a sparse tile (offset or length 0).
+    pub async fn tile_range(&self, img: &ImageInfo, index: u64) -> Result<Option<Range<u64>>> {
+        let off = self.array_value(&img.offsets, index).await?;
+        let len = self.array_value(&img.byte_counts, index).await?;
+        if off == 0 || len == 0 {
+            return Ok(None);
+        }
+        if len > self.limits.max_tile_bytes {
+            return Err(Error::limit("compressed tile size", self.limits.max_tile_bytes, len));
+        }
+        let end = off.checked_add(len).ok_or_else(|| Error::format("tile offset overflows"))?;
+        Ok(Some(off..end))
+    }
+}

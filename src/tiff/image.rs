@@ -1,0 +1,337 @@
+//! One TIFF image (an IFD) described as a raster: size, tiling, samples, codec, georeferencing tags.
+
+use super::ifd::{ByteOrder, Entry};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+/// Sample data type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// 1-bit (bilevel, masks), unpacked to one u8 per sample (0 or 1).
+    Bit,
+    /// Unsigned 8-bit.
+    U8,
+    /// Unsigned 16-bit.
+    U16,
+    /// Unsigned 32-bit.
+    U32,
+    /// Unsigned 64-bit.
+    U64,
+    /// Signed 8-bit.
+    I8,
+    /// Signed 16-bit.
+    I16,
+    /// Signed 32-bit.
+    I32,
+    /// Signed 64-bit.
+    I64,
+    /// IEEE half float (widened to f32 when decoded).
+    F16,
+    /// IEEE single float.
+    F32,
+    /// IEEE double float.
+    F64,
+}
+
+impl DType {
+    /// From TIFF `SampleFormat` (1 uint, 2 int, 3 float) and `BitsPerSample`.
+    pub fn from_tiff(format: u64, bits: u64) -> Result<DType> {
+        use DType::*;
+        Ok(match (format, bits) {
+            (_, 1) => Bit,
+            (1 | 4, 8) => U8,
+            (1 | 4, 16) => U16,
+            (1 | 4, 32) => U32,
+            (1 | 4, 64) => U64,
+            (2, 8) => I8,
+            (2, 16) => I16,
+            (2, 32) => I32,
+            (2, 64) => I64,
+            (3, 16) => F16,
+            (3, 32) => F32,
+            (3, 64) => F64,
+            _ => return Err(Error::unsupported(format!("SampleFormat {format} with {bits} bits per sample"))),
+        })
+    }
+    /// Bits per sample in the file.
+    pub fn file_bits(self) -> u64 {
+        use DType::*;
+        match self {
+            Bit => 1,
+            U8 | I8 => 8,
+            U16 | I16 | F16 => 16,
+            U32 | I32 | F32 => 32,
+            U64 | I64 | F64 => 64,
+        }
+    }
+    /// Bytes per sample once decoded (1-bit becomes 1 byte, f16 becomes f32).
+    pub fn size(self) -> usize {
+        use DType::*;
+        match self {
+            Bit | U8 | I8 => 1,
+            U16 | I16 => 2,
+            U32 | I32 | F32 | F16 => 4,
+            U64 | I64 | F64 => 8,
+        }
+    }
+    /// The type decoded samples have (f16 widens to f32, 1-bit to u8).
+    pub fn decoded(self) -> DType {
+        match self {
+            DType::F16 => DType::F32,
+            DType::Bit => DType::U8,
+            d => d,
+        }
+    }
+    /// numpy-style name (`uint8`, `float32` …), as large_image reports it.
+    pub fn name(self) -> &'static str {
+        use DType::*;
+        match self {
+            Bit => "bool",
+            U8 => "uint8",
+            U16 => "uint16",
+            U32 => "uint32",
+            U64 => "uint64",
+            I8 => "int8",
+            I16 => "int16",
+            I32 => "int32",
+            I64 => "int64",
+            F16 => "float16",
+            F32 => "float32",
+            F64 => "float64",
+        }
+    }
+    /// Whether the type is a float.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F16 | DType::F32 | DType::F64)
+    }
+    /// The value range of the type (for `full` stretching).
+    pub fn range(self) -> (f64, f64) {
+        use DType::*;
+        match self {
+            Bit => (0.0, 1.0),
+            U8 => (0.0, 255.0),
+            U16 => (0.0, 65535.0),
+            U32 => (0.0, u32::MAX as f64),
+            U64 => (0.0, u64::MAX as f64),
+            I8 => (-128.0, 127.0),
+            I16 => (-32768.0, 32767.0),
+            I32 => (i32::MIN as f64, i32::MAX as f64),
+            I64 => (i64::MIN as f64, i64::MAX as f64),
+            F16 | F32 => (f32::MIN as f64, f32::MAX as f64),
+            F64 => (f64::MIN, f64::MAX),
+        }
+    }
+    /// Reads decoded sample `i` of native-endian `data` as f64.
+    #[inline]
+    pub fn get(self, data: &[u8], i: usize) -> f64 {
+        use DType::*;
+        let s = self.decoded().size();
+        let b = &data[i * s..i * s + s];
+        match self {
+            Bit | U8 => b[0] as f64,
+            I8 => b[0] as i8 as f64,
+            U16 => u16::from_ne_bytes([b[0], b[1]]) as f64,
+            I16 => i16::from_ne_bytes([b[0], b[1]]) as f64,
+            U32 => u32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
+            I32 => i32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
+            F32 | F16 => f32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
+            U64 => u64::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
+            I64 => i64::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
+            F64 => f64::from_ne_bytes(b.try_into().unwrap_or_default()),
+        }
+    }
+}
+
+/// TIFF compression codes this crate knows by name.
+pub fn compression_name(code: u64) -> &'static str {
+    match code {
+        1 => "NONE",
+        2 => "CCITT RLE",
+        3 => "CCITT FAX3",
+        4 => "CCITT FAX4",
+        5 => "LZW",
+        6 => "OJPEG",
+        7 => "JPEG",
+        8 | 32946 => "DEFLATE",
+        32773 => "PACKBITS",
+        34676 => "SGILOG",
+        34712 => "JPEG2000",
+        34887 => "LERC",
+        34925 => "LZMA",
+        50000 => "ZSTD",
+        50001 => "WEBP",
+        50002 => "JXL",
+        52546 => "JPEGXL",
+        _ => "UNKNOWN",
+    }
+}
+
+/// A raster image held by one IFD: its layout, codec and (lazy) tile index.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// Index of the IFD in the file's chain (0-based).
+    pub ifd_index: usize,
+    /// File offset of the IFD.
+    pub ifd_offset: u64,
+    /// Width in pixels.
+    pub width: u64,
+    /// Height in pixels.
+    pub height: u64,
+    /// Tile (or strip) width.
+    pub tile_width: u64,
+    /// Tile height (or rows per strip).
+    pub tile_height: u64,
+    /// Tiled (true) or stripped (false).
+    pub tiled: bool,
+    /// Samples per pixel.
+    pub samples: u64,
+    /// Sample type.
+    pub dtype: DType,
+    /// Compression code.
+    pub compression: u64,
+    /// Predictor (1 none, 2 horizontal, 3 floating point).
+    pub predictor: u64,
+    /// Planar configuration (1 chunky, 2 separate).
+    pub planar: u64,
+    /// Photometric interpretation (0/1 grey, 2 RGB, 3 palette, 4 mask, 6 YCbCr …).
+    pub photometric: u64,
+    /// NewSubfileType bits (1 reduced resolution, 4 transparency mask).
+    pub subfile_type: u64,
+    /// ExtraSamples values (1 associated alpha, 2 unassociated alpha).
+    pub extra_samples: Vec<u64>,
+    /// JPEGTables, when present.
+    pub jpeg_tables: Option<Vec<u8>>,
+    /// TIFF ColorMap (3 × 2^bits u16 values), when present.
+    pub color_map: Option<Vec<u16>>,
+    /// GDAL_NODATA, when present.
+    pub nodata: Option<f64>,
+    /// The entry holding tile (or strip) offsets.
+    pub offsets: Entry,
+    /// The entry holding tile (or strip) byte counts.
+    pub byte_counts: Entry,
+    /// Every entry of the IFD (for internal metadata), lazily held arrays included.
+    pub entries: Vec<Entry>,
+}
+
+impl ImageInfo {
+    /// Builds the description from an IFD's entries (out-of-line values already read, except the lazy
+    /// tile index arrays), checking it against `limits`.
+    pub fn from_entries(ifd_index: usize, ifd_offset: u64, entries: Vec<Entry>, order: ByteOrder, limits: &Limits) -> Result<Self> {
+        let find = |tag: u16| entries.iter().find(|e| e.tag == tag);
+        let uint = |tag: u16, default: Option<u64>| -> Result<u64> {
+            match find(tag).and_then(|e| e.uint(order)) {
+                Some(v) => Ok(v),
+                None => default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))),
+            }
+        };
+        let width = uint(256, None)?;
+        let height = uint(257, None)?;
+        for d in [width, height] {
+            if d == 0 || d > limits.max_dimension {
+                return Err(Error::limit("image dimension", limits.max_dimension, d));
+            }
+        }
+        let samples = uint(277, Some(1))?;
+        if samples == 0 || samples > 65535 {
+            return Err(Error::format(format!("SamplesPerPixel {samples}")));
+        }
+        let bits = find(258).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
+        if bits.iter().any(|&b| b != bits[0]) {
+            return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
+        }
+        let format = find(339).and_then(|e| e.uints(order)).map(|v| v[0]).unwrap_or(1);
+        let dtype = DType::from_tiff(format, bits[0])?;
+        let tiled = find(322).is_some();
+        let (tile_width, tile_height, offsets, byte_counts) = if tiled {
+            let tw = uint(322, None)?;
+            let th = uint(323, None)?;
+            let off = find(324).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
+            let cnt = find(325).cloned().ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
+            (tw, th, off, cnt)
+        } else {
+            let rps = uint(278, Some(height))?.min(height);
+            let off = find(273).cloned().ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
+            let cnt = find(279).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
+            (width, rps, off, cnt)
+        };
+        if tile_width == 0 || tile_height == 0 || tile_width > limits.max_dimension || tile_height > limits.max_dimension {
+            return Err(Error::format(format!("tile size {tile_width}x{tile_height}")));
+        }
+        let planar = uint(284, Some(1))?;
+        let info = ImageInfo {
+            ifd_index,
+            ifd_offset,
+            width,
+            height,
+            tile_width,
+            tile_height,
+            tiled,
+            samples,
+            dtype,
+            compression: uint(259, Some(1))?,
+            predictor: uint(317, Some(1))?,
+            planar: if samples == 1 { 1 } else { planar },
+            photometric: uint(262, Some(1))?,
+            subfile_type: uint(254, Some(0))?,
+            extra_samples: find(338).and_then(|e| e.uints(order)).unwrap_or_default(),
+            jpeg_tables: find(347).and_then(|e| e.bytes()).map(|b| b.to_vec()),
+            color_map: find(320).and_then(|e| e.uints(order)).map(|v| v.into_iter().map(|x| x as u16).collect()),
+            nodata: find(42113).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
+            offsets,
+            byte_counts,
+            entries,
+        };
+        let expected = info.tiles_across() * info.tiles_down() * info.planes();
+        if info.offsets.count < expected || info.byte_counts.count < expected {
+            return Err(Error::format(format!(
+                "IFD {ifd_index}: {} tile offsets and {} byte counts for {expected} tiles",
+                info.offsets.count, info.byte_counts.count
+            )));
+        }
+        Ok(info)
+    }
+
+    /// Tiles per row.
+    pub fn tiles_across(&self) -> u64 {
+        self.width.div_ceil(self.tile_width)
+    }
+    /// Tiles per column.
+    pub fn tiles_down(&self) -> u64 {
+        self.height.div_ceil(self.tile_height)
+    }
+    /// Number of planes (bands stored apart): `samples` for planar 2, else 1.
+    pub fn planes(&self) -> u64 {
+        if self.planar == 2 { self.samples } else { 1 }
+    }
+    /// Samples per pixel inside one tile.
+    pub fn samples_per_tile_pixel(&self) -> u64 {
+        if self.planar == 2 { 1 } else { self.samples }
+    }
+    /// Index of tile (`tx`, `ty`) of `plane` in the offsets array.
+    pub fn tile_index(&self, tx: u64, ty: u64, plane: u64) -> u64 {
+        plane * self.tiles_across() * self.tiles_down() + ty * self.tiles_across() + tx
+    }
+    /// Whether this IFD is a transparency mask (NewSubfileType bit 4 or Photometric 4).
+    pub fn is_mask(&self) -> bool {
+        self.subfile_type & 4 != 0 || self.photometric == 4
+    }
+    /// Whether this IFD is a reduced-resolution image.
+    pub fn is_overview(&self) -> bool {
+        self.subfile_type & 1 != 0
+    }
+    /// The entry with `tag`, if any.
+    pub fn entry(&self, tag: u16) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.tag == tag)
+    }
+}
+
+/// Parses GDAL_NODATA text (`-9999`, `nan`, `inf`).
+pub fn parse_nodata(s: &str) -> Option<f64> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "nan" => Some(f64::NAN),
+        "inf" | "+inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        _ => t.parse().ok(),
+    }
+}

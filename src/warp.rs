@@ -1,0 +1,206 @@
+//! Tiling schemes, CRS transforms, overview choice and resampling: from a map tile to the source pixels
+//! that fill it.
+
+use crate::cog::Raster;
+use crate::error::{Error, Result};
+use crate::tiff::GeoTransform;
+
+/// Earth radius of the spherical (web) mercator, metres.
+pub const MERCATOR_R: f64 = 6_378_137.0;
+/// Half the width of the web mercator square, metres.
+pub const MERCATOR_MAX: f64 = std::f64::consts::PI * MERCATOR_R;
+
+/// A tile matrix: how map tiles at zoom `z` cover the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileScheme {
+    /// XYZ web mercator (EPSG:3857): one tile at level 0.
+    WebMercator,
+    /// Geographic (EPSG:4326), as CesiumJS's default: 2 × 1 tiles at level 0.
+    Geographic,
+}
+
+impl TileScheme {
+    /// From a large_image `projection` value (`EPSG:3857`, `EPSG:4326`, case-insensitive).
+    pub fn from_projection(p: &str) -> Result<TileScheme> {
+        match p.to_ascii_uppercase().as_str() {
+            "EPSG:3857" | "EPSG:900913" => Ok(TileScheme::WebMercator),
+            "EPSG:4326" => Ok(TileScheme::Geographic),
+            _ => Err(Error::unsupported(format!("tile projection {p} (use EPSG:3857 or EPSG:4326)"))),
+        }
+    }
+    /// Tiles across and down at zoom `z`.
+    pub fn tiles(self, z: u32) -> (u64, u64) {
+        let n = 1u64 << z.min(40);
+        match self {
+            TileScheme::WebMercator => (n, n),
+            TileScheme::Geographic => (2 * n, n),
+        }
+    }
+    /// The CRS the scheme's coordinates are in.
+    pub fn crs(self) -> Crs {
+        match self {
+            TileScheme::WebMercator => Crs::WebMercator,
+            TileScheme::Geographic => Crs::Geographic,
+        }
+    }
+    /// Bounds `(xmin, ymin, xmax, ymax)` of tile (`x`, `y`) at zoom `z` in the scheme's CRS units.
+    pub fn tile_bounds(self, z: u32, x: u64, y: u64) -> Result<[f64; 4]> {
+        let (nx, ny) = self.tiles(z);
+        if x >= nx || y >= ny || z > 30 {
+            return Err(Error::usage(format!("tile {z}/{x}/{y} is outside the {self:?} tile matrix")));
+        }
+        let (x0, y1, w, h) = match self {
+            TileScheme::WebMercator => (-MERCATOR_MAX, MERCATOR_MAX, 2.0 * MERCATOR_MAX, 2.0 * MERCATOR_MAX),
+            TileScheme::Geographic => (-180.0, 90.0, 360.0, 180.0),
+        };
+        let tw = w / nx as f64;
+        let th = h / ny as f64;
+        Ok([x0 + x as f64 * tw, y1 - (y + 1) as f64 * th, x0 + (x + 1) as f64 * tw, y1 - y as f64 * th])
+    }
+}
+
+/// A coordinate reference system this build can transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crs {
+    /// Longitude/latitude in degrees (EPSG:4326, and other geographic codes on WGS84-like datums).
+    Geographic,
+    /// Spherical mercator in metres (EPSG:3857).
+    WebMercator,
+}
+
+impl Crs {
+    /// The CRS for an EPSG code.
+    pub fn from_epsg(code: u32) -> Result<Crs> {
+        match code {
+            4326 | 4269 | 4258 | 4167 | 4283 => Ok(Crs::Geographic),
+            3857 | 900913 | 3785 | 102100 => Ok(Crs::WebMercator),
+            c => Err(Error::unsupported(format!("reprojection from EPSG:{c} is not available in this build yet"))),
+        }
+    }
+    /// Converts (x, y) in this CRS to (lon, lat) degrees.
+    pub fn to_lonlat(self, x: f64, y: f64) -> (f64, f64) {
+        match self {
+            Crs::Geographic => (x, y),
+            Crs::WebMercator => ((x / MERCATOR_R).to_degrees(), (y / MERCATOR_R).sinh().atan().to_degrees()),
+        }
+    }
+    /// Converts (lon, lat) degrees to (x, y) in this CRS.
+    pub fn from_lonlat(self, lon: f64, lat: f64) -> (f64, f64) {
+        match self {
+            Crs::Geographic => (lon, lat),
+            Crs::WebMercator => {
+                let lat = lat.clamp(-89.999_999, 89.999_999).to_radians();
+                (lon.to_radians() * MERCATOR_R, (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() * MERCATOR_R)
+            }
+        }
+    }
+}
+
+/// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
+/// pixel (col, row) of the source image whose CRS is `src` and inverse geotransform is `inv`.
+pub fn source_grid(bounds: [f64; 4], size: usize, dst: Crs, src: Crs, inv: &GeoTransform) -> Vec<(f64, f64)> {
+    let [x0, y0, x1, y1] = bounds;
+    let rx = (x1 - x0) / size as f64;
+    let ry = (y1 - y0) / size as f64;
+    let mut out = Vec::with_capacity(size * size);
+    for j in 0..size {
+        let y = y1 - (j as f64 + 0.5) * ry;
+        for i in 0..size {
+            let x = x0 + (i as f64 + 0.5) * rx;
+            let (sx, sy) = if dst == src {
+                (x, y)
+            } else {
+                let (lon, lat) = dst.to_lonlat(x, y);
+                src.from_lonlat(lon, lat)
+            };
+            out.push((inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5]));
+        }
+    }
+    out
+}
+
+/// Source pixels per output pixel along x and y, the smaller of the two (as GDAL's warper picks an
+/// overview), measured over the grid's extent.
+pub fn downsampling(grid: &[(f64, f64)], size: usize) -> f64 {
+    let at = |i: usize, j: usize| grid[j * size + i];
+    let last = size - 1;
+    let dx = ((at(last, size / 2).0 - at(0, size / 2).0).hypot(at(last, size / 2).1 - at(0, size / 2).1)) / last.max(1) as f64;
+    let dy = ((at(size / 2, last).0 - at(size / 2, 0).0).hypot(at(size / 2, last).1 - at(size / 2, 0).1)) / last.max(1) as f64;
+    dx.min(dy)
+}
+
+/// Chooses the pyramid level for `factor` source pixels per output pixel, as GDAL does: the coarsest
+/// level whose own factor (`base_width / width`) does not exceed it (within 0.1).
+pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
+    let mut best = 0;
+    for (i, &w) in widths.iter().enumerate() {
+        let r = base_width as f64 / w as f64;
+        if r < factor || (r - factor).abs() < 0.1 {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Pixel bounds `(x0, y0, x1, y1)` (exclusive) of the nearest-neighbour samples of `grid`, clipped to
+/// a `w`×`h` image; `None` when no sample falls inside.
+pub fn grid_window(grid: &[(f64, f64)], w: u64, h: u64) -> Option<(i64, i64, i64, i64)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+    for &(gx, gy) in grid {
+        let (sx, sy) = (gx.floor(), gy.floor());
+        if sx >= 0.0 && sy >= 0.0 && sx < w as f64 && sy < h as f64 {
+            let (sx, sy) = (sx as i64, sy as i64);
+            x0 = x0.min(sx);
+            y0 = y0.min(sy);
+            x1 = x1.max(sx + 1);
+            y1 = y1.max(sy + 1);
+        }
+    }
+    (x0 <= x1 && x0 != i64::MAX).then_some((x0, y0, x1, y1))
+}
+
+/// Nearest-neighbour resampling: for each grid point (in the window's level pixel coordinates), the
+/// sample of `win` (whose top-left is at `origin`); out-of-image points are invalid.
+pub fn resample_nearest(win: &Raster, origin: (i64, i64), grid: &[(f64, f64)], out_w: usize, out_h: usize) -> Raster {
+    let ss = win.dtype.size() * win.bands;
+    let mut out = Raster { width: out_w, height: out_h, bands: win.bands, dtype: win.dtype, data: vec![0; out_w * out_h * ss], valid: vec![0; out_w * out_h] };
+    for (o, &(gx, gy)) in grid.iter().enumerate() {
+        let sx = gx.floor() as i64 - origin.0;
+        let sy = gy.floor() as i64 - origin.1;
+        if !(gx.is_finite() && gy.is_finite()) || sx < 0 || sy < 0 || sx >= win.width as i64 || sy >= win.height as i64 {
+            continue;
+        }
+        let s = sy as usize * win.width + sx as usize;
+        if win.valid[s] == 0 {
+            continue;
+        }
+        out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
+        out.valid[o] = 255;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn mercator_round_trip_and_tile_bounds() {
+        let (x, y) = Crs::WebMercator.from_lonlat(12.5, 41.9);
+        let (lon, lat) = Crs::WebMercator.to_lonlat(x, y);
+        assert!((lon - 12.5).abs() < 1e-9 && (lat - 41.9).abs() < 1e-9);
+        let b = TileScheme::WebMercator.tile_bounds(1, 1, 0).unwrap();
+        assert_eq!(b, [0.0, 0.0, MERCATOR_MAX, MERCATOR_MAX]);
+        let g = TileScheme::Geographic.tile_bounds(0, 1, 0).unwrap();
+        assert_eq!(g, [0.0, -90.0, 180.0, 90.0]);
+        assert!(TileScheme::Geographic.tile_bounds(0, 2, 0).is_err());
+    }
+    #[test]
+    fn level_choice_follows_gdal() {
+        let widths = [4096, 2048, 1024, 512];
+        assert_eq!(choose_level(4096, &widths, 1.0), 0);
+        assert_eq!(choose_level(4096, &widths, 1.9), 0);
+        assert_eq!(choose_level(4096, &widths, 2.0), 1);
+        assert_eq!(choose_level(4096, &widths, 3.0), 1);
+        assert_eq!(choose_level(4096, &widths, 100.0), 3);
+    }
+}
