@@ -6,7 +6,9 @@ use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
 use crate::style::{render_default, DefaultStyle};
-use crate::warp::{choose_level, downsampling, grid_window, resample_nearest, source_grid, Crs, TileScheme};
+use crate::warp::{
+    choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme,
+};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -27,7 +29,11 @@ pub struct TileOptions {
 
 impl Default for TileOptions {
     fn default() -> Self {
-        TileOptions { projection: None, size: 256, format: Format::Png }
+        TileOptions {
+            projection: None,
+            size: 256,
+            format: Format::Png,
+        }
     }
 }
 
@@ -37,19 +43,32 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     ranges: Mutex<Option<Vec<(f64, f64)>>>,
+    natural: Mutex<[Option<f64>; 2]>,
 }
 
 impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
-        Ok(LargeImage { cog: Cog::open(src, opts).await?, ranges: Mutex::new(None) })
+        Ok(LargeImage {
+            cog: Cog::open(src, opts).await?,
+            ranges: Mutex::new(None),
+            natural: Mutex::new([None; 2]),
+        })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
     fn crs(&self) -> Result<(Crs, [f64; 6])> {
-        let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)"))?;
-        let epsg = g.epsg.ok_or_else(|| Error::unsupported("a CRS without an EPSG code"))?;
-        let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
+        let g = self.cog.georef.as_ref().ok_or_else(|| {
+            Error::usage(
+                "the image has no georeferencing: ask for pixel-space tiles (no projection)",
+            )
+        })?;
+        let epsg = g
+            .epsg
+            .ok_or_else(|| Error::unsupported("a CRS without an EPSG code"))?;
+        let inv = g
+            .inverse()
+            .ok_or_else(|| Error::format("the geotransform is not invertible"))?;
         Ok((Crs::from_epsg(epsg)?, inv))
     }
 
@@ -65,7 +84,12 @@ impl<S: RangeSource> LargeImage<S> {
         let g = self.cog.georef.as_ref()?;
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);
-        let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
+        let native = [
+            g.pixel_to_crs(0.0, h),
+            g.pixel_to_crs(0.0, 0.0),
+            g.pixel_to_crs(w, h),
+            g.pixel_to_crs(w, 0.0),
+        ];
         let crs = Crs::from_epsg(g.epsg?).ok()?;
         let geo = native.map(|(x, y)| crs.to_lonlat(x, y));
         Some((native, geo))
@@ -77,7 +101,13 @@ impl<S: RangeSource> LargeImage<S> {
         let mut m = Map::new();
         let scheme = projection.map(TileScheme::from_projection).transpose()?;
         let (levels, size_x, size_y, tw, th) = match scheme {
-            None => (self.pixel_levels(), b.width, b.height, b.tile_width, b.tile_height),
+            None => (
+                self.pixel_levels(),
+                b.width,
+                b.height,
+                b.tile_width,
+                b.tile_height,
+            ),
             Some(s) => {
                 let lv = self.projected_levels(s)?;
                 let (nx, ny) = s.tiles(lv - 1);
@@ -90,17 +120,37 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("tileWidth".into(), json!(tw));
         m.insert("tileHeight".into(), json!(th));
         m.insert("magnification".into(), Value::Null);
-        m.insert("dtype".into(), json!(if scheme.is_some() { "uint8" } else { b.dtype.decoded().name() }));
+        m.insert(
+            "dtype".into(),
+            json!(if scheme.is_some() {
+                "uint8"
+            } else {
+                b.dtype.decoded().name()
+            }),
+        );
         m.insert("bandCount".into(), json!(b.samples));
         m.insert("geospatial".into(), json!(self.cog.georef.is_some()));
         m.insert("sourceLevels".into(), json!(self.cog.levels.len()));
         m.insert("sourceSizeX".into(), json!(b.width));
         m.insert("sourceSizeY".into(), json!(b.height));
-        m.insert("projection".into(), projection.map(|p| json!(p.to_ascii_lowercase())).unwrap_or(Value::Null));
+        m.insert(
+            "projection".into(),
+            projection
+                .map(|p| json!(p.to_ascii_lowercase()))
+                .unwrap_or(Value::Null),
+        );
         if let Some((native, geo)) = self.corners() {
-            let epsg = self.cog.georef.as_ref().and_then(|g| g.epsg).map(|c| format!("EPSG:{c}"));
+            let epsg = self
+                .cog
+                .georef
+                .as_ref()
+                .and_then(|g| g.epsg)
+                .map(|c| format!("EPSG:{c}"));
             m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
-            m.insert("sourceBounds".into(), bounds_json(&native, epsg.as_deref().unwrap_or("unknown")));
+            m.insert(
+                "sourceBounds".into(),
+                bounds_json(&native, epsg.as_deref().unwrap_or("unknown")),
+            );
         }
         let mut bands = Map::new();
         for i in 0..b.samples as usize {
@@ -114,7 +164,9 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// Number of zoom levels of a projected pyramid: deep enough to reach the native resolution.
     fn projected_levels(&self, s: TileScheme) -> Result<u32> {
-        let (_, geo) = self.corners().ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
+        let (_, geo) = self
+            .corners()
+            .ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
         let b = self.cog.base();
         let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
         let deg_per_px = lon_span / b.width as f64;
@@ -132,12 +184,19 @@ impl<S: RangeSource> LargeImage<S> {
         if !(1..=4096).contains(&size) {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
-        let (grid, w, h) = match &opts.projection {
+        let (grid, w, h, factor) = match &opts.projection {
             Some(p) => {
                 let scheme = TileScheme::from_projection(p)?;
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
-                (source_grid(bounds, size, scheme.crs(), src, &inv), size, size)
+                let factor =
+                    (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
+                (
+                    source_grid(bounds, size, scheme.crs(), src, &inv),
+                    size,
+                    size,
+                    factor,
+                )
             }
             None => {
                 let levels = self.pixel_levels();
@@ -147,36 +206,107 @@ impl<S: RangeSource> LargeImage<S> {
                 let b = self.cog.base();
                 let scale = (1u64 << (levels - 1 - z)) as f64;
                 let (tw, th) = (b.tile_width as usize, b.tile_height as usize);
-                let (tx, ty) = (b.width.div_ceil(b.tile_width << (levels - 1 - z)), b.height.div_ceil(b.tile_height << (levels - 1 - z)));
+                let (tx, ty) = (
+                    b.width.div_ceil(b.tile_width << (levels - 1 - z)),
+                    b.height.div_ceil(b.tile_height << (levels - 1 - z)),
+                );
                 if x >= tx || y >= ty {
-                    return Err(Error::usage(format!("tile {z}/{x}/{y} is outside the image ({tx}×{ty} tiles at this level)")));
+                    return Err(Error::usage(format!(
+                        "tile {z}/{x}/{y} is outside the image ({tx}×{ty} tiles at this level)"
+                    )));
                 }
                 let grid = (0..th)
-                    .flat_map(|j| (0..tw).map(move |i| (((x as usize * tw + i) as f64 + 0.5) * scale, ((y as usize * th + j) as f64 + 0.5) * scale)))
+                    .flat_map(|j| {
+                        (0..tw).map(move |i| {
+                            (
+                                ((x as usize * tw + i) as f64 + 0.5) * scale,
+                                ((y as usize * th + j) as f64 + 0.5) * scale,
+                            )
+                        })
+                    })
                     .collect();
-                (grid, tw, th)
+                (grid, tw, th, scale)
             }
         };
-        let raster = self.sample(grid, w, h).await?;
+        let raster = self.sample(grid, w, h, factor).await?;
         let style = self.default_style().await?;
-        encode(render_default(&raster, &style), w as u32, h as u32, opts.format)
+        encode(
+            render_default(&raster, &style),
+            w as u32,
+            h as u32,
+            opts.format,
+        )
     }
 
-    /// Samples the image at `grid` (full-resolution pixel coordinates), choosing the pyramid level.
-    async fn sample(&self, grid: Vec<(f64, f64)>, w: usize, h: usize) -> Result<Raster> {
-        let widths: Vec<u64> = (0..self.cog.levels.len()).map(|l| self.cog.level(l).map(|i| i.width)).collect::<Result<_>>()?;
+    /// The image's natural resolution in the scheme's CRS units (as gdalwarp suggests it), cached.
+    fn natural_resolution(&self, scheme: TileScheme) -> Result<f64> {
+        let key = scheme as usize;
+        if let Some(r) = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] {
+            return Ok(r);
+        }
+        let (src, _) = self.crs()?;
+        let g = self
+            .cog
+            .georef
+            .as_ref()
+            .ok_or_else(|| Error::usage("the image has no georeferencing"))?;
+        let dst = scheme.crs();
+        let b = self.cog.base();
+        let r = suggested_resolution(b.width, b.height, |c, r| {
+            let (x, y) = g.pixel_to_crs(c, r);
+            let (lon, lat) = src.to_lonlat(x, y);
+            if src == dst {
+                Some((x, y))
+            } else {
+                dst.try_from_lonlat(lon, lat)
+            }
+        })
+        .ok_or_else(|| {
+            Error::unsupported("the image's extent does not transform to the tile CRS")
+        })?;
+        self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(r);
+        Ok(r)
+    }
+
+    /// Samples the image at `grid` (full-resolution pixel coordinates) from the pyramid level GDAL
+    /// would pick for `factor` source pixels per output pixel.
+    async fn sample(
+        &self,
+        grid: Vec<(f64, f64)>,
+        w: usize,
+        h: usize,
+        factor: f64,
+    ) -> Result<Raster> {
+        let widths: Vec<u64> = (0..self.cog.levels.len())
+            .map(|l| self.cog.level(l).map(|i| i.width))
+            .collect::<Result<_>>()?;
         let base = self.cog.base();
-        let factor = downsampling(&grid, w.min(h));
         let level = choose_level(base.width, &widths, factor);
         let img = self.cog.level(level)?;
-        let (sx, sy) = (img.width as f64 / base.width as f64, img.height as f64 / base.height as f64);
-        let grid: Vec<(f64, f64)> = grid.into_iter().map(|(gx, gy)| (gx * sx, gy * sy)).collect();
+        let (sx, sy) = (
+            img.width as f64 / base.width as f64,
+            img.height as f64 / base.height as f64,
+        );
+        let grid: Vec<(f64, f64)> = grid
+            .into_iter()
+            .map(|(gx, gy)| (gx * sx, gy * sy))
+            .collect();
         let Some((x0, y0, x1, y1)) = grid_window(&grid, img.width, img.height) else {
             let b = self.cog.base();
             let dt = b.dtype.decoded();
-            return Ok(Raster { width: w, height: h, bands: b.samples as usize, dtype: dt, data: vec![0; w * h * b.samples as usize * dt.size()], valid: vec![0; w * h] });
+            return Ok(Raster {
+                width: w,
+                height: h,
+                bands: b.samples as usize,
+                dtype: dt,
+                data: vec![0; w * h * b.samples as usize * dt.size()],
+                valid: vec![0; w * h],
+            });
         };
-        let win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
+        let win = self
+            .cog
+            .read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize)
+            .await?;
         Ok(resample_nearest(&win, (x0, y0), &grid, w, h))
     }
 
@@ -184,12 +314,18 @@ impl<S: RangeSource> LargeImage<S> {
     /// on the smallest overview (once).
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
-        let alpha_band = if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4) {
+        let alpha_band = if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2)
+            && (b.samples == 2 || b.samples == 4)
+        {
             Some(b.samples as usize - 1)
         } else {
             None
         };
-        let cached = self.ranges.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let cached = self
+            .ranges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let ranges = match cached {
             Some(r) => r,
             None if b.dtype == crate::tiff::DType::U8 => vec![(0.0, 255.0); b.samples as usize],
@@ -199,14 +335,21 @@ impl<S: RangeSource> LargeImage<S> {
                 r
             }
         };
-        Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band })
+        Ok(DefaultStyle {
+            ranges,
+            nodata: b.nodata,
+            alpha_band,
+        })
     }
 
     /// Per-band (min, max) of valid, non-nodata samples of the smallest level.
     async fn band_ranges(&self) -> Result<Vec<(f64, f64)>> {
         let last = self.cog.levels.len() - 1;
         let img = self.cog.level(last)?;
-        let r = self.cog.read_window(last, 0, 0, img.width as usize, img.height as usize).await?;
+        let r = self
+            .cog
+            .read_window(last, 0, 0, img.width as usize, img.height as usize)
+            .await?;
         let nodata = self.cog.base().nodata;
         let mut out = vec![(f64::INFINITY, f64::NEG_INFINITY); r.bands];
         for p in 0..r.width * r.height {
@@ -222,7 +365,10 @@ impl<S: RangeSource> LargeImage<S> {
                 mm.1 = mm.1.max(v);
             }
         }
-        Ok(out.into_iter().map(|(lo, hi)| if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }).collect())
+        Ok(out
+            .into_iter()
+            .map(|(lo, hi)| if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) })
+            .collect())
     }
 }
 
@@ -230,7 +376,16 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
     let [ll, ul, lr, ur] = *c;
     let xs = [ll.0, ul.0, lr.0, ur.0];
     let ys = [ll.1, ul.1, lr.1, ur.1];
-    let f = |v: &[f64], max: bool| v.iter().copied().fold(if max { f64::NEG_INFINITY } else { f64::INFINITY }, if max { f64::max } else { f64::min });
+    let f = |v: &[f64], max: bool| {
+        v.iter().copied().fold(
+            if max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
+            if max { f64::max } else { f64::min },
+        )
+    };
     json!({
         "ll": {"x": ll.0, "y": ll.1}, "ul": {"x": ul.0, "y": ul.1},
         "lr": {"x": lr.0, "y": lr.1}, "ur": {"x": ur.0, "y": ur.1},
@@ -242,7 +397,12 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
 /// large_image's band interpretation names.
 fn band_interpretation(img: &crate::tiff::ImageInfo, i: usize) -> &'static str {
     let extra_start = img.samples as usize - img.extra_samples.len();
-    if i >= extra_start && img.extra_samples.get(i - extra_start).is_some_and(|&e| e == 1 || e == 2) {
+    if i >= extra_start
+        && img
+            .extra_samples
+            .get(i - extra_start)
+            .is_some_and(|&e| e == 1 || e == 2)
+    {
         return "alpha";
     }
     match (img.photometric, i) {
@@ -254,4 +414,3 @@ fn band_interpretation(img: &crate::tiff::ImageInfo, i: usize) -> &'static str {
         _ => "undefined",
     }
 }
-

@@ -69,7 +69,11 @@ pub fn render_default(r: &Raster, st: &DefaultStyle) -> Vec<u8> {
         px[3] = match st.alpha_band {
             Some(a) if a < r.bands => {
                 let x = v(a);
-                if direct { x as u8 } else { rescale(x, 0.0, r.dtype.range().1) }
+                if direct {
+                    x as u8
+                } else {
+                    rescale(x, 0.0, r.dtype.range().1)
+                }
             }
             _ => 255,
         };

@@ -38,7 +38,10 @@ pub fn lzw(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 /// zlib-wrapped DEFLATE (TIFF compression 8 and 32946), via `zune-inflate`.
 pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     use zune_inflate::{DeflateDecoder, DeflateOptions};
-    let opts = DeflateOptions::default().set_limit(expected.max(1)).set_size_hint(expected).set_confirm_checksum(false);
+    let opts = DeflateOptions::default()
+        .set_limit(expected.max(1))
+        .set_size_hint(expected)
+        .set_confirm_checksum(false);
     let mut dec = DeflateDecoder::new_with_options(data, opts);
     match dec.decode_zlib() {
         Ok(v) => Ok(v),
@@ -47,7 +50,10 @@ pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
             if e.data.len() >= expected {
                 Ok(e.data)
             } else {
-                Err(Error::decode("DEFLATE", format!("{e:?}").chars().take(200).collect::<String>()))
+                Err(Error::decode(
+                    "DEFLATE",
+                    format!("{e:?}").chars().take(200).collect::<String>(),
+                ))
             }
         }
     }
@@ -62,11 +68,15 @@ pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
         i += 1;
         if n >= 0 {
             let len = n as usize + 1;
-            let lit = data.get(i..i + len).ok_or_else(|| Error::decode("PACKBITS", "literal run past the end"))?;
+            let lit = data
+                .get(i..i + len)
+                .ok_or_else(|| Error::decode("PACKBITS", "literal run past the end"))?;
             out.extend_from_slice(lit);
             i += len;
         } else if n != -128 {
-            let b = *data.get(i).ok_or_else(|| Error::decode("PACKBITS", "repeat run past the end"))?;
+            let b = *data
+                .get(i)
+                .ok_or_else(|| Error::decode("PACKBITS", "repeat run past the end"))?;
             out.extend(std::iter::repeat_n(b, (1 - n as isize) as usize));
             i += 1;
         }
@@ -77,15 +87,25 @@ pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 
 /// Zstandard, via `ruzstd`.
 pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
-    let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
+    let mut dec =
+        ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
     let mut out = Vec::with_capacity(expected);
-    (&mut dec).take(expected as u64).read_to_end(&mut out).map_err(|e| Error::decode("ZSTD", e))?;
+    (&mut dec)
+        .take(expected as u64)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::decode("ZSTD", e))?;
     Ok(out)
 }
 
 /// JPEG, with the TIFF `JPEGTables` stream merged in front; YCbCr is converted to RGB (as GDAL does
 /// with `JPEGCOLORMODE=RGB`), other component counts come out as they are stored.
-pub fn jpeg(data: &[u8], tables: Option<&[u8]>, photometric: u64, samples: usize, max_dim: usize) -> Result<(Vec<u8>, usize, usize)> {
+pub fn jpeg(
+    data: &[u8],
+    tables: Option<&[u8]>,
+    photometric: u64,
+    samples: usize,
+    max_dim: usize,
+) -> Result<(Vec<u8>, usize, usize)> {
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
     let merged;
@@ -105,7 +125,11 @@ pub fn jpeg(data: &[u8], tables: Option<&[u8]>, photometric: u64, samples: usize
         3 => ColorSpace::RGB,
         4 if photometric == 5 => ColorSpace::CMYK,
         4 => ColorSpace::RGBA,
-        n => return Err(Error::unsupported(format!("JPEG with {n} samples per pixel"))),
+        n => {
+            return Err(Error::unsupported(format!(
+                "JPEG with {n} samples per pixel"
+            )))
+        }
     };
     let opts = DecoderOptions::default()
         .jpeg_set_out_colorspace(out_cs)
@@ -121,24 +145,42 @@ pub fn jpeg(data: &[u8], tables: Option<&[u8]>, photometric: u64, samples: usize
         stream
     };
     let mut dec = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(stream), opts);
-    let pixels = dec.decode().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
-    let (w, h) = dec.dimensions().ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
+    let pixels = dec
+        .decode()
+        .map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
+    let (w, h) = dec
+        .dimensions()
+        .ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
     Ok((pixels, w, h))
 }
 
 /// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
 pub fn webp(data: &[u8], samples: usize) -> Result<(Vec<u8>, usize, usize)> {
-    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data)).map_err(|e| Error::decode("WEBP", e))?;
+    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data))
+        .map_err(|e| Error::decode("WEBP", e))?;
     let (w, h) = dec.dimensions();
-    let size = dec.output_buffer_size().ok_or_else(|| Error::decode("WEBP", "image too large"))?;
+    let size = dec
+        .output_buffer_size()
+        .ok_or_else(|| Error::decode("WEBP", "image too large"))?;
     let mut buf = vec![0u8; size];
-    dec.read_image(&mut buf).map_err(|e| Error::decode("WEBP", e))?;
+    dec.read_image(&mut buf)
+        .map_err(|e| Error::decode("WEBP", e))?;
     let has_alpha = dec.has_alpha();
     let out = match (has_alpha, samples) {
         (true, 4) | (false, 3) => buf,
-        (true, 3) => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
-        (false, 4) => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
-        (_, n) => return Err(Error::unsupported(format!("WebP with {n} samples per pixel"))),
+        (true, 3) => buf
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        (false, 4) => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        (_, n) => {
+            return Err(Error::unsupported(format!(
+                "WebP with {n} samples per pixel"
+            )))
+        }
     };
     Ok((out, w as usize, h as usize))
 }
@@ -155,7 +197,9 @@ fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
         if marker == 0xEE && s.len() >= i + 9 && &s[i + 4..i + 9] == b"Adobe" {
             s[i + 4] = b'X'; // no longer an Adobe segment: skipped as an unknown APP14
         }
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) && i + 10 <= s.len() {
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
+            && i + 10 <= s.len()
+        {
             let n = (s[i + 9] as usize).min(3);
             for (k, id) in [b'R', b'G', b'B'].into_iter().enumerate().take(n) {
                 if let Some(b) = s.get_mut(i + 10 + 3 * k) {

@@ -70,7 +70,12 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
     checked_size(
         "decoded tile bytes",
         limits.max_decoded_bytes,
-        &[spec.width as u64, spec.height as u64, spec.samples as u64, spec.dtype.decoded().size() as u64],
+        &[
+            spec.width as u64,
+            spec.height as u64,
+            spec.samples as u64,
+            spec.dtype.decoded().size() as u64,
+        ],
     )?;
     let stored = spec.stored_len();
     let name = compression_name(spec.compression);
@@ -82,10 +87,19 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
         50000 => codecs::zstd(data, stored)?,
         7 | 50001 => {
             if spec.dtype != DType::U8 {
-                return Err(Error::unsupported(format!("{name} with {} samples", spec.dtype.name())));
+                return Err(Error::unsupported(format!(
+                    "{name} with {} samples",
+                    spec.dtype.name()
+                )));
             }
             let (px, w, h) = if spec.compression == 7 {
-                codecs::jpeg(data, spec.jpeg_tables, spec.photometric, spec.samples, limits.max_dimension as usize)?
+                codecs::jpeg(
+                    data,
+                    spec.jpeg_tables,
+                    spec.photometric,
+                    spec.samples,
+                    limits.max_dimension as usize,
+                )?
             } else {
                 codecs::webp(data, spec.samples)?
             };
@@ -96,7 +110,10 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
         }
     };
     if raw.len() < stored {
-        return Err(Error::decode(name, format!("{} bytes decoded, the tile needs {stored}", raw.len())));
+        return Err(Error::decode(
+            name,
+            format!("{} bytes decoded, the tile needs {stored}", raw.len()),
+        ));
     }
     predictor::finish(spec, raw)
 }
@@ -105,7 +122,10 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
 fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8>> {
     let s = spec.samples;
     if px.len() < w * h * s {
-        return Err(Error::decode("JPEG", "decoder returned fewer samples than its frame"));
+        return Err(Error::decode(
+            "JPEG",
+            "decoder returned fewer samples than its frame",
+        ));
     }
     if w == spec.width && h == spec.height {
         return Ok(px);
@@ -113,7 +133,8 @@ fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8
     let mut out = vec![0u8; spec.width * spec.height * s];
     let cw = w.min(spec.width) * s;
     for row in 0..h.min(spec.height) {
-        out[row * spec.width * s..row * spec.width * s + cw].copy_from_slice(&px[row * w * s..row * w * s + cw]);
+        out[row * spec.width * s..row * spec.width * s + cw]
+            .copy_from_slice(&px[row * w * s..row * w * s + cw]);
     }
     Ok(out)
 }

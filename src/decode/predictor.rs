@@ -50,7 +50,11 @@ fn unreachable_size(size: usize) -> Result<()> {
 
 /// Swaps multi-byte samples from the file's byte order to the machine's.
 fn to_native(buf: &mut [u8], size: usize, order: ByteOrder) {
-    let native = if cfg!(target_endian = "little") { ByteOrder::Little } else { ByteOrder::Big };
+    let native = if cfg!(target_endian = "little") {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
     if size > 1 && order != native {
         buf.chunks_exact_mut(size).for_each(|c| c.reverse());
     }

@@ -37,23 +37,42 @@ pub struct Header {
 impl Header {
     /// Bytes of an IFD's entry count field.
     pub fn count_size(&self) -> u64 {
-        if self.bigtiff { 8 } else { 2 }
+        if self.bigtiff {
+            8
+        } else {
+            2
+        }
     }
     /// Bytes of one IFD entry.
     pub fn entry_size(&self) -> u64 {
-        if self.bigtiff { 20 } else { 12 }
+        if self.bigtiff {
+            20
+        } else {
+            12
+        }
     }
     /// Bytes of an offset (next-IFD pointer, out-of-line value offset).
     pub fn offset_size(&self) -> u64 {
-        if self.bigtiff { 8 } else { 4 }
+        if self.bigtiff {
+            8
+        } else {
+            4
+        }
     }
 }
 
 /// Parses the file header from its first bytes (at least 16 for BigTIFF, 8 for TIFF).
 pub fn parse_header(b: &[u8]) -> Result<Header> {
-    let not_tiff = |reason: &str| Error::new(ErrorKind::NotTiff { reason: reason.into() });
+    let not_tiff = |reason: &str| {
+        Error::new(ErrorKind::NotTiff {
+            reason: reason.into(),
+        })
+    };
     if b.len() < 8 {
-        return Err(not_tiff(&format!("the file has {} bytes, a TIFF header needs 8", b.len())));
+        return Err(not_tiff(&format!(
+            "the file has {} bytes, a TIFF header needs 8",
+            b.len()
+        )));
     }
     let order = match &b[0..2] {
         b"II" => ByteOrder::Little,
@@ -66,28 +85,40 @@ pub fn parse_header(b: &[u8]) -> Result<Header> {
         }
     };
     match order.uint(&b[2..4]) {
-        42 => Ok(Header { order, bigtiff: false, first_ifd: order.uint(&b[4..8]) }),
+        42 => Ok(Header {
+            order,
+            bigtiff: false,
+            first_ifd: order.uint(&b[4..8]),
+        }),
         43 => {
             if b.len() < 16 {
                 return Err(Error::truncated("the BigTIFF header"));
             }
             if order.uint(&b[4..6]) != 8 || order.uint(&b[6..8]) != 0 {
-                return Err(Error::format("BigTIFF header with an offset size other than 8"));
+                return Err(Error::format(
+                    "BigTIFF header with an offset size other than 8",
+                ));
             }
-            Ok(Header { order, bigtiff: true, first_ifd: order.uint(&b[8..16]) })
+            Ok(Header {
+                order,
+                bigtiff: true,
+                first_ifd: order.uint(&b[8..16]),
+            })
         }
-        v => Err(not_tiff(&format!("version {v}, not 42 (TIFF) or 43 (BigTIFF)"))),
+        v => Err(not_tiff(&format!(
+            "version {v}, not 42 (TIFF) or 43 (BigTIFF)"
+        ))),
     }
 }
 
 /// Size in bytes of one value of a TIFF field type, or `None` for an unknown type.
 pub fn type_size(typ: u16) -> Option<u64> {
     Some(match typ {
-        1 | 2 | 6 | 7 => 1,       // BYTE ASCII SBYTE UNDEFINED
-        3 | 8 => 2,               // SHORT SSHORT
-        4 | 9 | 11 | 13 => 4,     // LONG SLONG FLOAT IFD
-        5 | 10 | 12 => 8,         // RATIONAL SRATIONAL DOUBLE
-        16..=18 => 8,             // LONG8 SLONG8 IFD8
+        1 | 2 | 6 | 7 => 1,   // BYTE ASCII SBYTE UNDEFINED
+        3 | 8 => 2,           // SHORT SSHORT
+        4 | 9 | 11 | 13 => 4, // LONG SLONG FLOAT IFD
+        5 | 10 | 12 => 8,     // RATIONAL SRATIONAL DOUBLE
+        16..=18 => 8,         // LONG8 SLONG8 IFD8
         _ => return None,
     })
 }
@@ -143,7 +174,9 @@ impl Entry {
     /// The values as unsigned integers (BYTE, SHORT, LONG, LONG8, IFD types); `None` if deferred or not
     /// an integer type.
     pub fn uints(&self, order: ByteOrder) -> Option<Vec<u64>> {
-        let Value::Bytes(b) = &self.value else { return None };
+        let Value::Bytes(b) = &self.value else {
+            return None;
+        };
         let size = match self.typ {
             1 | 7 => 1,
             3 => 2,
@@ -161,7 +194,9 @@ impl Entry {
 
     /// The values as f64, for any numeric type.
     pub fn floats(&self, order: ByteOrder) -> Option<Vec<f64>> {
-        let Value::Bytes(b) = &self.value else { return None };
+        let Value::Bytes(b) = &self.value else {
+            return None;
+        };
         let size = type_size(self.typ)? as usize;
         let one = |c: &[u8]| -> f64 {
             match self.typ {
@@ -173,7 +208,10 @@ impl Entry {
                 11 => f32::from_bits(order.uint(c) as u32) as f64,
                 12 => f64::from_bits(order.uint(c)),
                 5 => order.uint(&c[..4]) as f64 / order.uint(&c[4..]) as f64,
-                10 => order.uint(&c[..4]) as u32 as i32 as f64 / order.uint(&c[4..]) as u32 as i32 as f64,
+                10 => {
+                    order.uint(&c[..4]) as u32 as i32 as f64
+                        / order.uint(&c[4..]) as u32 as i32 as f64
+                }
                 _ => f64::NAN,
             }
         };
@@ -182,7 +220,9 @@ impl Entry {
 
     /// The value as text (ASCII, trailing NULs removed).
     pub fn text(&self) -> Option<String> {
-        let Value::Bytes(b) = &self.value else { return None };
+        let Value::Bytes(b) = &self.value else {
+            return None;
+        };
         let s = String::from_utf8_lossy(b);
         Some(s.trim_end_matches('\0').to_string())
     }
@@ -218,7 +258,10 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
     let cs = h.count_size() as usize;
     let es = h.entry_size() as usize;
     let os = h.offset_size() as usize;
-    let n = o.uint(b.get(..cs).ok_or_else(|| Error::truncated("an IFD entry count"))?) as usize;
+    let n = o.uint(
+        b.get(..cs)
+            .ok_or_else(|| Error::truncated("an IFD entry count"))?,
+    ) as usize;
     let need = cs + n * es + os;
     if b.len() < need {
         return Err(Error::truncated(format!("an IFD of {n} entries")));
@@ -228,18 +271,30 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
         let e = &b[cs + i * es..cs + (i + 1) * es];
         let tag = o.uint(&e[0..2]) as u16;
         let typ = o.uint(&e[2..4]) as u16;
-        let (count, val) = if h.bigtiff { (o.uint(&e[4..12]), &e[12..20]) } else { (o.uint(&e[4..8]), &e[8..12]) };
+        let (count, val) = if h.bigtiff {
+            (o.uint(&e[4..12]), &e[12..20])
+        } else {
+            (o.uint(&e[4..8]), &e[8..12])
+        };
         let Some(size) = type_size(typ) else {
             continue; // unknown field types are skipped, as libtiff does
         };
-        let total = size.checked_mul(count).ok_or_else(|| Error::format(format!("tag {tag}: count {count} overflows")))?;
+        let total = size
+            .checked_mul(count)
+            .ok_or_else(|| Error::format(format!("tag {tag}: count {count} overflows")))?;
         let (value, offset) = if total <= os as u64 {
             (Value::Bytes(val[..total as usize].to_vec()), None)
         } else {
             let off = o.uint(val);
             (Value::Deferred(off), Some(off))
         };
-        entries.push(Entry { tag, typ, count, value, offset });
+        entries.push(Entry {
+            tag,
+            typ,
+            count,
+            value,
+            offset,
+        });
     }
     let next = o.uint(&b[cs + n * es..need]);
     Ok(RawIfd { entries, next })

@@ -50,7 +50,11 @@ impl DType {
             (3, 16) => F16,
             (3, 32) => F32,
             (3, 64) => F64,
-            _ => return Err(Error::unsupported(format!("SampleFormat {format} with {bits} bits per sample"))),
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "SampleFormat {format} with {bits} bits per sample"
+                )))
+            }
         })
     }
     /// Bits per sample in the file.
@@ -216,12 +220,20 @@ pub struct ImageInfo {
 impl ImageInfo {
     /// Builds the description from an IFD's entries (out-of-line values already read, except the lazy
     /// tile index arrays), checking it against `limits`.
-    pub fn from_entries(ifd_index: usize, ifd_offset: u64, entries: Vec<Entry>, order: ByteOrder, limits: &Limits) -> Result<Self> {
+    pub fn from_entries(
+        ifd_index: usize,
+        ifd_offset: u64,
+        entries: Vec<Entry>,
+        order: ByteOrder,
+        limits: &Limits,
+    ) -> Result<Self> {
         let find = |tag: u16| entries.iter().find(|e| e.tag == tag);
         let uint = |tag: u16, default: Option<u64>| -> Result<u64> {
             match find(tag).and_then(|e| e.uint(order)) {
                 Some(v) => Ok(v),
-                None => default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))),
+                None => default.ok_or_else(|| {
+                    Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))
+                }),
             }
         };
         let width = uint(256, None)?;
@@ -235,27 +247,48 @@ impl ImageInfo {
         if samples == 0 || samples > 65535 {
             return Err(Error::format(format!("SamplesPerPixel {samples}")));
         }
-        let bits = find(258).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
+        let bits = find(258)
+            .and_then(|e| e.uints(order))
+            .unwrap_or_else(|| vec![1]);
         if bits.iter().any(|&b| b != bits[0]) {
-            return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
+            return Err(Error::unsupported(format!(
+                "BitsPerSample differing between samples: {bits:?}"
+            )));
         }
-        let format = find(339).and_then(|e| e.uints(order)).map(|v| v[0]).unwrap_or(1);
+        let format = find(339)
+            .and_then(|e| e.uints(order))
+            .map(|v| v[0])
+            .unwrap_or(1);
         let dtype = DType::from_tiff(format, bits[0])?;
         let tiled = find(322).is_some();
         let (tile_width, tile_height, offsets, byte_counts) = if tiled {
             let tw = uint(322, None)?;
             let th = uint(323, None)?;
-            let off = find(324).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
-            let cnt = find(325).cloned().ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
+            let off = find(324)
+                .cloned()
+                .ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
+            let cnt = find(325)
+                .cloned()
+                .ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
             (tw, th, off, cnt)
         } else {
             let rps = uint(278, Some(height))?.min(height);
-            let off = find(273).cloned().ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
-            let cnt = find(279).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
+            let off = find(273)
+                .cloned()
+                .ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
+            let cnt = find(279)
+                .cloned()
+                .ok_or_else(|| Error::format("image without StripByteCounts"))?;
             (width, rps, off, cnt)
         };
-        if tile_width == 0 || tile_height == 0 || tile_width > limits.max_dimension || tile_height > limits.max_dimension {
-            return Err(Error::format(format!("tile size {tile_width}x{tile_height}")));
+        if tile_width == 0
+            || tile_height == 0
+            || tile_width > limits.max_dimension
+            || tile_height > limits.max_dimension
+        {
+            return Err(Error::format(format!(
+                "tile size {tile_width}x{tile_height}"
+            )));
         }
         let planar = uint(284, Some(1))?;
         let info = ImageInfo {
@@ -275,8 +308,12 @@ impl ImageInfo {
             subfile_type: uint(254, Some(0))?,
             extra_samples: find(338).and_then(|e| e.uints(order)).unwrap_or_default(),
             jpeg_tables: find(347).and_then(|e| e.bytes()).map(|b| b.to_vec()),
-            color_map: find(320).and_then(|e| e.uints(order)).map(|v| v.into_iter().map(|x| x as u16).collect()),
-            nodata: find(42113).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
+            color_map: find(320)
+                .and_then(|e| e.uints(order))
+                .map(|v| v.into_iter().map(|x| x as u16).collect()),
+            nodata: find(42113)
+                .and_then(|e| e.text())
+                .and_then(|s| parse_nodata(&s)),
             offsets,
             byte_counts,
             entries,
@@ -301,11 +338,19 @@ impl ImageInfo {
     }
     /// Number of planes (bands stored apart): `samples` for planar 2, else 1.
     pub fn planes(&self) -> u64 {
-        if self.planar == 2 { self.samples } else { 1 }
+        if self.planar == 2 {
+            self.samples
+        } else {
+            1
+        }
     }
     /// Samples per pixel inside one tile.
     pub fn samples_per_tile_pixel(&self) -> u64 {
-        if self.planar == 2 { 1 } else { self.samples }
+        if self.planar == 2 {
+            1
+        } else {
+            self.samples
+        }
     }
     /// Index of tile (`tx`, `ty`) of `plane` in the offsets array.
     pub fn tile_index(&self, tx: u64, ty: u64, plane: u64) -> u64 {

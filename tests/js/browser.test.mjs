@@ -1,0 +1,336 @@
+// The demo page (www/index.html) in headless Chromium: the globe shows www/data/bmng.tif
+// with the colours GDAL reads at the same places, nothing is logged as an error, and a bad
+// `?url=` shows its error on the page while the globe keeps running.
+//
+// Run: node --test tests/js/   (needs /usr/bin/chromium, node_modules (playwright-core,
+// cesium), www/pkg from scripts/build-wasm, www/data/bmng.tif and gdal-bin).
+// Screenshots go to tests/out/.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+
+import { startServer } from '../../scripts/serve.mjs';
+import { BMNG, OUT_DIR, REPO, WWW, decodePng, missingPrerequisites, run, tempDir } from './helpers.mjs';
+
+const missing = missingPrerequisites({ browser: true });
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const VIEWPORT = { width: 1024, height: 768 };
+const READY_TIMEOUT_MS = 60_000;
+const TILES_TIMEOUT_MS = 90_000;
+
+/** Evaluate `fn` in the page, failing after `ms` instead of hanging. */
+async function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Watch a page for errors: console.error lines and uncaught exceptions. */
+function watch(page) {
+  const seen = { consoleErrors: [], pageErrors: [], console: [] };
+  page.on('console', (msg) => {
+    const line = `${msg.type()}: ${msg.text()}`;
+    seen.console.push(line);
+    if (msg.type() === 'error') seen.consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => seen.pageErrors.push(String(err?.stack ?? err)));
+  return seen;
+}
+
+async function waitForTiles(page) {
+  // tilesLoaded true on several polls in a row, and at least one of our tiles delivered.
+  const started = Date.now();
+  let streak = 0;
+  while (Date.now() - started < TILES_TIMEOUT_MS) {
+    const s = await page.evaluate(() => ({
+      loaded: window.demo.viewer.scene.globe.tilesLoaded,
+      ours: window.demo.provider?.tilesLoaded ?? 0,
+    }));
+    streak = s.loaded && s.ours > 0 ? streak + 1 : 0;
+    if (streak >= 4) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`globe tiles did not finish loading within ${TILES_TIMEOUT_MS} ms`);
+}
+
+describe('demo page in Chromium', () => {
+  let chromium;
+  let browser;
+  let srv;
+  let dir;
+
+  before(async () => {
+    if (missing) throw new Error(`cannot run: ${missing}`);
+    ({ chromium } = await import('playwright-core'));
+    dir = await tempDir();
+    await fsp.writeFile(path.join(dir, 'blank.html'), '<!doctype html><title>blank</title>\n');
+    await fsp.writeFile(path.join(dir, 'notatiff.tif'), '<html><body>Not a TIFF at all.</body></html>\n'.repeat(100));
+    await fsp.mkdir(OUT_DIR, { recursive: true });
+    srv = await startServer({
+      root: WWW,
+      mounts: {
+        '/vendor/cesium/': path.join(REPO, 'node_modules', 'cesium', 'Build', 'Cesium'),
+        '/fixtures/': dir,
+      },
+    });
+    // launch() gives every run a fresh, temporary user-data-dir.
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  for (const scheme of ['geographic', 'webmercator']) {
+  test(`the globe shows bmng.tif with GDAL's colours (${scheme} tiles), and logs no error`, async (t) => {
+    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const seen = watch(page);
+    try {
+      await page.goto(scheme === 'geographic' ? `${srv.url}/` : `${srv.url}/?tilingScheme=${scheme}`);
+      assert.equal(await page.evaluate(() => window.demo.tilingScheme), scheme);
+      await withTimeout(
+        page.evaluate(() => window.demo.ready.then(() => true)),
+        READY_TIMEOUT_MS,
+        'window.demo.ready',
+      );
+      const first = await withTimeout(
+        page.evaluate(() => window.demo.firstTile.then(() => ({
+          firstTileMs: window.demo.firstTileMs,
+          firstTileStats: window.demo.firstTileStats,
+          metadata: window.demo.metadata,
+        }))),
+        READY_TIMEOUT_MS,
+        'the first tile',
+      );
+      t.diagnostic(
+        `page load -> first tile ${first.firstTileMs.toFixed(0)} ms; requests/bytes then: ${JSON.stringify(first.firstTileStats)}`,
+      );
+
+      // A fixed view over Africa and Europe.
+      await page.evaluate(() => {
+        const { viewer } = window.demo;
+        viewer.camera.setView({
+          destination: Cesium.Cartesian3.fromDegrees(15, 20, 12_000_000),
+          orientation: { heading: 0, pitch: -Cesium.Math.PI_OVER_TWO, roll: 0 },
+        });
+      });
+      const waited = await waitForTiles(page);
+      const stats = await page.evaluate(() => window.demo.stats());
+      t.diagnostic(`tiles loaded ${waited} ms after setView; totals ${JSON.stringify(stats)}`);
+
+      const png = await page.screenshot({ type: 'png' });
+      await fsp.writeFile(path.join(OUT_DIR, `browser-globe-${scheme}.png`), png);
+      const shot = decodePng(png);
+      assert.equal(shot.width, VIEWPORT.width);
+      assert.equal(shot.height, VIEWPORT.height);
+
+      // Not blank: many distinct colours over the globe.
+      const colours = new Set();
+      for (let i = 0; i < shot.data.length; i += 4 * 7) {
+        colours.add((shot.data[i] << 16) | (shot.data[i + 1] << 8) | shot.data[i + 2]);
+      }
+      t.diagnostic(`distinct colours (every 7th pixel): ${colours.size}`);
+      assert.ok(colours.size > 2000, `screenshot looks blank: ${colours.size} colours`);
+
+      // Screen points on the globe, away from the panel (top left) and the credits (bottom).
+      const points = [];
+      for (const fx of [0.35, 0.5, 0.65]) {
+        for (const fy of [0.3, 0.45, 0.6, 0.75]) {
+          points.push([Math.round(VIEWPORT.width * fx), Math.round(VIEWPORT.height * fy)]);
+        }
+      }
+      const R = 3; // a (2R+1)² patch around each point
+      const picked = await page.evaluate(
+        ({ points, R }) => {
+          const { viewer } = window.demo;
+          return points.map(([px, py]) => {
+            const patch = [];
+            for (let dy = -R; dy <= R; dy++) {
+              for (let dx = -R; dx <= R; dx++) {
+                const c = viewer.camera.pickEllipsoid(new Cesium.Cartesian2(px + dx, py + dy));
+                if (!c) return null;
+                const g = Cesium.Cartographic.fromCartesian(c);
+                patch.push([Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)]);
+              }
+            }
+            return patch;
+          });
+        },
+        { points, R },
+      );
+
+      const results = [];
+      for (let k = 0; k < points.length; k++) {
+        const patch = picked[k];
+        if (!patch) continue;
+        const input = patch.map(([lon, lat]) => `${lon.toFixed(8)} ${lat.toFixed(8)}`).join('\n') + '\n';
+        const out = await run('gdallocationinfo', ['-wgs84', '-valonly', BMNG], { input });
+        const values = out.split('\n').filter((l) => l.trim() !== '').map(Number);
+        assert.equal(values.length, patch.length * 3, 'GDAL gave RGB for every patch pixel');
+        const [px, py] = points[k];
+        const gdalMean = [0, 0, 0];
+        const shotMean = [0, 0, 0];
+        let perPixel = 0;
+        let i = 0;
+        for (let dy = -R; dy <= R; dy++) {
+          for (let dx = -R; dx <= R; dx++, i++) {
+            const o = ((py + dy) * shot.width + (px + dx)) * 4;
+            for (let c = 0; c < 3; c++) {
+              gdalMean[c] += values[i * 3 + c] / patch.length;
+              shotMean[c] += shot.data[o + c] / patch.length;
+              perPixel += Math.abs(values[i * 3 + c] - shot.data[o + c]) / (patch.length * 3);
+            }
+          }
+        }
+        const diff = gdalMean.map((v, c) => Math.abs(v - shotMean[c]));
+        const [lon, lat] = patch[Math.floor(patch.length / 2)];
+        results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdalMean.map(Math.round),
+          screen: shotMean.map(Math.round), meanDiff: Math.max(...diff), perPixel });
+      }
+      for (const r of results) {
+        t.diagnostic(
+          `(${r.px},${r.py}) lon ${r.lon} lat ${r.lat}: GDAL ${r.gdal} screen ${r.screen} ` +
+            `patch-mean max channel diff ${r.meanDiff.toFixed(1)}, per-pixel mean abs diff ${r.perPixel.toFixed(1)}`,
+        );
+      }
+      assert.ok(results.length >= 8, `only ${results.length} points landed on the globe`);
+      // Measured (SwiftShader, Cesium 1.145): at most ~4 per point, ~2 on average. A flipped or
+      // shifted tile, another image or a tinted globe gives tens.
+      for (const r of results) {
+        assert.ok(
+          r.meanDiff < 15,
+          `colour at lon ${r.lon} lat ${r.lat} is ${r.screen}, GDAL says ${r.gdal} (diff ${r.meanDiff.toFixed(1)})`,
+        );
+      }
+      const overall = results.reduce((s, r) => s + r.meanDiff, 0) / results.length;
+      t.diagnostic(`mean over points of the patch-mean max channel diff: ${overall.toFixed(1)}`);
+      assert.ok(overall < 6, `average colour difference ${overall.toFixed(1)}`);
+
+      const info = JSON.parse(await run('gdalinfo', ['-json', BMNG]));
+      const panel = await page.textContent('#panel');
+      const sizeText = `${info.size[0].toLocaleString('en-US')} × ${info.size[1].toLocaleString('en-US')}`;
+      assert.ok(panel.includes(sizeText), `the panel shows the COG size ${sizeText}: ${panel}`);
+      t.diagnostic(`console: ${seen.console.length} lines; errors ${JSON.stringify(seen.consoleErrors)}`);
+      assert.deepEqual(seen.pageErrors, [], 'no uncaught exception');
+      assert.deepEqual(seen.consoleErrors, [], 'no console error');
+      assert.deepEqual(await page.evaluate(() => window.demo.errors), [], 'no error on the page');
+    } finally {
+      await context.close();
+    }
+  });
+  }
+
+  test('the npm entry works in a module worker', async (t) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const seen = watch(page);
+    try {
+      await page.goto(`${srv.url}/fixtures/blank.html`);
+      const result = await withTimeout(
+        page.evaluate(async (origin) => {
+          const src = `
+            import { LargeImage } from '${origin}/lib/index.js';
+            try {
+              const img = await LargeImage.open('${origin}/data/bmng.tif');
+              const m = await img.metadata();
+              const tile = await img.tile(1, 2, 0, { projection: 'EPSG:4326', format: 'rgba' });
+              postMessage({ sizeX: m.sizeX, sizeY: m.sizeY, tileBytes: tile.length, stats: img.stats() });
+              img.close();
+            } catch (e) {
+              postMessage({ error: String(e && e.message || e) });
+            }`;
+          const blob = new Blob([src], { type: 'text/javascript' });
+          const worker = new Worker(URL.createObjectURL(blob), { type: 'module' });
+          return new Promise((resolve) => {
+            worker.onmessage = (e) => resolve(e.data);
+            worker.onerror = (e) => resolve({ error: e.message || 'worker error' });
+          });
+        }, srv.url),
+        READY_TIMEOUT_MS,
+        'the worker',
+      );
+      t.diagnostic(`worker: ${JSON.stringify(result)}`);
+      assert.equal(result.error, undefined);
+      const info = JSON.parse(await run('gdalinfo', ['-json', BMNG]));
+      assert.equal(result.sizeX, info.size[0]);
+      assert.equal(result.sizeY, info.size[1]);
+      assert.equal(result.tileBytes, 256 * 256 * 4);
+      assert.deepEqual(seen.pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [label, target, reason] of [
+    ['404', () => `${srv.url}/fixtures/missing.tif`, /404|not found/i],
+    ['not a TIFF', () => `${srv.url}/fixtures/notatiff.tif`, /not a (valid )?(geo)?tiff|tiff (header|signature|magic)|byte order|magic/i],
+  ]) {
+    test(`?url= ${label}: the error is shown on the page and the globe keeps running`, async (t) => {
+      const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      const seen = watch(page);
+      try {
+        const cog = target();
+        await page.goto(`${srv.url}/?url=${encodeURIComponent(cog)}`);
+        const outcome = await withTimeout(
+          page.evaluate(() => window.demo.ready.then(() => 'resolved', (e) => `rejected: ${e.message}`)),
+          READY_TIMEOUT_MS,
+          'window.demo.ready to settle',
+        );
+        t.diagnostic(`ready ${outcome}`);
+        assert.match(outcome, /^rejected/);
+        // Polled with timers, not animation frames: SwiftShader frames can be slow under load.
+        await page.waitForFunction(() => document.querySelectorAll('#errors li').length > 0, null, {
+          polling: 200,
+          timeout: 30_000,
+        });
+        const shown = await page.textContent('#errors');
+        t.diagnostic(`shown: ${shown}`);
+        assert.ok(shown.includes(cog), 'the error names the URL');
+        assert.match(shown, reason);
+        assert.equal(await page.textContent('#status'), 'failed');
+
+        // Still rendering: frames advance (a render is asked for, in case the page renders
+        // on demand) and Cesium shows no error panel.
+        const frame0 = await page.evaluate(() => window.demo.viewer.scene.frameState.frameNumber);
+        await page.waitForFunction(
+          (f0) => {
+            window.demo.viewer.scene.requestRender();
+            return window.demo.viewer.scene.frameState.frameNumber >= f0 + 2;
+          },
+          frame0,
+          { polling: 200, timeout: 30_000 },
+        );
+        const frame1 = await page.evaluate(() => window.demo.viewer.scene.frameState.frameNumber);
+        t.diagnostic(`frames ${frame0} -> ${frame1}`);
+        assert.equal(await page.$('.cesium-widget-errorPanel'), null, 'no Cesium error panel');
+        await page.screenshot({ path: path.join(OUT_DIR, `browser-error-${label.replace(/\W+/g, '-')}.png`) });
+        assert.deepEqual(seen.pageErrors, [], 'no uncaught exception');
+        if (seen.consoleErrors.length) t.diagnostic(`console errors: ${JSON.stringify(seen.consoleErrors)}`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

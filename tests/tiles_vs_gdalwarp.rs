@@ -1,0 +1,158 @@
+//! Map tiles against `gdalwarp` of the same tile bounds (nearest neighbour).
+
+mod common;
+use common::{fixture, oracle};
+use large_image_wasm::api::{LargeImage, TileOptions};
+use large_image_wasm::cog::OpenOptions;
+use large_image_wasm::encode::Format;
+use large_image_wasm::source::FileSource;
+
+/// Renders tile z/x/y as RGBA and compares it with gdalwarp's: returns (compared, equal, max diff).
+fn compare(path: &str, scheme: &str, z: u32, x: u64, y: u64) -> (usize, usize, f64) {
+    let img = pollster::block_on(LargeImage::open(
+        FileSource::open(path).unwrap(),
+        OpenOptions::default(),
+    ))
+    .unwrap();
+    let mut o = TileOptions::default();
+    o.projection = Some(scheme.into());
+    o.format = Format::Rgba;
+    let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
+    assert_eq!(ours.len(), 256 * 256 * 4);
+    let g = oracle(&[
+        "warp",
+        path,
+        scheme,
+        &z.to_string(),
+        &x.to_string(),
+        &y.to_string(),
+        "256",
+        "near",
+    ]);
+    let data = g["data"].as_array().unwrap();
+    let alpha = g["alpha"].as_array().unwrap();
+    let (mut compared, mut equal, mut max) = (0, 0, 0.0f64);
+    for p in 0..256 * 256 {
+        let ga = alpha[p].as_f64().unwrap();
+        let oa = ours[p * 4 + 3] as f64;
+        if ga == 0.0 && oa == 0.0 {
+            continue;
+        }
+        compared += 1;
+        let px = data[p].as_array().unwrap();
+        let mut d = (ga - oa).abs();
+        for b in 0..3 {
+            let gv = px[b.min(px.len() - 1)].as_f64().unwrap();
+            d = d.max((gv - ours[p * 4 + b] as f64).abs());
+        }
+        max = max.max(d);
+        equal += usize::from(d == 0.0);
+    }
+    (compared, equal, max)
+}
+
+#[test]
+fn web_mercator_and_geographic_tiles_match_gdalwarp_nearest() {
+    let cases = [
+        ("u8_rgb_deflate", "EPSG:3857", 5, 15, 9),
+        ("u8_rgb_deflate", "EPSG:3857", 7, 61, 37),
+        ("u8_rgb_deflate", "EPSG:4326", 4, 15, 2),
+        ("u8_rgb_zstd_3857", "EPSG:3857", 10, 538, 359),
+        ("u8_rgb_zstd_3857", "EPSG:4326", 8, 269, 60),
+        ("u8_rgb_planar2_deflate", "EPSG:3857", 6, 31, 21),
+    ];
+    for (name, scheme, z, x, y) in cases {
+        let f = fixture(name);
+        let (n, eq, max) = compare(&f.path, scheme, z, x, y);
+        let share = eq as f64 / n.max(1) as f64;
+        eprintln!(
+            "{name} {scheme} {z}/{x}/{y}: {n} pixels with data, {:.3}% equal, max diff {max}",
+            share * 100.0
+        );
+        assert!(
+            n > 1000,
+            "{name} {z}/{x}/{y}: the tile should overlap the image ({n} pixels)"
+        );
+        assert!(
+            share >= 0.995,
+            "{name} {scheme} {z}/{x}/{y}: only {:.3}% equal to gdalwarp",
+            share * 100.0
+        );
+    }
+}
+
+#[test]
+fn tile_outside_the_image_is_transparent() {
+    let f = fixture("u8_rgb_deflate");
+    let img = pollster::block_on(LargeImage::open(
+        FileSource::open(&f.path).unwrap(),
+        OpenOptions::default(),
+    ))
+    .unwrap();
+    let mut o = TileOptions::default();
+    o.projection = Some("EPSG:3857".into());
+    o.format = Format::Rgba;
+    let t = pollster::block_on(img.tile(3, 7, 7, &o)).unwrap();
+    assert!(t.chunks_exact(4).all(|p| p[3] == 0));
+    assert!(
+        pollster::block_on(img.tile(3, 8, 0, &o)).is_err(),
+        "x beyond the tile matrix is a usage error"
+    );
+}
+
+/// The embedded JPEG COG: the pyramid level chosen must be GDAL's (a wrong level shows as a mean
+/// difference of several DN; same level leaves only the JPEG decoders' rounding).
+#[test]
+fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/bmng.tif");
+    let img = pollster::block_on(LargeImage::open(
+        FileSource::open(path).unwrap(),
+        OpenOptions::default(),
+    ))
+    .unwrap();
+    let cases = [
+        ("EPSG:3857", 1, 1, 0),
+        ("EPSG:3857", 2, 2, 1),
+        ("EPSG:3857", 3, 4, 2),
+        ("EPSG:3857", 4, 8, 6),
+        ("EPSG:4326", 1, 2, 0),
+        ("EPSG:4326", 3, 9, 2),
+    ];
+    for (scheme, z, x, y) in cases {
+        let mut o = TileOptions::default();
+        o.projection = Some(scheme.into());
+        o.format = Format::Rgba;
+        let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
+        let g = oracle(&[
+            "warp",
+            path,
+            scheme,
+            &z.to_string(),
+            &x.to_string(),
+            &y.to_string(),
+            "256",
+            "near",
+        ]);
+        let data = g["data"].as_array().unwrap();
+        let (mut sum, mut n, mut max) = (0.0, 0usize, 0.0f64);
+        for p in 0..256 * 256 {
+            if g["alpha"][p].as_f64().unwrap() == 0.0 {
+                continue;
+            }
+            for b in 0..3 {
+                let d = (data[p][b].as_f64().unwrap() - ours[p * 4 + b] as f64).abs();
+                sum += d;
+                max = max.max(d);
+                n += 1;
+            }
+        }
+        let mean = sum / n as f64;
+        eprintln!(
+            "bmng {scheme} {z}/{x}/{y}: {n} samples, mean |ours - gdalwarp| {mean:.3}, max {max}"
+        );
+        assert!(
+            n > 10_000 && mean < 0.5 && max <= 8.0,
+            "bmng {scheme} {z}/{x}/{y}: mean {mean}, max {max}"
+        );
+    }
+}

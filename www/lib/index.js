@@ -1,0 +1,219 @@
+// large-image-wasm: the npm entry.
+//
+// A thin JavaScript face over the wasm-bindgen `LargeImage` class built into `../pkg/`.
+// It keeps the names of our JS API (shared/api.md) stable whatever the Rust side calls
+// its exports, initialises the wasm module once (lazily) in browsers, workers and Node,
+// and says plainly when a method is not exported by the wasm build yet.
+
+import init, * as wasmBindings from '../pkg/large_image_wasm.js';
+
+let initPromise = null;
+
+const isNode =
+  typeof process !== 'undefined' &&
+  process.versions != null &&
+  process.versions.node != null &&
+  typeof window === 'undefined' &&
+  typeof importScripts === 'undefined';
+
+async function defaultWasmInput() {
+  const wasmUrl = new URL('../pkg/large_image_wasm_bg.wasm', import.meta.url);
+  if (isNode && wasmUrl.protocol === 'file:') {
+    // Node's fetch cannot read file: URLs: hand the bytes to wasm-bindgen instead.
+    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
+    return fs.readFile(wasmUrl);
+  }
+  return wasmUrl;
+}
+
+/**
+ * Initialise the wasm module. Called lazily by `LargeImage.open`; call it yourself to
+ * start the download early or to pass your own input (a URL, a Response, bytes, or a
+ * `WebAssembly.Module`). Later calls return the first call's promise.
+ *
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
+ * @returns {Promise<void>}
+ */
+export function initWasm(input) {
+  if (!initPromise) {
+    initPromise = (async () => {
+      const moduleOrPath = input ?? (await defaultWasmInput());
+      await init({ module_or_path: moduleOrPath });
+    })();
+    // A failed initialisation may be retried (e.g. with another input).
+    initPromise.catch(() => {
+      initPromise = null;
+    });
+  }
+  return initPromise;
+}
+
+function notImplemented(name) {
+  return new Error(
+    `LargeImage.${name}() is not implemented yet: the wasm module does not export it`,
+  );
+}
+
+function snakeCase(name) {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Find a method on the wasm object under its camelCase or snake_case name. */
+function findMethod(inner, name) {
+  for (const candidate of [name, snakeCase(name)]) {
+    if (typeof inner[candidate] === 'function') return inner[candidate].bind(inner);
+  }
+  return null;
+}
+
+/** Turn whatever the wasm side threw into an Error (wasm-bindgen may throw strings). */
+function asError(err) {
+  if (err instanceof Error) return err;
+  if (typeof err === 'string') return new Error(err);
+  if (err && typeof err.message === 'string') {
+    const e = new Error(err.message);
+    Object.assign(e, err);
+    return e;
+  }
+  return new Error(String(err));
+}
+
+export class LargeImage {
+  #inner;
+  #url;
+
+  /** @private Use `LargeImage.open(url, options)`. */
+  constructor(inner, url) {
+    if (inner == null) {
+      throw new TypeError('Use `await LargeImage.open(url, options)` to create a LargeImage');
+    }
+    this.#inner = inner;
+    this.#url = url;
+  }
+
+  /**
+   * Open a Cloud Optimized GeoTIFF by URL (range requests).
+   * @param {string | URL} url
+   * @param {{ headers?: object, credentials?: string, cacheBytes?: number, headerBytes?: number }} [options]
+   * @returns {Promise<LargeImage>}
+   */
+  static async open(url, options = {}) {
+    await initWasm();
+    const WasmLargeImage = wasmBindings.LargeImage;
+    if (!WasmLargeImage || typeof WasmLargeImage.open !== 'function') {
+      throw notImplemented('open');
+    }
+    const href = String(url);
+    let inner;
+    try {
+      inner = await WasmLargeImage.open(href, options ?? {});
+    } catch (err) {
+      throw asError(err);
+    }
+    return new LargeImage(inner, href);
+  }
+
+  /** The URL this image was opened from. */
+  get url() {
+    return this.#url;
+  }
+
+  /** True once `close()` was called. */
+  get closed() {
+    return this.#inner == null;
+  }
+
+  #method(name) {
+    if (this.#inner == null) throw new Error(`LargeImage.${name}(): the image was closed`);
+    const fn = findMethod(this.#inner, name);
+    if (!fn) throw notImplemented(name);
+    return fn;
+  }
+
+  async #call(name, ...args) {
+    const fn = this.#method(name);
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw asError(err);
+    }
+  }
+
+  /** large_image metadata. @param {{ projection?: string | null }} [options] */
+  metadata(options = {}) {
+    return this.#call('metadata', options ?? {});
+  }
+
+  /** Everything the reader knows: TIFF tags, GeoKeys, GDAL metadata, per-IFD layout. */
+  internalMetadata(options = {}) {
+    return this.#call('internalMetadata', options ?? {});
+  }
+
+  /** Per-band info keyed by band number (1-based). */
+  bands(options = {}) {
+    return this.#call('bands', options ?? {});
+  }
+
+  /**
+   * One tile.
+   * @param {number} z
+   * @param {number} x
+   * @param {number} y
+   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'webp' | 'rgba', tileSize?: number, style?: object | string }} [options]
+   * @returns {Promise<Uint8Array>}
+   */
+  tile(z, x, y, options = {}) {
+    return this.#call('tile', z, x, y, options ?? {});
+  }
+
+  /** The tile's corners in the image's pixel space. */
+  tileCorners(z, x, y, options = {}) {
+    return this.#call('tileCorners', z, x, y, options ?? {});
+  }
+
+  /** @param {{ maxWidth?: number, maxHeight?: number, style?: object | string, format?: string }} [options] */
+  thumbnail(options = {}) {
+    return this.#call('thumbnail', options ?? {});
+  }
+
+  /** @param {{ left: number, top: number, right: number, bottom: number, units?: string, width?: number, height?: number, style?: object | string, format?: string }} options */
+  region(options) {
+    return this.#call('region', options ?? {});
+  }
+
+  /** @param {{ left: number, top: number, units?: string }} options */
+  pixel(options) {
+    return this.#call('pixel', options ?? {});
+  }
+
+  /** @param {{ bins?: number, density?: boolean, onlyMinMax?: boolean, band?: number, resolution?: number }} [options] */
+  histogram(options = {}) {
+    return this.#call('histogram', options ?? {});
+  }
+
+  /** @returns {Promise<{ valid: boolean, errors: string[], warnings: string[] }>} */
+  validate(options = {}) {
+    return this.#call('validate', options ?? {});
+  }
+
+  /** HTTP requests made and bytes received so far. @returns {{ requests: number, bytes: number }} */
+  stats() {
+    const fn = this.#method('stats');
+    const s = fn();
+    // wasm-bindgen may hand back a Map for serde maps; give callers a plain object.
+    return s instanceof Map ? Object.fromEntries(s) : s;
+  }
+
+  /** Release the wasm object. Further calls throw. */
+  close() {
+    const inner = this.#inner;
+    if (inner == null) return;
+    this.#inner = null;
+    if (typeof inner.close === 'function') inner.close();
+    // A `close(&self)` leaves the wasm object alive; a consuming `close(self)` (or none)
+    // zeroes wasm-bindgen's pointer. Free it now rather than waiting for the GC.
+    if (typeof inner.free === 'function' && inner.__wbg_ptr !== 0) inner.free();
+  }
+}
+
+export default LargeImage;
