@@ -6,9 +6,7 @@ use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
 use crate::style::{render_default, DefaultStyle};
-use crate::warp::{
-    choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme,
-};
+use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -29,11 +27,7 @@ pub struct TileOptions {
 
 impl Default for TileOptions {
     fn default() -> Self {
-        TileOptions {
-            projection: None,
-            size: 256,
-            format: Format::Png,
-        }
+        TileOptions { projection: None, size: 256, format: Format::Png }
     }
 }
 
@@ -49,26 +43,16 @@ pub struct LargeImage<S> {
 impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
-        Ok(LargeImage {
-            cog: Cog::open(src, opts).await?,
-            ranges: Mutex::new(None),
-            natural: Mutex::new([None; 2]),
-        })
+        Ok(LargeImage { cog: Cog::open(src, opts).await?, ranges: Mutex::new(None), natural: Mutex::new([None; 2]) })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
     fn crs(&self) -> Result<(Crs, [f64; 6])> {
         let g = self.cog.georef.as_ref().ok_or_else(|| {
-            Error::usage(
-                "the image has no georeferencing: ask for pixel-space tiles (no projection)",
-            )
+            Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)")
         })?;
-        let epsg = g
-            .epsg
-            .ok_or_else(|| Error::unsupported("a CRS without an EPSG code"))?;
-        let inv = g
-            .inverse()
-            .ok_or_else(|| Error::format("the geotransform is not invertible"))?;
+        let epsg = g.epsg.ok_or_else(|| Error::unsupported("a CRS without an EPSG code"))?;
+        let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
         Ok((Crs::from_epsg(epsg)?, inv))
     }
 
@@ -84,12 +68,7 @@ impl<S: RangeSource> LargeImage<S> {
         let g = self.cog.georef.as_ref()?;
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);
-        let native = [
-            g.pixel_to_crs(0.0, h),
-            g.pixel_to_crs(0.0, 0.0),
-            g.pixel_to_crs(w, h),
-            g.pixel_to_crs(w, 0.0),
-        ];
+        let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
         let crs = Crs::from_epsg(g.epsg?).ok()?;
         let geo = native.map(|(x, y)| crs.to_lonlat(x, y));
         Some((native, geo))
@@ -101,13 +80,7 @@ impl<S: RangeSource> LargeImage<S> {
         let mut m = Map::new();
         let scheme = projection.map(TileScheme::from_projection).transpose()?;
         let (levels, size_x, size_y, tw, th) = match scheme {
-            None => (
-                self.pixel_levels(),
-                b.width,
-                b.height,
-                b.tile_width,
-                b.tile_height,
-            ),
+            None => (self.pixel_levels(), b.width, b.height, b.tile_width, b.tile_height),
             Some(s) => {
                 let lv = self.projected_levels(s)?;
                 let (nx, ny) = s.tiles(lv - 1);
@@ -120,42 +93,25 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("tileWidth".into(), json!(tw));
         m.insert("tileHeight".into(), json!(th));
         m.insert("magnification".into(), Value::Null);
-        m.insert(
-            "dtype".into(),
-            json!(if scheme.is_some() {
-                "uint8"
-            } else {
-                b.dtype.decoded().name()
-            }),
-        );
+        m.insert("dtype".into(), json!(if scheme.is_some() { "uint8" } else { b.dtype.decoded().name() }));
         m.insert("bandCount".into(), json!(b.samples));
         m.insert("geospatial".into(), json!(self.cog.georef.is_some()));
         m.insert("sourceLevels".into(), json!(self.cog.levels.len()));
         m.insert("sourceSizeX".into(), json!(b.width));
         m.insert("sourceSizeY".into(), json!(b.height));
-        m.insert(
-            "projection".into(),
-            projection
-                .map(|p| json!(p.to_ascii_lowercase()))
-                .unwrap_or(Value::Null),
-        );
+        m.insert("projection".into(), projection.map(|p| json!(p.to_ascii_lowercase())).unwrap_or(Value::Null));
         if let Some((native, geo)) = self.corners() {
-            let epsg = self
-                .cog
-                .georef
-                .as_ref()
-                .and_then(|g| g.epsg)
-                .map(|c| format!("EPSG:{c}"));
+            let epsg = self.cog.georef.as_ref().and_then(|g| g.epsg).map(|c| format!("EPSG:{c}"));
             m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
-            m.insert(
-                "sourceBounds".into(),
-                bounds_json(&native, epsg.as_deref().unwrap_or("unknown")),
-            );
+            m.insert("sourceBounds".into(), bounds_json(&native, epsg.as_deref().unwrap_or("unknown")));
         }
         let mut bands = Map::new();
         for i in 0..b.samples as usize {
             let interp = band_interpretation(b, i);
-            bands.insert((i + 1).to_string(), json!({ "interpretation": interp, "nodata": b.nodata, "dtype": b.dtype.decoded().name() }));
+            bands.insert(
+                (i + 1).to_string(),
+                json!({ "interpretation": interp, "nodata": b.nodata, "dtype": b.dtype.decoded().name() }),
+            );
         }
         m.insert("bands".into(), Value::Object(bands));
         m.insert("frames".into(), json!(false));
@@ -164,9 +120,7 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// Number of zoom levels of a projected pyramid: deep enough to reach the native resolution.
     fn projected_levels(&self, s: TileScheme) -> Result<u32> {
-        let (_, geo) = self
-            .corners()
-            .ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
+        let (_, geo) = self.corners().ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
         let b = self.cog.base();
         let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
         let deg_per_px = lon_span / b.width as f64;
@@ -189,14 +143,8 @@ impl<S: RangeSource> LargeImage<S> {
                 let scheme = TileScheme::from_projection(p)?;
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
-                let factor =
-                    (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
-                (
-                    source_grid(bounds, size, scheme.crs(), src, &inv),
-                    size,
-                    size,
-                    factor,
-                )
+                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
+                (source_grid(bounds, size, scheme.crs(), src, &inv), size, size, factor)
             }
             None => {
                 let levels = self.pixel_levels();
@@ -218,10 +166,7 @@ impl<S: RangeSource> LargeImage<S> {
                 let grid = (0..th)
                     .flat_map(|j| {
                         (0..tw).map(move |i| {
-                            (
-                                ((x as usize * tw + i) as f64 + 0.5) * scale,
-                                ((y as usize * th + j) as f64 + 0.5) * scale,
-                            )
+                            (((x as usize * tw + i) as f64 + 0.5) * scale, ((y as usize * th + j) as f64 + 0.5) * scale)
                         })
                     })
                     .collect();
@@ -230,12 +175,7 @@ impl<S: RangeSource> LargeImage<S> {
         };
         let raster = self.sample(grid, w, h, factor).await?;
         let style = self.default_style().await?;
-        encode(
-            render_default(&raster, &style),
-            w as u32,
-            h as u32,
-            opts.format,
-        )
+        encode(render_default(&raster, &style), w as u32, h as u32, opts.format)
     }
 
     /// The image's natural resolution in the scheme's CRS units (as gdalwarp suggests it), cached.
@@ -245,11 +185,7 @@ impl<S: RangeSource> LargeImage<S> {
             return Ok(r);
         }
         let (src, _) = self.crs()?;
-        let g = self
-            .cog
-            .georef
-            .as_ref()
-            .ok_or_else(|| Error::usage("the image has no georeferencing"))?;
+        let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
         let dst = scheme.crs();
         let b = self.cog.base();
         let r = suggested_resolution(b.width, b.height, |c, r| {
@@ -261,36 +197,21 @@ impl<S: RangeSource> LargeImage<S> {
                 dst.try_from_lonlat(lon, lat)
             }
         })
-        .ok_or_else(|| {
-            Error::unsupported("the image's extent does not transform to the tile CRS")
-        })?;
+        .ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))?;
         self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(r);
         Ok(r)
     }
 
     /// Samples the image at `grid` (full-resolution pixel coordinates) from the pyramid level GDAL
     /// would pick for `factor` source pixels per output pixel.
-    async fn sample(
-        &self,
-        grid: Vec<(f64, f64)>,
-        w: usize,
-        h: usize,
-        factor: f64,
-    ) -> Result<Raster> {
-        let widths: Vec<u64> = (0..self.cog.levels.len())
-            .map(|l| self.cog.level(l).map(|i| i.width))
-            .collect::<Result<_>>()?;
+    async fn sample(&self, grid: Vec<(f64, f64)>, w: usize, h: usize, factor: f64) -> Result<Raster> {
+        let widths: Vec<u64> =
+            (0..self.cog.levels.len()).map(|l| self.cog.level(l).map(|i| i.width)).collect::<Result<_>>()?;
         let base = self.cog.base();
         let level = choose_level(base.width, &widths, factor);
         let img = self.cog.level(level)?;
-        let (sx, sy) = (
-            img.width as f64 / base.width as f64,
-            img.height as f64 / base.height as f64,
-        );
-        let grid: Vec<(f64, f64)> = grid
-            .into_iter()
-            .map(|(gx, gy)| (gx * sx, gy * sy))
-            .collect();
+        let (sx, sy) = (img.width as f64 / base.width as f64, img.height as f64 / base.height as f64);
+        let grid: Vec<(f64, f64)> = grid.into_iter().map(|(gx, gy)| (gx * sx, gy * sy)).collect();
         let Some((x0, y0, x1, y1)) = grid_window(&grid, img.width, img.height) else {
             let b = self.cog.base();
             let dt = b.dtype.decoded();
@@ -303,10 +224,7 @@ impl<S: RangeSource> LargeImage<S> {
                 valid: vec![0; w * h],
             });
         };
-        let win = self
-            .cog
-            .read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize)
-            .await?;
+        let win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
         Ok(resample_nearest(&win, (x0, y0), &grid, w, h))
     }
 
@@ -314,18 +232,13 @@ impl<S: RangeSource> LargeImage<S> {
     /// on the smallest overview (once).
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
-        let alpha_band = if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2)
-            && (b.samples == 2 || b.samples == 4)
-        {
-            Some(b.samples as usize - 1)
-        } else {
-            None
-        };
-        let cached = self
-            .ranges
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let alpha_band =
+            if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4) {
+                Some(b.samples as usize - 1)
+            } else {
+                None
+            };
+        let cached = self.ranges.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let ranges = match cached {
             Some(r) => r,
             None if b.dtype == crate::tiff::DType::U8 => vec![(0.0, 255.0); b.samples as usize],
@@ -335,21 +248,14 @@ impl<S: RangeSource> LargeImage<S> {
                 r
             }
         };
-        Ok(DefaultStyle {
-            ranges,
-            nodata: b.nodata,
-            alpha_band,
-        })
+        Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band })
     }
 
     /// Per-band (min, max) of valid, non-nodata samples of the smallest level.
     async fn band_ranges(&self) -> Result<Vec<(f64, f64)>> {
         let last = self.cog.levels.len() - 1;
         let img = self.cog.level(last)?;
-        let r = self
-            .cog
-            .read_window(last, 0, 0, img.width as usize, img.height as usize)
-            .await?;
+        let r = self.cog.read_window(last, 0, 0, img.width as usize, img.height as usize).await?;
         let nodata = self.cog.base().nodata;
         let mut out = vec![(f64::INFINITY, f64::NEG_INFINITY); r.bands];
         for p in 0..r.width * r.height {
@@ -365,10 +271,7 @@ impl<S: RangeSource> LargeImage<S> {
                 mm.1 = mm.1.max(v);
             }
         }
-        Ok(out
-            .into_iter()
-            .map(|(lo, hi)| if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) })
-            .collect())
+        Ok(out.into_iter().map(|(lo, hi)| if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }).collect())
     }
 }
 
@@ -377,14 +280,9 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
     let xs = [ll.0, ul.0, lr.0, ur.0];
     let ys = [ll.1, ul.1, lr.1, ur.1];
     let f = |v: &[f64], max: bool| {
-        v.iter().copied().fold(
-            if max {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            if max { f64::max } else { f64::min },
-        )
+        v.iter()
+            .copied()
+            .fold(if max { f64::NEG_INFINITY } else { f64::INFINITY }, if max { f64::max } else { f64::min })
     };
     json!({
         "ll": {"x": ll.0, "y": ll.1}, "ul": {"x": ul.0, "y": ul.1},
@@ -397,12 +295,7 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
 /// large_image's band interpretation names.
 fn band_interpretation(img: &crate::tiff::ImageInfo, i: usize) -> &'static str {
     let extra_start = img.samples as usize - img.extra_samples.len();
-    if i >= extra_start
-        && img
-            .extra_samples
-            .get(i - extra_start)
-            .is_some_and(|&e| e == 1 || e == 2)
-    {
+    if i >= extra_start && img.extra_samples.get(i - extra_start).is_some_and(|&e| e == 1 || e == 2) {
         return "alpha";
     }
     match (img.photometric, i) {

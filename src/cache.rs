@@ -16,12 +16,7 @@ pub struct ByteLru<K> {
 impl<K: Hash + Eq + Clone> ByteLru<K> {
     /// An empty cache holding at most `budget` bytes.
     pub fn new(budget: usize) -> Self {
-        ByteLru {
-            budget,
-            used: 0,
-            tick: 0,
-            map: HashMap::new(),
-        }
+        ByteLru { budget, used: 0, tick: 0, map: HashMap::new() }
     }
     /// The entry for `k`, marked as just used.
     pub fn get(&mut self, k: &K) -> Option<Arc<Vec<u8>>> {
@@ -43,12 +38,7 @@ impl<K: Hash + Eq + Clone> ByteLru<K> {
         }
         self.used += v.len();
         while self.used > self.budget {
-            let Some(oldest) = self
-                .map
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| k.clone())
-            else {
+            let Some(oldest) = self.map.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) else {
                 break;
             };
             if let Some((old, _)) = self.map.remove(&oldest) {

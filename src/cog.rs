@@ -60,8 +60,7 @@ pub struct Raster {
 impl Raster {
     /// Sample `band` of pixel (`x`, `y`) as f64.
     pub fn get(&self, x: usize, y: usize, band: usize) -> f64 {
-        self.dtype
-            .get(&self.data, (y * self.width + x) * self.bands + band)
+        self.dtype.get(&self.data, (y * self.width + x) * self.bands + band)
     }
 }
 
@@ -119,33 +118,18 @@ impl<S: RangeSource> Cog<S> {
             .filter(|&i| {
                 let im = &imgs[i];
                 i == full
-                    || (!im.is_mask()
-                        && im.width < base.width
-                        && im.samples == base.samples
-                        && im.dtype == base.dtype)
+                    || (!im.is_mask() && im.width < base.width && im.samples == base.samples && im.dtype == base.dtype)
             })
             .collect();
         levels.sort_by_key(|&i| std::cmp::Reverse(imgs[i].width));
         levels.dedup_by_key(|&mut i| imgs[i].width);
         let masks = levels
             .iter()
-            .map(|&l| {
-                imgs.iter().position(|m| {
-                    m.is_mask() && m.width == imgs[l].width && m.height == imgs[l].height
-                })
-            })
+            .map(|&l| imgs.iter().position(|m| m.is_mask() && m.width == imgs[l].width && m.height == imgs[l].height))
             .collect();
         let georef = read_georef(base, file.header.order).map_err(|e| e.at_url(&url))?;
         let tiles = Mutex::new(ByteLru::new(opts.cache_bytes));
-        Ok(Cog {
-            file,
-            levels,
-            masks,
-            georef,
-            opts,
-            tiles,
-            inflight: Mutex::new(HashMap::new()),
-        })
+        Ok(Cog { file, levels, masks, georef, opts, tiles, inflight: Mutex::new(HashMap::new()) })
     }
 
     /// The URL being read.
@@ -158,12 +142,7 @@ impl<S: RangeSource> Cog<S> {
         self.levels
             .get(level)
             .map(|&i| &self.file.images[i])
-            .ok_or_else(|| {
-                Error::usage(format!(
-                    "level {level} does not exist (the file has {})",
-                    self.levels.len()
-                ))
-            })
+            .ok_or_else(|| Error::usage(format!("level {level} does not exist (the file has {})", self.levels.len())))
     }
 
     /// The full-resolution image.
@@ -173,25 +152,12 @@ impl<S: RangeSource> Cog<S> {
 
     /// Reads the window `x0..x0+w`, `y0..y0+h` of `level` (it may extend outside the image: those
     /// pixels are zero and invalid), all bands.
-    pub async fn read_window(
-        &self,
-        level: usize,
-        x0: i64,
-        y0: i64,
-        w: usize,
-        h: usize,
-    ) -> Result<Raster> {
+    pub async fn read_window(&self, level: usize, x0: i64, y0: i64, w: usize, h: usize) -> Result<Raster> {
         let img = self.level(level)?.clone();
-        let mut r = self
-            .read_image_window(&img, x0, y0, w, h)
-            .await
-            .map_err(|e| e.at_url(self.url()))?;
+        let mut r = self.read_image_window(&img, x0, y0, w, h).await.map_err(|e| e.at_url(self.url()))?;
         if let Some(mi) = self.masks[level] {
             let mimg = self.file.images[mi].clone();
-            let m = self
-                .read_image_window(&mimg, x0, y0, w, h)
-                .await
-                .map_err(|e| e.at_url(self.url()))?;
+            let m = self.read_image_window(&mimg, x0, y0, w, h).await.map_err(|e| e.at_url(self.url()))?;
             for (v, mv) in r.valid.iter_mut().zip(&m.data) {
                 if *mv == 0 {
                     *v = 0;
@@ -201,14 +167,7 @@ impl<S: RangeSource> Cog<S> {
         Ok(r)
     }
 
-    async fn read_image_window(
-        &self,
-        img: &ImageInfo,
-        x0: i64,
-        y0: i64,
-        w: usize,
-        h: usize,
-    ) -> Result<Raster> {
+    async fn read_image_window(&self, img: &ImageInfo, x0: i64, y0: i64, w: usize, h: usize) -> Result<Raster> {
         let dtype = img.dtype.decoded();
         let bands = img.samples as usize;
         let ss = dtype.size();
@@ -217,14 +176,8 @@ impl<S: RangeSource> Cog<S> {
             self.opts.limits.max_window_bytes,
             &[w as u64, h as u64, bands as u64, ss as u64],
         )?;
-        let mut out = Raster {
-            width: w,
-            height: h,
-            bands,
-            dtype,
-            data: vec![0u8; w * h * bands * ss],
-            valid: vec![0u8; w * h],
-        };
+        let mut out =
+            Raster { width: w, height: h, bands, dtype, data: vec![0u8; w * h * bands * ss], valid: vec![0u8; w * h] };
         // Clip to the image.
         let cx0 = x0.max(0) as u64;
         let cy0 = y0.max(0) as u64;
@@ -274,15 +227,8 @@ impl<S: RangeSource> Cog<S> {
     /// Decoded tiles for (tx, ty, plane) of `img`, `None` for sparse ones. Cached tiles come from the
     /// LRU; tiles another request is already fetching are awaited, not fetched twice; the rest are
     /// fetched with merged ranges and decoded.
-    async fn tiles_of(
-        &self,
-        img: &ImageInfo,
-        wanted: &[(u64, u64, u64)],
-    ) -> Result<Vec<Option<Arc<Vec<u8>>>>> {
-        let keys: Vec<TileKey> = wanted
-            .iter()
-            .map(|&(tx, ty, p)| (img.ifd_index, img.tile_index(tx, ty, p)))
-            .collect();
+    async fn tiles_of(&self, img: &ImageInfo, wanted: &[(u64, u64, u64)]) -> Result<Vec<Option<Arc<Vec<u8>>>>> {
+        let keys: Vec<TileKey> = wanted.iter().map(|&(tx, ty, p)| (img.ifd_index, img.tile_index(tx, ty, p))).collect();
         let mut out: Vec<Option<Arc<Vec<u8>>>> = vec![None; keys.len()];
         let mut waits = Vec::new();
         let mut mine = Vec::new();
@@ -302,19 +248,13 @@ impl<S: RangeSource> Cog<S> {
                 }
             }
         }
-        let guard = InflightGuard {
-            cog_inflight: &self.inflight,
-            keys: mine.iter().map(|&i| keys[i]).collect(),
-        };
+        let guard = InflightGuard { cog_inflight: &self.inflight, keys: mine.iter().map(|&i| keys[i]).collect() };
         let fetched = self.fetch_and_decode(img, &keys, wanted, &mine).await;
         {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
             let mut cache = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
             for (n, &i) in mine.iter().enumerate() {
-                let result = fetched
-                    .as_ref()
-                    .map(|v| v[n].clone())
-                    .map_err(|e| e.clone());
+                let result = fetched.as_ref().map(|v| v[n].clone()).map_err(|e| e.clone());
                 if let Ok(Some(t)) = &result {
                     cache.insert(keys[i], t.clone());
                 }
@@ -337,9 +277,7 @@ impl<S: RangeSource> Cog<S> {
             }
         }
         for (i, rx) in waits {
-            out[i] = rx
-                .await
-                .map_err(|_| Error::usage("a concurrent fetch of this tile was abandoned"))??;
+            out[i] = rx.await.map_err(|_| Error::usage("a concurrent fetch of this tile was abandoned"))??;
         }
         Ok(out)
     }
@@ -356,13 +294,9 @@ impl<S: RangeSource> Cog<S> {
         if which.is_empty() {
             return Ok(out);
         }
-        let ranges =
-            try_join_all(which.iter().map(|&i| self.file.tile_range(img, keys[i].1))).await?;
-        let located: Vec<(usize, Range<u64>)> = ranges
-            .into_iter()
-            .enumerate()
-            .filter_map(|(n, r)| r.map(|r| (n, r)))
-            .collect();
+        let ranges = try_join_all(which.iter().map(|&i| self.file.tile_range(img, keys[i].1))).await?;
+        let located: Vec<(usize, Range<u64>)> =
+            ranges.into_iter().enumerate().filter_map(|(n, r)| r.map(|r| (n, r))).collect();
         let groups = merge_ranges(
             located.iter().map(|(_, r)| r.clone()).collect(),
             self.opts.merge_gap,
@@ -378,22 +312,12 @@ impl<S: RangeSource> Cog<S> {
                 .ok_or_else(|| Error::format("tile range outside its merged group"))?;
             let data = &bytes[(r.start - g.start) as usize..(r.end - g.start) as usize];
             let ty = wanted[which[*n]].1;
-            let rows = if img.tiled {
-                img.tile_height
-            } else {
-                img.tile_height.min(img.height - ty * img.tile_height)
-            };
+            let rows = if img.tiled { img.tile_height } else { img.tile_height.min(img.height - ty * img.tile_height) };
             let spec = TileSpec::for_image(img, order, rows);
-            let mut t =
-                decode_tile(&spec, data, &self.file.limits).map_err(|e| e.at_range(r.clone()))?;
+            let mut t = decode_tile(&spec, data, &self.file.limits).map_err(|e| e.at_range(r.clone()))?;
             if !img.tiled {
                 // Strips are padded to full tile height so indexing stays uniform.
-                t.resize(
-                    (img.tile_width * img.tile_height) as usize
-                        * spec.samples
-                        * img.dtype.decoded().size(),
-                    0,
-                );
+                t.resize((img.tile_width * img.tile_height) as usize * spec.samples * img.dtype.decoded().size(), 0);
             }
             out[*n] = Some(Arc::new(t));
         }
@@ -401,19 +325,9 @@ impl<S: RangeSource> Cog<S> {
     }
 
     async fn fetch(&self, r: Range<u64>) -> Result<Vec<u8>> {
-        let b = self
-            .file
-            .src
-            .get_bytes(r.clone())
-            .await
-            .map_err(|e| e.at_range(r.clone()))?;
+        let b = self.file.src.get_bytes(r.clone()).await.map_err(|e| e.at_range(r.clone()))?;
         if (b.len() as u64) < r.end - r.start {
-            return Err(Error::truncated(format!(
-                "tile data ({} of {} bytes)",
-                b.len(),
-                r.end - r.start
-            ))
-            .at_range(r));
+            return Err(Error::truncated(format!("tile data ({} of {} bytes)", b.len(), r.end - r.start)).at_range(r));
         }
         Ok(b)
     }
@@ -426,10 +340,7 @@ pub fn merge_ranges(mut ranges: Vec<Range<u64>>, gap: u64, max_len: u64) -> Vec<
     let mut out: Vec<Range<u64>> = Vec::new();
     for r in ranges {
         match out.last_mut() {
-            Some(last)
-                if r.start <= last.end.saturating_add(gap)
-                    && r.end.max(last.end) - last.start <= max_len =>
-            {
+            Some(last) if r.start <= last.end.saturating_add(gap) && r.end.max(last.end) - last.start <= max_len => {
                 last.end = last.end.max(r.end);
             }
             _ => out.push(r),

@@ -21,9 +21,7 @@ impl Format {
             "png" => Ok(Format::Png),
             "jpeg" | "jpg" => Ok(Format::Jpeg),
             "rgba" | "raw" => Ok(Format::Rgba),
-            o => Err(Error::usage(format!(
-                "unknown format {o:?} (png, jpeg, rgba)"
-            ))),
+            o => Err(Error::usage(format!("unknown format {o:?} (png, jpeg, rgba)"))),
         }
     }
     /// The MIME type.
@@ -49,10 +47,7 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
                 .map_err(err)?;
         }
         Format::Jpeg => {
-            let rgb: Vec<u8> = rgba
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect();
+            let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
                 .write_image(&rgb, width, height, image::ExtendedColorType::Rgb8)
                 .map_err(err)?;

@@ -66,11 +66,7 @@ pub struct Error {
 impl Error {
     /// An error of this kind with no location yet.
     pub fn new(kind: ErrorKind) -> Self {
-        Error {
-            kind,
-            url: None,
-            range: None,
-        }
+        Error { kind, url: None, range: None }
     }
     /// A [`ErrorKind::Format`] error.
     pub fn format(msg: impl Into<String>) -> Self {
@@ -90,18 +86,11 @@ impl Error {
     }
     /// A [`ErrorKind::Decode`] error.
     pub fn decode(codec: &'static str, reason: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::Decode {
-            codec,
-            reason: reason.to_string(),
-        })
+        Self::new(ErrorKind::Decode { codec, reason: reason.to_string() })
     }
     /// A [`ErrorKind::LimitsExceeded`] error.
     pub fn limit(what: &'static str, limit: u64, requested: u64) -> Self {
-        Self::new(ErrorKind::LimitsExceeded {
-            what,
-            limit,
-            requested,
-        })
+        Self::new(ErrorKind::LimitsExceeded { what, limit, requested })
     }
     /// Sets the URL unless one is already set.
     pub fn at_url(mut self, url: &str) -> Self {
@@ -128,29 +117,16 @@ impl From<ErrorKind> for Error {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ErrorKind::Fetch {
-                status: Some(s),
-                reason,
-            } => write!(f, "fetch failed: HTTP {s} {reason}"),
-            ErrorKind::Fetch {
-                status: None,
-                reason,
-            } => write!(f, "fetch failed: {reason}"),
+            ErrorKind::Fetch { status: Some(s), reason } => write!(f, "fetch failed: HTTP {s} {reason}"),
+            ErrorKind::Fetch { status: None, reason } => write!(f, "fetch failed: {reason}"),
             ErrorKind::Truncated { what } => {
                 write!(f, "file truncated: {what} lies past the end of the file")
             }
             ErrorKind::NotTiff { reason } => write!(f, "not a TIFF: {reason}"),
             ErrorKind::Format(m) => write!(f, "invalid TIFF: {m}"),
             ErrorKind::Unsupported(m) => write!(f, "unsupported: {m}"),
-            ErrorKind::LimitsExceeded {
-                what,
-                limit,
-                requested,
-            } => {
-                write!(
-                    f,
-                    "limit exceeded: {what} is {requested}, the cap is {limit}"
-                )
+            ErrorKind::LimitsExceeded { what, limit, requested } => {
+                write!(f, "limit exceeded: {what} is {requested}, the cap is {limit}")
             }
             ErrorKind::Decode { codec, reason } => {
                 write!(f, "{codec} tile did not decode: {reason}")

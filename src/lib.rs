@@ -13,7 +13,8 @@
 //! use large_image_wasm::{api::{LargeImage, TileOptions}, cog::OpenOptions, source::FileSource};
 //! let img = LargeImage::open(FileSource::open("www/data/bmng.tif")?, OpenOptions::default()).await?;
 //! let meta = img.metadata(Some("EPSG:3857"))?;
-//! let opts = TileOptions { projection: Some("EPSG:3857".into()), ..Default::default() };
+//! let mut opts = TileOptions::default();
+//! opts.projection = Some("EPSG:3857".into());
 //! let png = img.tile(2, 2, 1, &opts).await?;
 //! # Ok(()) }
 //! ```

@@ -37,9 +37,7 @@ impl Default for Limits {
 pub fn checked_size(what: &'static str, limit: u64, factors: &[u64]) -> Result<u64> {
     let mut total: u64 = 1;
     for &f in factors {
-        total = total
-            .checked_mul(f)
-            .ok_or_else(|| Error::limit(what, limit, u64::MAX))?;
+        total = total.checked_mul(f).ok_or_else(|| Error::limit(what, limit, u64::MAX))?;
     }
     if total > limit {
         return Err(Error::limit(what, limit, total));

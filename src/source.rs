@@ -28,10 +28,7 @@ pub struct MemorySource {
 impl MemorySource {
     /// Wraps `data`, calling it `name` in errors.
     pub fn new(name: impl Into<String>, data: Vec<u8>) -> Self {
-        MemorySource {
-            name: name.into(),
-            data: std::sync::Arc::new(data),
-        }
+        MemorySource { name: name.into(), data: std::sync::Arc::new(data) }
     }
 }
 
@@ -66,17 +63,9 @@ impl FileSource {
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let p = path.as_ref();
         let name = p.display().to_string();
-        let file = std::fs::File::open(p).map_err(|e| {
-            Error::new(ErrorKind::Fetch {
-                status: None,
-                reason: e.to_string(),
-            })
-            .at_url(&name)
-        })?;
-        Ok(FileSource {
-            path: name,
-            file: std::sync::Mutex::new(file),
-        })
+        let file = std::fs::File::open(p)
+            .map_err(|e| Error::new(ErrorKind::Fetch { status: None, reason: e.to_string() }).at_url(&name))?;
+        Ok(FileSource { path: name, file: std::sync::Mutex::new(file) })
     }
 }
 
@@ -88,12 +77,9 @@ impl RangeSource for FileSource {
     async fn get_bytes(&self, range: Range<u64>) -> Result<Vec<u8>> {
         use std::io::{Read, Seek, SeekFrom};
         let io_err = |e: std::io::Error| {
-            Error::new(ErrorKind::Fetch {
-                status: None,
-                reason: e.to_string(),
-            })
-            .at_url(&self.path)
-            .at_range(range.clone())
+            Error::new(ErrorKind::Fetch { status: None, reason: e.to_string() })
+                .at_url(&self.path)
+                .at_range(range.clone())
         };
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let len = f.metadata().map_err(io_err)?.len();
@@ -117,11 +103,7 @@ pub struct CountingSource<S> {
 impl<S> CountingSource<S> {
     /// Wraps `inner`.
     pub fn new(inner: S) -> Self {
-        CountingSource {
-            inner,
-            requests: 0.into(),
-            bytes: 0.into(),
-        }
+        CountingSource { inner, requests: 0.into(), bytes: 0.into() }
     }
     /// (requests, bytes) so far.
     pub fn counts(&self) -> (u64, u64) {

@@ -25,9 +25,7 @@ impl TileScheme {
         match p.to_ascii_uppercase().as_str() {
             "EPSG:3857" | "EPSG:900913" => Ok(TileScheme::WebMercator),
             "EPSG:4326" => Ok(TileScheme::Geographic),
-            _ => Err(Error::unsupported(format!(
-                "tile projection {p} (use EPSG:3857 or EPSG:4326)"
-            ))),
+            _ => Err(Error::unsupported(format!("tile projection {p} (use EPSG:3857 or EPSG:4326)"))),
         }
     }
     /// Tiles across and down at zoom `z`.
@@ -49,27 +47,15 @@ impl TileScheme {
     pub fn tile_bounds(self, z: u32, x: u64, y: u64) -> Result<[f64; 4]> {
         let (nx, ny) = self.tiles(z);
         if x >= nx || y >= ny || z > 30 {
-            return Err(Error::usage(format!(
-                "tile {z}/{x}/{y} is outside the {self:?} tile matrix"
-            )));
+            return Err(Error::usage(format!("tile {z}/{x}/{y} is outside the {self:?} tile matrix")));
         }
         let (x0, y1, w, h) = match self {
-            TileScheme::WebMercator => (
-                -MERCATOR_MAX,
-                MERCATOR_MAX,
-                2.0 * MERCATOR_MAX,
-                2.0 * MERCATOR_MAX,
-            ),
+            TileScheme::WebMercator => (-MERCATOR_MAX, MERCATOR_MAX, 2.0 * MERCATOR_MAX, 2.0 * MERCATOR_MAX),
             TileScheme::Geographic => (-180.0, 90.0, 360.0, 180.0),
         };
         let tw = w / nx as f64;
         let th = h / ny as f64;
-        Ok([
-            x0 + x as f64 * tw,
-            y1 - (y + 1) as f64 * th,
-            x0 + (x + 1) as f64 * tw,
-            y1 - y as f64 * th,
-        ])
+        Ok([x0 + x as f64 * tw, y1 - (y + 1) as f64 * th, x0 + (x + 1) as f64 * tw, y1 - y as f64 * th])
     }
 }
 
@@ -88,19 +74,14 @@ impl Crs {
         match code {
             4326 | 4269 | 4258 | 4167 | 4283 => Ok(Crs::Geographic),
             3857 | 900913 | 3785 | 102100 => Ok(Crs::WebMercator),
-            c => Err(Error::unsupported(format!(
-                "reprojection from EPSG:{c} is not available in this build yet"
-            ))),
+            c => Err(Error::unsupported(format!("reprojection from EPSG:{c} is not available in this build yet"))),
         }
     }
     /// Converts (x, y) in this CRS to (lon, lat) degrees.
     pub fn to_lonlat(self, x: f64, y: f64) -> (f64, f64) {
         match self {
             Crs::Geographic => (x, y),
-            Crs::WebMercator => (
-                (x / MERCATOR_R).to_degrees(),
-                (y / MERCATOR_R).sinh().atan().to_degrees(),
-            ),
+            Crs::WebMercator => ((x / MERCATOR_R).to_degrees(), (y / MERCATOR_R).sinh().atan().to_degrees()),
         }
     }
     /// Converts (lon, lat) degrees to (x, y) in this CRS; `None` outside the projection's domain (the
@@ -117,10 +98,7 @@ impl Crs {
             Crs::Geographic => (lon, lat),
             Crs::WebMercator => {
                 let lat = lat.clamp(-89.999_999, 89.999_999).to_radians();
-                (
-                    lon.to_radians() * MERCATOR_R,
-                    (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() * MERCATOR_R,
-                )
+                (lon.to_radians() * MERCATOR_R, (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() * MERCATOR_R)
             }
         }
     }
@@ -128,13 +106,7 @@ impl Crs {
 
 /// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
 /// pixel (col, row) of the source image whose CRS is `src` and inverse geotransform is `inv`.
-pub fn source_grid(
-    bounds: [f64; 4],
-    size: usize,
-    dst: Crs,
-    src: Crs,
-    inv: &GeoTransform,
-) -> Vec<(f64, f64)> {
+pub fn source_grid(bounds: [f64; 4], size: usize, dst: Crs, src: Crs, inv: &GeoTransform) -> Vec<(f64, f64)> {
     let [x0, y0, x1, y1] = bounds;
     let rx = (x1 - x0) / size as f64;
     let ry = (y1 - y0) / size as f64;
@@ -149,10 +121,7 @@ pub fn source_grid(
                 let (lon, lat) = dst.to_lonlat(x, y);
                 src.from_lonlat(lon, lat)
             };
-            out.push((
-                inv[0] + sx * inv[1] + sy * inv[2],
-                inv[3] + sx * inv[4] + sy * inv[5],
-            ));
+            out.push((inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5]));
         }
     }
     out
@@ -181,19 +150,10 @@ pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
 /// `GDALSuggestedWarpOutput2` computes it: the diagonal of the extent of 21 points per image edge,
 /// mapped by `to_dst` (pixel → destination coordinates, `None` where the transform fails), over the
 /// diagonal in pixels. `None` when too few points transform.
-pub fn suggested_resolution(
-    w: u64,
-    h: u64,
-    to_dst: impl Fn(f64, f64) -> Option<(f64, f64)>,
-) -> Option<f64> {
+pub fn suggested_resolution(w: u64, h: u64, to_dst: impl Fn(f64, f64) -> Option<(f64, f64)>) -> Option<f64> {
     const STEPS: u32 = 20;
     let (wf, hf) = (w as f64, h as f64);
-    let (mut x0, mut y0, mut x1, mut y1) = (
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    );
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
     let mut ok = 0;
     for i in 0..=STEPS {
         let t = i as f64 / STEPS as f64;
@@ -234,13 +194,7 @@ pub fn grid_window(grid: &[(f64, f64)], w: u64, h: u64) -> Option<(i64, i64, i64
 
 /// Nearest-neighbour resampling: for each grid point (in the window's level pixel coordinates), the
 /// sample of `win` (whose top-left is at `origin`); out-of-image points are invalid.
-pub fn resample_nearest(
-    win: &Raster,
-    origin: (i64, i64),
-    grid: &[(f64, f64)],
-    out_w: usize,
-    out_h: usize,
-) -> Raster {
+pub fn resample_nearest(win: &Raster, origin: (i64, i64), grid: &[(f64, f64)], out_w: usize, out_h: usize) -> Raster {
     let ss = win.dtype.size() * win.bands;
     let mut out = Raster {
         width: out_w,
@@ -253,11 +207,7 @@ pub fn resample_nearest(
     for (o, &(gx, gy)) in grid.iter().enumerate() {
         let sx = gx.floor() as i64 - origin.0;
         let sy = gy.floor() as i64 - origin.1;
-        if !(gx.is_finite() && gy.is_finite())
-            || sx < 0
-            || sy < 0
-            || sx >= win.width as i64
-            || sy >= win.height as i64
+        if !(gx.is_finite() && gy.is_finite()) || sx < 0 || sy < 0 || sx >= win.width as i64 || sy >= win.height as i64
         {
             continue;
         }

@@ -37,21 +37,14 @@ impl RangeSource for FetchSource {
             return Ok(slice_range(w, &range));
         }
         let fail = |status: Option<u16>, reason: String| {
-            Error::new(ErrorKind::Fetch { status, reason })
-                .at_url(&self.url)
-                .at_range(range.clone())
+            Error::new(ErrorKind::Fetch { status, reason }).at_url(&self.url).at_range(range.clone())
         };
-        let mut req = gloo_net::http::Request::get(&self.url).header(
-            "Range",
-            &format!("bytes={}-{}", range.start, range.end.saturating_sub(1)),
-        );
+        let mut req = gloo_net::http::Request::get(&self.url)
+            .header("Range", &format!("bytes={}-{}", range.start, range.end.saturating_sub(1)));
         for (k, v) in &self.headers {
             req = req.header(k, v);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| fail(None, format!("network error: {e}")))?;
+        let resp = req.send().await.map_err(|e| fail(None, format!("network error: {e}")))?;
         self.requests.set(self.requests.get() + 1);
         let status = resp.status();
         match status {
@@ -60,26 +53,16 @@ impl RangeSource for FetchSource {
             s => return Err(fail(Some(s), resp.status_text())),
         }
         if status == 200 {
-            if let Some(len) = resp
-                .headers()
-                .get("content-length")
-                .and_then(|l| l.parse::<u64>().ok())
-            {
+            if let Some(len) = resp.headers().get("content-length").and_then(|l| l.parse::<u64>().ok()) {
                 if len > self.max_whole {
                     return Err(fail(
                         Some(200),
-                        format!(
-                            "the server ignores Range and the file is {len} bytes (cap {})",
-                            self.max_whole
-                        ),
+                        format!("the server ignores Range and the file is {len} bytes (cap {})", self.max_whole),
                     ));
                 }
             }
         }
-        let body = resp
-            .binary()
-            .await
-            .map_err(|e| fail(Some(status), format!("reading the body: {e}")))?;
+        let body = resp.binary().await.map_err(|e| fail(Some(status), format!("reading the body: {e}")))?;
         self.bytes.set(self.bytes.get() + body.len() as u64);
         if status == 200 {
             let out = slice_range(&body, &range);
@@ -88,10 +71,7 @@ impl RangeSource for FetchSource {
         }
         let want = (range.end - range.start) as usize;
         if body.len() > want {
-            return Err(fail(
-                Some(206),
-                format!("asked for {want} bytes, got {}", body.len()),
-            ));
+            return Err(fail(Some(206), format!("asked for {want} bytes, got {}", body.len())));
         }
         Ok(body)
     }
@@ -127,8 +107,7 @@ fn opts<T: for<'de> Deserialize<'de> + Default>(v: JsValue) -> std::result::Resu
     if v.is_undefined() || v.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(v)
-        .map_err(|e| js_sys::Error::new(&format!("bad options: {e}")).into())
+    serde_wasm_bindgen::from_value(v).map_err(|e| js_sys::Error::new(&format!("bad options: {e}")).into())
 }
 
 /// A COG opened from a URL (`LargeImage.open(url, options)`).
@@ -158,9 +137,7 @@ impl JsLargeImage {
             max_whole: oo.limits.max_window_bytes,
         };
         let img = LargeImage::open(src, oo).await.map_err(js_err)?;
-        Ok(JsLargeImage {
-            inner: Rc::new(img),
-        })
+        Ok(JsLargeImage { inner: Rc::new(img) })
     }
 
     /// large_image metadata (`{ projection }`).
@@ -184,14 +161,9 @@ impl JsLargeImage {
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
             if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
-                return Err(js_err(Error::usage(format!(
-                    "tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0"
-                ))));
+                return Err(js_err(Error::usage(format!("tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0"))));
             }
-            let bytes = inner
-                .tile(z, x as u64, y as u64, &t)
-                .await
-                .map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            let bytes = inner.tile(z, x as u64, y as u64, &t).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
             Ok(js_sys::Uint8Array::from(&bytes[..]).into())
         })
     }

@@ -7,25 +7,15 @@ use large_image_wasm::source::MemorySource;
 use large_image_wasm::ErrorKind;
 
 fn open(name: &str, bytes: Vec<u8>) -> large_image_wasm::Result<Cog<MemorySource>> {
-    pollster::block_on(Cog::open(
-        MemorySource::new(name, bytes),
-        OpenOptions::default(),
-    ))
+    pollster::block_on(Cog::open(MemorySource::new(name, bytes), OpenOptions::default()))
 }
 
 #[test]
 fn not_a_tiff_names_the_url_and_what_was_found() {
-    let e = open(
-        "https://example.test/page.html",
-        b"<!doctype html><html>".to_vec(),
-    )
-    .unwrap_err();
+    let e = open("https://example.test/page.html", b"<!doctype html><html>".to_vec()).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::NotTiff { .. }));
     let msg = e.to_string();
-    assert!(
-        msg.contains("https://example.test/page.html") && msg.contains("not II or MM"),
-        "{msg}"
-    );
+    assert!(msg.contains("https://example.test/page.html") && msg.contains("not II or MM"), "{msg}");
     let empty = open("empty.tif", vec![]).unwrap_err();
     assert!(empty.to_string().contains("0 bytes"), "{empty}");
 }
@@ -37,10 +27,7 @@ fn truncated_files_fail_with_the_missing_range() {
     // Cut inside the IFDs.
     let e = open("cut.tif", bytes[..300].to_vec()).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Truncated { .. }), "{e}");
-    assert!(
-        e.to_string().contains("cut.tif") && e.range.is_some(),
-        "{e}"
-    );
+    assert!(e.to_string().contains("cut.tif") && e.range.is_some(), "{e}");
     // Cut inside the tile data: opening works, reading the missing tiles fails with their range.
     let cog = open("cut-data.tif", bytes[..bytes.len() / 2].to_vec()).unwrap();
     let e = pollster::block_on(cog.read_window(0, 0, 0, 700, 500)).unwrap_err();
@@ -52,14 +39,8 @@ fn truncated_files_fail_with_the_missing_range() {
 fn an_ifd_chain_that_loops_is_refused() {
     // A minimal little-endian TIFF whose one IFD points back to itself.
     let mut b = b"II*\0\x08\0\0\0".to_vec();
-    let entries: [(u16, u16, u32, u32); 6] = [
-        (256, 3, 1, 16),
-        (257, 3, 1, 16),
-        (258, 3, 1, 8),
-        (273, 4, 1, 200),
-        (278, 3, 1, 16),
-        (279, 4, 1, 256),
-    ];
+    let entries: [(u16, u16, u32, u32); 6] =
+        [(256, 3, 1, 16), (257, 3, 1, 16), (258, 3, 1, 8), (273, 4, 1, 200), (278, 3, 1, 16), (279, 4, 1, 256)];
     b.extend_from_slice(&(entries.len() as u16).to_le_bytes());
     for (tag, typ, count, value) in entries {
         b.extend_from_slice(&tag.to_le_bytes());

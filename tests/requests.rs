@@ -45,21 +45,14 @@ impl RangeSource for Recording {
 }
 
 fn recording(path: &str) -> Recording {
-    Recording {
-        inner: FileSource::open(path).unwrap(),
-        log: Mutex::new(vec![]),
-    }
+    Recording { inner: FileSource::open(path).unwrap(), log: Mutex::new(vec![]) }
 }
 
 #[test]
 fn opening_a_cog_costs_one_request_and_a_window_one_more() {
     let f = fixture("u16_deflate_pred2");
     let cog = pollster::block_on(Cog::open(recording(&f.path), OpenOptions::default())).unwrap();
-    assert_eq!(
-        cog.file.src.log.lock().unwrap().clone(),
-        vec![0..65536],
-        "open = one 64 KiB read"
-    );
+    assert_eq!(cog.file.src.log.lock().unwrap().clone(), vec![0..65536], "open = one 64 KiB read");
     // A 256² window aligned on one tile: exactly one more request.
     pollster::block_on(cog.read_window(0, 256, 0, 256, 256)).unwrap();
     assert_eq!(cog.file.src.log.lock().unwrap().len(), 2);
@@ -82,8 +75,7 @@ fn a_small_first_read_fetches_more_header_only_when_needed() {
 #[test]
 fn concurrent_requests_for_the_same_tiles_fetch_them_once() {
     let f = fixture("u8_rgb_deflate");
-    let img =
-        pollster::block_on(LargeImage::open(recording(&f.path), OpenOptions::default())).unwrap();
+    let img = pollster::block_on(LargeImage::open(recording(&f.path), OpenOptions::default())).unwrap();
     let mut o = TileOptions::default();
     o.projection = Some("EPSG:3857".into());
     let a = img.tile(5, 15, 9, &o);
@@ -95,11 +87,7 @@ fn concurrent_requests_for_the_same_tiles_fetch_them_once() {
     let mut sorted: Vec<_> = tile_reads.iter().map(|r| (r.start, r.end)).collect();
     sorted.sort();
     sorted.dedup();
-    assert_eq!(
-        sorted.len(),
-        tile_reads.len(),
-        "a byte range was fetched twice: {tile_reads:?}"
-    );
+    assert_eq!(sorted.len(), tile_reads.len(), "a byte range was fetched twice: {tile_reads:?}");
 }
 
 /// Polls two futures together until both finish.

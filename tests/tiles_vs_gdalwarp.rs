@@ -9,26 +9,13 @@ use large_image_wasm::source::FileSource;
 
 /// Renders tile z/x/y as RGBA and compares it with gdalwarp's: returns (compared, equal, max diff).
 fn compare(path: &str, scheme: &str, z: u32, x: u64, y: u64) -> (usize, usize, f64) {
-    let img = pollster::block_on(LargeImage::open(
-        FileSource::open(path).unwrap(),
-        OpenOptions::default(),
-    ))
-    .unwrap();
+    let img = pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap();
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
     o.format = Format::Rgba;
     let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
     assert_eq!(ours.len(), 256 * 256 * 4);
-    let g = oracle(&[
-        "warp",
-        path,
-        scheme,
-        &z.to_string(),
-        &x.to_string(),
-        &y.to_string(),
-        "256",
-        "near",
-    ]);
+    let g = oracle(&["warp", path, scheme, &z.to_string(), &x.to_string(), &y.to_string(), "256", "near"]);
     let data = g["data"].as_array().unwrap();
     let alpha = g["alpha"].as_array().unwrap();
     let (mut compared, mut equal, mut max) = (0, 0, 0.0f64);
@@ -65,39 +52,22 @@ fn web_mercator_and_geographic_tiles_match_gdalwarp_nearest() {
         let f = fixture(name);
         let (n, eq, max) = compare(&f.path, scheme, z, x, y);
         let share = eq as f64 / n.max(1) as f64;
-        eprintln!(
-            "{name} {scheme} {z}/{x}/{y}: {n} pixels with data, {:.3}% equal, max diff {max}",
-            share * 100.0
-        );
-        assert!(
-            n > 1000,
-            "{name} {z}/{x}/{y}: the tile should overlap the image ({n} pixels)"
-        );
-        assert!(
-            share >= 0.995,
-            "{name} {scheme} {z}/{x}/{y}: only {:.3}% equal to gdalwarp",
-            share * 100.0
-        );
+        eprintln!("{name} {scheme} {z}/{x}/{y}: {n} pixels with data, {:.3}% equal, max diff {max}", share * 100.0);
+        assert!(n > 1000, "{name} {z}/{x}/{y}: the tile should overlap the image ({n} pixels)");
+        assert!(share >= 0.995, "{name} {scheme} {z}/{x}/{y}: only {:.3}% equal to gdalwarp", share * 100.0);
     }
 }
 
 #[test]
 fn tile_outside_the_image_is_transparent() {
     let f = fixture("u8_rgb_deflate");
-    let img = pollster::block_on(LargeImage::open(
-        FileSource::open(&f.path).unwrap(),
-        OpenOptions::default(),
-    ))
-    .unwrap();
+    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
     let mut o = TileOptions::default();
     o.projection = Some("EPSG:3857".into());
     o.format = Format::Rgba;
     let t = pollster::block_on(img.tile(3, 7, 7, &o)).unwrap();
     assert!(t.chunks_exact(4).all(|p| p[3] == 0));
-    assert!(
-        pollster::block_on(img.tile(3, 8, 0, &o)).is_err(),
-        "x beyond the tile matrix is a usage error"
-    );
+    assert!(pollster::block_on(img.tile(3, 8, 0, &o)).is_err(), "x beyond the tile matrix is a usage error");
 }
 
 /// The embedded JPEG COG: the pyramid level chosen must be GDAL's (a wrong level shows as a mean
@@ -105,11 +75,7 @@ fn tile_outside_the_image_is_transparent() {
 #[test]
 fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/bmng.tif");
-    let img = pollster::block_on(LargeImage::open(
-        FileSource::open(path).unwrap(),
-        OpenOptions::default(),
-    ))
-    .unwrap();
+    let img = pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap();
     let cases = [
         ("EPSG:3857", 1, 1, 0),
         ("EPSG:3857", 2, 2, 1),
@@ -123,16 +89,7 @@ fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
         o.projection = Some(scheme.into());
         o.format = Format::Rgba;
         let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
-        let g = oracle(&[
-            "warp",
-            path,
-            scheme,
-            &z.to_string(),
-            &x.to_string(),
-            &y.to_string(),
-            "256",
-            "near",
-        ]);
+        let g = oracle(&["warp", path, scheme, &z.to_string(), &x.to_string(), &y.to_string(), "256", "near"]);
         let data = g["data"].as_array().unwrap();
         let (mut sum, mut n, mut max) = (0.0, 0usize, 0.0f64);
         for p in 0..256 * 256 {
@@ -147,12 +104,7 @@ fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
             }
         }
         let mean = sum / n as f64;
-        eprintln!(
-            "bmng {scheme} {z}/{x}/{y}: {n} samples, mean |ours - gdalwarp| {mean:.3}, max {max}"
-        );
-        assert!(
-            n > 10_000 && mean < 0.5 && max <= 8.0,
-            "bmng {scheme} {z}/{x}/{y}: mean {mean}, max {max}"
-        );
+        eprintln!("bmng {scheme} {z}/{x}/{y}: {n} samples, mean |ours - gdalwarp| {mean:.3}, max {max}");
+        assert!(n > 10_000 && mean < 0.5 && max <= 8.0, "bmng {scheme} {z}/{x}/{y}: mean {mean}, max {max}");
     }
 }

@@ -38,10 +38,7 @@ pub fn lzw(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 /// zlib-wrapped DEFLATE (TIFF compression 8 and 32946), via `zune-inflate`.
 pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     use zune_inflate::{DeflateDecoder, DeflateOptions};
-    let opts = DeflateOptions::default()
-        .set_limit(expected.max(1))
-        .set_size_hint(expected)
-        .set_confirm_checksum(false);
+    let opts = DeflateOptions::default().set_limit(expected.max(1)).set_size_hint(expected).set_confirm_checksum(false);
     let mut dec = DeflateDecoder::new_with_options(data, opts);
     match dec.decode_zlib() {
         Ok(v) => Ok(v),
@@ -50,10 +47,7 @@ pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
             if e.data.len() >= expected {
                 Ok(e.data)
             } else {
-                Err(Error::decode(
-                    "DEFLATE",
-                    format!("{e:?}").chars().take(200).collect::<String>(),
-                ))
+                Err(Error::decode("DEFLATE", format!("{e:?}").chars().take(200).collect::<String>()))
             }
         }
     }
@@ -68,15 +62,11 @@ pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
         i += 1;
         if n >= 0 {
             let len = n as usize + 1;
-            let lit = data
-                .get(i..i + len)
-                .ok_or_else(|| Error::decode("PACKBITS", "literal run past the end"))?;
+            let lit = data.get(i..i + len).ok_or_else(|| Error::decode("PACKBITS", "literal run past the end"))?;
             out.extend_from_slice(lit);
             i += len;
         } else if n != -128 {
-            let b = *data
-                .get(i)
-                .ok_or_else(|| Error::decode("PACKBITS", "repeat run past the end"))?;
+            let b = *data.get(i).ok_or_else(|| Error::decode("PACKBITS", "repeat run past the end"))?;
             out.extend(std::iter::repeat_n(b, (1 - n as isize) as usize));
             i += 1;
         }
@@ -87,13 +77,9 @@ pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 
 /// Zstandard, via `ruzstd`.
 pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
-    let mut dec =
-        ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
+    let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
     let mut out = Vec::with_capacity(expected);
-    (&mut dec)
-        .take(expected as u64)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::decode("ZSTD", e))?;
+    (&mut dec).take(expected as u64).read_to_end(&mut out).map_err(|e| Error::decode("ZSTD", e))?;
     Ok(out)
 }
 
@@ -125,11 +111,7 @@ pub fn jpeg(
         3 => ColorSpace::RGB,
         4 if photometric == 5 => ColorSpace::CMYK,
         4 => ColorSpace::RGBA,
-        n => {
-            return Err(Error::unsupported(format!(
-                "JPEG with {n} samples per pixel"
-            )))
-        }
+        n => return Err(Error::unsupported(format!("JPEG with {n} samples per pixel"))),
     };
     let opts = DecoderOptions::default()
         .jpeg_set_out_colorspace(out_cs)
@@ -145,42 +127,24 @@ pub fn jpeg(
         stream
     };
     let mut dec = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(stream), opts);
-    let pixels = dec
-        .decode()
-        .map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
-    let (w, h) = dec
-        .dimensions()
-        .ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
+    let pixels = dec.decode().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
+    let (w, h) = dec.dimensions().ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
     Ok((pixels, w, h))
 }
 
 /// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
 pub fn webp(data: &[u8], samples: usize) -> Result<(Vec<u8>, usize, usize)> {
-    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data))
-        .map_err(|e| Error::decode("WEBP", e))?;
+    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data)).map_err(|e| Error::decode("WEBP", e))?;
     let (w, h) = dec.dimensions();
-    let size = dec
-        .output_buffer_size()
-        .ok_or_else(|| Error::decode("WEBP", "image too large"))?;
+    let size = dec.output_buffer_size().ok_or_else(|| Error::decode("WEBP", "image too large"))?;
     let mut buf = vec![0u8; size];
-    dec.read_image(&mut buf)
-        .map_err(|e| Error::decode("WEBP", e))?;
+    dec.read_image(&mut buf).map_err(|e| Error::decode("WEBP", e))?;
     let has_alpha = dec.has_alpha();
     let out = match (has_alpha, samples) {
         (true, 4) | (false, 3) => buf,
-        (true, 3) => buf
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        (false, 4) => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        (_, n) => {
-            return Err(Error::unsupported(format!(
-                "WebP with {n} samples per pixel"
-            )))
-        }
+        (true, 3) => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        (false, 4) => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        (_, n) => return Err(Error::unsupported(format!("WebP with {n} samples per pixel"))),
     };
     Ok((out, w as usize, h as usize))
 }
@@ -197,9 +161,7 @@ fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
         if marker == 0xEE && s.len() >= i + 9 && &s[i + 4..i + 9] == b"Adobe" {
             s[i + 4] = b'X'; // no longer an Adobe segment: skipped as an unknown APP14
         }
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
-            && i + 10 <= s.len()
-        {
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) && i + 10 <= s.len() {
             let n = (s[i + 9] as usize).min(3);
             for (k, id) in [b'R', b'G', b'B'].into_iter().enumerate().take(n) {
                 if let Some(b) = s.get_mut(i + 10 + 3 * k) {
@@ -223,4 +185,65 @@ fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
         i += 2 + len;
     }
     s
+}
+
+/// LERC (Esri's Limited Error Raster Compression, v2), via the pure-Rust `lerc-rs`, after the optional
+/// DEFLATE (`additional` = 1) or ZSTD (2) wrapper of GDAL's LERC_DEFLATE / LERC_ZSTD. Pixels the LERC
+/// mask marks invalid become NaN for floats and 0 for integers, as libtiff's LERC codec leaves them.
+/// Returns native-endian samples of `dtype`.
+pub fn lerc(
+    data: &[u8],
+    additional: u64,
+    dtype: crate::tiff::DType,
+    samples: usize,
+    max_bytes: usize,
+) -> Result<Vec<u8>> {
+    use crate::tiff::DType;
+    let inflated;
+    let blob: &[u8] = match additional {
+        0 => data,
+        1 => {
+            use zune_inflate::{DeflateDecoder, DeflateOptions};
+            let opts = DeflateOptions::default().set_limit(max_bytes).set_confirm_checksum(false);
+            inflated = DeflateDecoder::new_with_options(data, opts)
+                .decode_zlib()
+                .map_err(|e| Error::decode("LERC_DEFLATE", format!("{:?}", e.error)))?;
+            &inflated
+        }
+        2 => {
+            let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("LERC_ZSTD", e))?;
+            let mut v = Vec::new();
+            (&mut dec).take(max_bytes as u64).read_to_end(&mut v).map_err(|e| Error::decode("LERC_ZSTD", e))?;
+            inflated = v;
+            &inflated
+        }
+        a => return Err(Error::unsupported(format!("LERC with additional compression {a}"))),
+    };
+    let info = lerc::decode_info(blob).map_err(|e| Error::decode("LERC", e))?;
+    let n = info.width as usize * info.height as usize * info.depth.max(1) as usize * info.bands.max(1) as usize;
+    if n.saturating_mul(dtype.size()) > max_bytes {
+        return Err(Error::limit("decoded LERC tile bytes", max_bytes as u64, (n * dtype.size()) as u64));
+    }
+    if info.depth.max(1) as usize * info.bands.max(1) as usize != samples {
+        return Err(Error::decode(
+            "LERC",
+            format!("blob has depth {} × {} bands, the tile {samples} samples", info.depth, info.bands),
+        ));
+    }
+    fn run<T: lerc::Sample>(blob: &[u8], n: usize, fill: T, to_ne: impl Fn(T) -> Vec<u8>) -> Result<Vec<u8>> {
+        let mut out = vec![T::default(); n];
+        lerc::decode_into_with_nodata(blob, &mut out, fill).map_err(|e| Error::decode("LERC", e))?;
+        Ok(out.into_iter().flat_map(to_ne).collect())
+    }
+    match dtype {
+        DType::U8 => run::<u8>(blob, n, 0, |v| vec![v]),
+        DType::I8 => run::<i8>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
+        DType::U16 => run::<u16>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
+        DType::I16 => run::<i16>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
+        DType::U32 => run::<u32>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
+        DType::I32 => run::<i32>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
+        DType::F32 => run::<f32>(blob, n, f32::NAN, |v| v.to_ne_bytes().to_vec()),
+        DType::F64 => run::<f64>(blob, n, f64::NAN, |v| v.to_ne_bytes().to_vec()),
+        d => Err(Error::unsupported(format!("LERC with {} samples", d.name()))),
+    }
 }

@@ -32,6 +32,8 @@ pub struct TileSpec<'a> {
     pub jpeg_tables: Option<&'a [u8]>,
     /// Photometric interpretation (JPEG colour handling).
     pub photometric: u64,
+    /// LERC's extra compression (LercParameters: 0 none, 1 DEFLATE, 2 ZSTD).
+    pub lerc_additional: u64,
 }
 
 impl<'a> TileSpec<'a> {
@@ -47,6 +49,7 @@ impl<'a> TileSpec<'a> {
             order,
             jpeg_tables: img.jpeg_tables.as_deref(),
             photometric: img.photometric,
+            lerc_additional: img.lerc_additional,
         }
     }
 
@@ -70,12 +73,7 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
     checked_size(
         "decoded tile bytes",
         limits.max_decoded_bytes,
-        &[
-            spec.width as u64,
-            spec.height as u64,
-            spec.samples as u64,
-            spec.dtype.decoded().size() as u64,
-        ],
+        &[spec.width as u64, spec.height as u64, spec.samples as u64, spec.dtype.decoded().size() as u64],
     )?;
     let stored = spec.stored_len();
     let name = compression_name(spec.compression);
@@ -87,33 +85,32 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
         50000 => codecs::zstd(data, stored)?,
         7 | 50001 => {
             if spec.dtype != DType::U8 {
-                return Err(Error::unsupported(format!(
-                    "{name} with {} samples",
-                    spec.dtype.name()
-                )));
+                return Err(Error::unsupported(format!("{name} with {} samples", spec.dtype.name())));
             }
             let (px, w, h) = if spec.compression == 7 {
-                codecs::jpeg(
-                    data,
-                    spec.jpeg_tables,
-                    spec.photometric,
-                    spec.samples,
-                    limits.max_dimension as usize,
-                )?
+                codecs::jpeg(data, spec.jpeg_tables, spec.photometric, spec.samples, limits.max_dimension as usize)?
             } else {
                 codecs::webp(data, spec.samples)?
             };
             return fit_pixels(px, w, h, spec);
+        }
+        34887 => {
+            let out =
+                codecs::lerc(data, spec.lerc_additional, spec.dtype, spec.samples, limits.max_decoded_bytes as usize)?;
+            if out.len() != spec.decoded_len() {
+                return Err(Error::decode(
+                    "LERC",
+                    format!("{} bytes decoded, the tile needs {}", out.len(), spec.decoded_len()),
+                ));
+            }
+            return Ok(out);
         }
         c => {
             return Err(Error::unsupported(format!("compression {c} ({name})")));
         }
     };
     if raw.len() < stored {
-        return Err(Error::decode(
-            name,
-            format!("{} bytes decoded, the tile needs {stored}", raw.len()),
-        ));
+        return Err(Error::decode(name, format!("{} bytes decoded, the tile needs {stored}", raw.len())));
     }
     predictor::finish(spec, raw)
 }
@@ -122,10 +119,7 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
 fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8>> {
     let s = spec.samples;
     if px.len() < w * h * s {
-        return Err(Error::decode(
-            "JPEG",
-            "decoder returned fewer samples than its frame",
-        ));
+        return Err(Error::decode("JPEG", "decoder returned fewer samples than its frame"));
     }
     if w == spec.width && h == spec.height {
         return Ok(px);
@@ -133,8 +127,7 @@ fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8
     let mut out = vec![0u8; spec.width * spec.height * s];
     let cw = w.min(spec.width) * s;
     for row in 0..h.min(spec.height) {
-        out[row * spec.width * s..row * spec.width * s + cw]
-            .copy_from_slice(&px[row * w * s..row * w * s + cw]);
+        out[row * spec.width * s..row * spec.width * s + cw].copy_from_slice(&px[row * w * s..row * w * s + cw]);
     }
     Ok(out)
 }

@@ -50,11 +50,7 @@ fn unreachable_size(size: usize) -> Result<()> {
 
 /// Swaps multi-byte samples from the file's byte order to the machine's.
 fn to_native(buf: &mut [u8], size: usize, order: ByteOrder) {
-    let native = if cfg!(target_endian = "little") {
-        ByteOrder::Little
-    } else {
-        ByteOrder::Big
-    };
+    let native = if cfg!(target_endian = "little") { ByteOrder::Little } else { ByteOrder::Big };
     if size > 1 && order != native {
         buf.chunks_exact_mut(size).for_each(|c| c.reverse());
     }
@@ -128,9 +124,7 @@ fn unpack_bits(raw: &[u8], per_row: usize, rows: usize) -> Vec<u8> {
 
 /// Converts native-endian f16 samples to f32.
 fn widen_f16(raw: &[u8]) -> Vec<u8> {
-    raw.chunks_exact(2)
-        .flat_map(|c| f16_to_f32(u16::from_ne_bytes([c[0], c[1]])).to_ne_bytes())
-        .collect()
+    raw.chunks_exact(2).flat_map(|c| f16_to_f32(u16::from_ne_bytes([c[0], c[1]])).to_ne_bytes()).collect()
 }
 
 /// IEEE half → single precision.

@@ -57,24 +57,14 @@ impl<S: RangeSource> TiffFile<S> {
     pub async fn open(src: S, header_bytes: u64, limits: Limits) -> Result<Self> {
         let url = src.url().to_string();
         let first = 0..header_bytes.max(16);
-        let bytes = src
-            .get_bytes(first.clone())
-            .await
-            .map_err(|e| e.at_url(&url).at_range(first.clone()))?;
-        let header = parse_header(&bytes)
-            .map_err(|e| e.at_url(&url).at_range(0..bytes.len().min(16) as u64))?;
+        let bytes = src.get_bytes(first.clone()).await.map_err(|e| e.at_url(&url).at_range(first.clone()))?;
+        let header = parse_header(&bytes).map_err(|e| e.at_url(&url).at_range(0..bytes.len().min(16) as u64))?;
         let cache = HeaderCache::default();
         if (bytes.len() as u64) < first.end {
             *cache.eof.lock().unwrap_or_else(|p| p.into_inner()) = Some(bytes.len() as u64);
         }
         cache.insert(0, bytes);
-        let mut f = TiffFile {
-            src,
-            header,
-            images: Vec::new(),
-            limits,
-            cache,
-        };
+        let mut f = TiffFile { src, header, images: Vec::new(), limits, cache };
         f.read_ifds().await.map_err(|e| e.at_url(&url))?;
         Ok(f)
     }
@@ -92,32 +82,22 @@ impl<S: RangeSource> TiffFile<S> {
         let eof = *self.cache.eof.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(len) = eof {
             if r.end > len {
-                return Err(Error::truncated(format!(
-                    "bytes {}-{} (the file has {len})",
-                    r.start,
-                    r.end - 1
-                ))
-                .at_range(r));
+                return Err(
+                    Error::truncated(format!("bytes {}-{} (the file has {len})", r.start, r.end - 1)).at_range(r)
+                );
             }
         }
         let start = r.start / HEADER_CHUNK * HEADER_CHUNK;
         let end = r.end.div_ceil(HEADER_CHUNK) * HEADER_CHUNK;
-        let fetched = self
-            .src
-            .get_bytes(start..end)
-            .await
-            .map_err(|e| e.at_range(start..end))?;
+        let fetched = self.src.get_bytes(start..end).await.map_err(|e| e.at_range(start..end))?;
         let got_end = start + fetched.len() as u64;
         if got_end < end {
             *self.cache.eof.lock().unwrap_or_else(|p| p.into_inner()) = Some(got_end);
         }
         if got_end < r.end {
-            return Err(Error::truncated(format!(
-                "bytes {}-{} (the file has {got_end})",
-                r.start,
-                r.end - 1
-            ))
-            .at_range(r));
+            return Err(
+                Error::truncated(format!("bytes {}-{} (the file has {got_end})", r.start, r.end - 1)).at_range(r)
+            );
         }
         let out = fetched[(r.start - start) as usize..(r.end - start) as usize].to_vec();
         self.cache.insert(start, fetched);
@@ -130,26 +110,16 @@ impl<S: RangeSource> TiffFile<S> {
         let mut seen = std::collections::HashSet::new();
         while offset != 0 {
             if self.images.len() >= self.limits.max_ifds {
-                return Err(Error::limit(
-                    "IFD count",
-                    self.limits.max_ifds as u64,
-                    self.images.len() as u64 + 1,
-                ));
+                return Err(Error::limit("IFD count", self.limits.max_ifds as u64, self.images.len() as u64 + 1));
             }
             if !seen.insert(offset) {
-                return Err(Error::format(format!(
-                    "the IFD chain loops back to offset {offset}"
-                )));
+                return Err(Error::format(format!("the IFD chain loops back to offset {offset}")));
             }
             let count_bytes = self.header_bytes(offset..offset + h.count_size()).await?;
             let n = h.order.uint(&count_bytes);
             let len = ifd_len(&h, n);
             if len > self.limits.max_ifd_value_bytes {
-                return Err(Error::limit(
-                    "IFD size in bytes",
-                    self.limits.max_ifd_value_bytes,
-                    len,
-                ));
+                return Err(Error::limit("IFD size in bytes", self.limits.max_ifd_value_bytes, len));
             }
             let raw = parse_ifd(&h, &self.header_bytes(offset..offset + len).await?)?;
             let mut entries = Vec::with_capacity(raw.entries.len());
@@ -158,15 +128,11 @@ impl<S: RangeSource> TiffFile<S> {
                     if !is_lazy_tag(e.tag) {
                         let size = type_size(e.typ).unwrap_or(1) * e.count;
                         if size > self.limits.max_ifd_value_bytes {
-                            return Err(Error::limit(
-                                "tag value size",
-                                self.limits.max_ifd_value_bytes,
-                                size,
-                            ));
+                            return Err(Error::limit("tag value size", self.limits.max_ifd_value_bytes, size));
                         }
-                        let end = at.checked_add(size).ok_or_else(|| {
-                            Error::format(format!("tag {} offset overflows", e.tag))
-                        })?;
+                        let end = at
+                            .checked_add(size)
+                            .ok_or_else(|| Error::format(format!("tag {} offset overflows", e.tag)))?;
                         e.value = Value::Bytes(self.header_bytes(at..end).await?);
                     }
                 }
@@ -178,9 +144,7 @@ impl<S: RangeSource> TiffFile<S> {
             offset = raw.next;
         }
         if self.images.is_empty() {
-            return Err(Error::format(
-                "the file has no image (first IFD offset is 0)",
-            ));
+            return Err(Error::format("the file has no image (first IFD offset is 0)"));
         }
         Ok(())
     }
@@ -188,17 +152,11 @@ impl<S: RangeSource> TiffFile<S> {
     /// Value `i` of a tile offset or byte count array, read lazily through the header cache.
     pub async fn array_value(&self, e: &Entry, i: u64) -> Result<u64> {
         if i >= e.count {
-            return Err(Error::format(format!(
-                "tile index {i} past the {} entries of tag {}",
-                e.count, e.tag
-            )));
+            return Err(Error::format(format!("tile index {i} past the {} entries of tag {}", e.count, e.tag)));
         }
         let size = type_size(e.typ).unwrap_or(4);
         if !matches!(size, 2 | 4 | 8) {
-            return Err(Error::format(format!(
-                "tag {} has field type {}",
-                e.tag, e.typ
-            )));
+            return Err(Error::format(format!("tag {} has field type {}", e.tag, e.typ)));
         }
         match &e.value {
             Value::Bytes(b) => {
@@ -206,13 +164,8 @@ impl<S: RangeSource> TiffFile<S> {
                 Ok(self.header.order.uint(&b[s..s + size as usize]))
             }
             Value::Deferred(at) => {
-                let pos = at
-                    .checked_add(i * size)
-                    .ok_or_else(|| Error::format("tile index offset overflows"))?;
-                Ok(self
-                    .header
-                    .order
-                    .uint(&self.header_bytes(pos..pos + size).await?))
+                let pos = at.checked_add(i * size).ok_or_else(|| Error::format("tile index offset overflows"))?;
+                Ok(self.header.order.uint(&self.header_bytes(pos..pos + size).await?))
             }
         }
     }
@@ -225,15 +178,9 @@ impl<S: RangeSource> TiffFile<S> {
             return Ok(None);
         }
         if len > self.limits.max_tile_bytes {
-            return Err(Error::limit(
-                "compressed tile size",
-                self.limits.max_tile_bytes,
-                len,
-            ));
+            return Err(Error::limit("compressed tile size", self.limits.max_tile_bytes, len));
         }
-        let end = off
-            .checked_add(len)
-            .ok_or_else(|| Error::format("tile offset overflows"))?;
+        let end = off.checked_add(len).ok_or_else(|| Error::format("tile offset overflows"))?;
         Ok(Some(off..end))
     }
 }

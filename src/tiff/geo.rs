@@ -46,10 +46,7 @@ impl Georef {
     /// Maps pixel (col, row) to CRS coordinates.
     pub fn pixel_to_crs(&self, col: f64, row: f64) -> (f64, f64) {
         let g = &self.geotransform;
-        (
-            g[0] + col * g[1] + row * g[2],
-            g[3] + col * g[4] + row * g[5],
-        )
+        (g[0] + col * g[1] + row * g[2], g[3] + col * g[4] + row * g[5])
     }
 
     /// The inverse geotransform (CRS → pixel), `None` when singular.
@@ -68,23 +65,14 @@ pub fn invert_geotransform(g: &GeoTransform) -> Option<GeoTransform> {
     let i2 = -g[2] / det;
     let i4 = -g[4] / det;
     let i5 = g[1] / det;
-    Some([
-        -g[0] * i1 - g[3] * i2,
-        i1,
-        i2,
-        -g[0] * i4 - g[3] * i5,
-        i4,
-        i5,
-    ])
+    Some([-g[0] * i1 - g[3] * i2, i1, i2, -g[0] * i4 - g[3] * i5, i4, i5])
 }
 
 /// Reads the georeferencing tags of `img`; `None` when it has neither a tiepoint+scale nor a transform.
 pub fn read_georef(img: &ImageInfo, order: ByteOrder) -> Result<Option<Georef>> {
     let floats = |tag| img.entry(tag).and_then(|e| e.floats(order));
     let keys = read_geokeys(img, order);
-    let pixel_is_point = keys
-        .iter()
-        .any(|(k, v)| *k == 1025 && *v == GeoKeyValue::Short(2));
+    let pixel_is_point = keys.iter().any(|(k, v)| *k == 1025 && *v == GeoKeyValue::Short(2));
     let mut gt = if let Some(m) = floats(34264).filter(|m| m.len() >= 16) {
         [m[3], m[0], m[1], m[7], m[4], m[5]]
     } else if let (Some(tp), Some(sc)) = (floats(33922), floats(33550)) {
@@ -101,12 +89,7 @@ pub fn read_georef(img: &ImageInfo, order: ByteOrder) -> Result<Option<Georef>> 
         gt[0] -= 0.5 * gt[1] + 0.5 * gt[2];
         gt[3] -= 0.5 * gt[4] + 0.5 * gt[5];
     }
-    let mut g = Georef {
-        geotransform: gt,
-        epsg: None,
-        keys,
-        pixel_is_point,
-    };
+    let mut g = Georef { geotransform: gt, epsg: None, keys, pixel_is_point };
     g.epsg = match (g.short(1024), g.short(3072), g.short(2048)) {
         (_, Some(p), _) if p != 0 && p != 32767 => Some(p as u32),
         (Some(2), _, Some(c)) if c != 32767 => Some(c as u32),
@@ -121,14 +104,8 @@ pub fn read_geokeys(img: &ImageInfo, order: ByteOrder) -> Vec<(u16, GeoKeyValue)
     let Some(dir) = img.entry(34735).and_then(|e| e.uints(order)) else {
         return vec![];
     };
-    let doubles = img
-        .entry(34736)
-        .and_then(|e| e.floats(order))
-        .unwrap_or_default();
-    let ascii = img
-        .entry(34737)
-        .and_then(|e| e.bytes().map(|b| b.to_vec()))
-        .unwrap_or_default();
+    let doubles = img.entry(34736).and_then(|e| e.floats(order)).unwrap_or_default();
+    let ascii = img.entry(34737).and_then(|e| e.bytes().map(|b| b.to_vec())).unwrap_or_default();
     let n = dir.get(3).copied().unwrap_or(0) as usize;
     let mut out = Vec::new();
     for k in 0..n {
@@ -143,11 +120,7 @@ pub fn read_geokeys(img: &ImageInfo, order: ByteOrder) -> Vec<(u16, GeoKeyValue)
                 None => continue,
             },
             34737 => match ascii.get(off..off.saturating_add(count)) {
-                Some(a) => GeoKeyValue::Ascii(
-                    String::from_utf8_lossy(a)
-                        .trim_end_matches(['|', '\0'])
-                        .to_string(),
-                ),
+                Some(a) => GeoKeyValue::Ascii(String::from_utf8_lossy(a).trim_end_matches(['|', '\0']).to_string()),
                 None => continue,
             },
             34735 => match dir.get(off..off.saturating_add(count)) {

@@ -63,51 +63,27 @@ impl Header {
 
 /// Parses the file header from its first bytes (at least 16 for BigTIFF, 8 for TIFF).
 pub fn parse_header(b: &[u8]) -> Result<Header> {
-    let not_tiff = |reason: &str| {
-        Error::new(ErrorKind::NotTiff {
-            reason: reason.into(),
-        })
-    };
+    let not_tiff = |reason: &str| Error::new(ErrorKind::NotTiff { reason: reason.into() });
     if b.len() < 8 {
-        return Err(not_tiff(&format!(
-            "the file has {} bytes, a TIFF header needs 8",
-            b.len()
-        )));
+        return Err(not_tiff(&format!("the file has {} bytes, a TIFF header needs 8", b.len())));
     }
     let order = match &b[0..2] {
         b"II" => ByteOrder::Little,
         b"MM" => ByteOrder::Big,
-        other => {
-            return Err(not_tiff(&format!(
-                "it starts with {:02x} {:02x}, not II or MM",
-                other[0], other[1]
-            )))
-        }
+        other => return Err(not_tiff(&format!("it starts with {:02x} {:02x}, not II or MM", other[0], other[1]))),
     };
     match order.uint(&b[2..4]) {
-        42 => Ok(Header {
-            order,
-            bigtiff: false,
-            first_ifd: order.uint(&b[4..8]),
-        }),
+        42 => Ok(Header { order, bigtiff: false, first_ifd: order.uint(&b[4..8]) }),
         43 => {
             if b.len() < 16 {
                 return Err(Error::truncated("the BigTIFF header"));
             }
             if order.uint(&b[4..6]) != 8 || order.uint(&b[6..8]) != 0 {
-                return Err(Error::format(
-                    "BigTIFF header with an offset size other than 8",
-                ));
+                return Err(Error::format("BigTIFF header with an offset size other than 8"));
             }
-            Ok(Header {
-                order,
-                bigtiff: true,
-                first_ifd: order.uint(&b[8..16]),
-            })
+            Ok(Header { order, bigtiff: true, first_ifd: order.uint(&b[8..16]) })
         }
-        v => Err(not_tiff(&format!(
-            "version {v}, not 42 (TIFF) or 43 (BigTIFF)"
-        ))),
+        v => Err(not_tiff(&format!("version {v}, not 42 (TIFF) or 43 (BigTIFF)"))),
     }
 }
 
@@ -208,10 +184,7 @@ impl Entry {
                 11 => f32::from_bits(order.uint(c) as u32) as f64,
                 12 => f64::from_bits(order.uint(c)),
                 5 => order.uint(&c[..4]) as f64 / order.uint(&c[4..]) as f64,
-                10 => {
-                    order.uint(&c[..4]) as u32 as i32 as f64
-                        / order.uint(&c[4..]) as u32 as i32 as f64
-                }
+                10 => order.uint(&c[..4]) as u32 as i32 as f64 / order.uint(&c[4..]) as u32 as i32 as f64,
                 _ => f64::NAN,
             }
         };
@@ -258,10 +231,7 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
     let cs = h.count_size() as usize;
     let es = h.entry_size() as usize;
     let os = h.offset_size() as usize;
-    let n = o.uint(
-        b.get(..cs)
-            .ok_or_else(|| Error::truncated("an IFD entry count"))?,
-    ) as usize;
+    let n = o.uint(b.get(..cs).ok_or_else(|| Error::truncated("an IFD entry count"))?) as usize;
     let need = cs + n * es + os;
     if b.len() < need {
         return Err(Error::truncated(format!("an IFD of {n} entries")));
@@ -271,30 +241,19 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
         let e = &b[cs + i * es..cs + (i + 1) * es];
         let tag = o.uint(&e[0..2]) as u16;
         let typ = o.uint(&e[2..4]) as u16;
-        let (count, val) = if h.bigtiff {
-            (o.uint(&e[4..12]), &e[12..20])
-        } else {
-            (o.uint(&e[4..8]), &e[8..12])
-        };
+        let (count, val) = if h.bigtiff { (o.uint(&e[4..12]), &e[12..20]) } else { (o.uint(&e[4..8]), &e[8..12]) };
         let Some(size) = type_size(typ) else {
             continue; // unknown field types are skipped, as libtiff does
         };
-        let total = size
-            .checked_mul(count)
-            .ok_or_else(|| Error::format(format!("tag {tag}: count {count} overflows")))?;
+        let total =
+            size.checked_mul(count).ok_or_else(|| Error::format(format!("tag {tag}: count {count} overflows")))?;
         let (value, offset) = if total <= os as u64 {
             (Value::Bytes(val[..total as usize].to_vec()), None)
         } else {
             let off = o.uint(val);
             (Value::Deferred(off), Some(off))
         };
-        entries.push(Entry {
-            tag,
-            typ,
-            count,
-            value,
-            offset,
-        });
+        entries.push(Entry { tag, typ, count, value, offset });
     }
     let next = o.uint(&b[cs + n * es..need]);
     Ok(RawIfd { entries, next })

@@ -50,11 +50,7 @@ impl DType {
             (3, 16) => F16,
             (3, 32) => F32,
             (3, 64) => F64,
-            _ => {
-                return Err(Error::unsupported(format!(
-                    "SampleFormat {format} with {bits} bits per sample"
-                )))
-            }
+            _ => return Err(Error::unsupported(format!("SampleFormat {format} with {bits} bits per sample"))),
         })
     }
     /// Bits per sample in the file.
@@ -209,6 +205,8 @@ pub struct ImageInfo {
     pub color_map: Option<Vec<u16>>,
     /// GDAL_NODATA, when present.
     pub nodata: Option<f64>,
+    /// LERC's extra compression from LercParameters (tag 50674): 0 none, 1 DEFLATE, 2 ZSTD.
+    pub lerc_additional: u64,
     /// The entry holding tile (or strip) offsets.
     pub offsets: Entry,
     /// The entry holding tile (or strip) byte counts.
@@ -231,9 +229,7 @@ impl ImageInfo {
         let uint = |tag: u16, default: Option<u64>| -> Result<u64> {
             match find(tag).and_then(|e| e.uint(order)) {
                 Some(v) => Ok(v),
-                None => default.ok_or_else(|| {
-                    Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))
-                }),
+                None => default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))),
             }
         };
         let width = uint(256, None)?;
@@ -247,38 +243,23 @@ impl ImageInfo {
         if samples == 0 || samples > 65535 {
             return Err(Error::format(format!("SamplesPerPixel {samples}")));
         }
-        let bits = find(258)
-            .and_then(|e| e.uints(order))
-            .unwrap_or_else(|| vec![1]);
+        let bits = find(258).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
         if bits.iter().any(|&b| b != bits[0]) {
-            return Err(Error::unsupported(format!(
-                "BitsPerSample differing between samples: {bits:?}"
-            )));
+            return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
         }
-        let format = find(339)
-            .and_then(|e| e.uints(order))
-            .map(|v| v[0])
-            .unwrap_or(1);
+        let format = find(339).and_then(|e| e.uints(order)).map(|v| v[0]).unwrap_or(1);
         let dtype = DType::from_tiff(format, bits[0])?;
         let tiled = find(322).is_some();
         let (tile_width, tile_height, offsets, byte_counts) = if tiled {
             let tw = uint(322, None)?;
             let th = uint(323, None)?;
-            let off = find(324)
-                .cloned()
-                .ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
-            let cnt = find(325)
-                .cloned()
-                .ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
+            let off = find(324).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
+            let cnt = find(325).cloned().ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
             (tw, th, off, cnt)
         } else {
             let rps = uint(278, Some(height))?.min(height);
-            let off = find(273)
-                .cloned()
-                .ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
-            let cnt = find(279)
-                .cloned()
-                .ok_or_else(|| Error::format("image without StripByteCounts"))?;
+            let off = find(273).cloned().ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
+            let cnt = find(279).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
             (width, rps, off, cnt)
         };
         if tile_width == 0
@@ -286,9 +267,7 @@ impl ImageInfo {
             || tile_width > limits.max_dimension
             || tile_height > limits.max_dimension
         {
-            return Err(Error::format(format!(
-                "tile size {tile_width}x{tile_height}"
-            )));
+            return Err(Error::format(format!("tile size {tile_width}x{tile_height}")));
         }
         let planar = uint(284, Some(1))?;
         let info = ImageInfo {
@@ -308,12 +287,9 @@ impl ImageInfo {
             subfile_type: uint(254, Some(0))?,
             extra_samples: find(338).and_then(|e| e.uints(order)).unwrap_or_default(),
             jpeg_tables: find(347).and_then(|e| e.bytes()).map(|b| b.to_vec()),
-            color_map: find(320)
-                .and_then(|e| e.uints(order))
-                .map(|v| v.into_iter().map(|x| x as u16).collect()),
-            nodata: find(42113)
-                .and_then(|e| e.text())
-                .and_then(|s| parse_nodata(&s)),
+            color_map: find(320).and_then(|e| e.uints(order)).map(|v| v.into_iter().map(|x| x as u16).collect()),
+            nodata: find(42113).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
+            lerc_additional: find(50674).and_then(|e| e.uints(order)).and_then(|v| v.get(1).copied()).unwrap_or(0),
             offsets,
             byte_counts,
             entries,

@@ -9,16 +9,9 @@ use std::sync::OnceLock;
 /// Runs the oracle script with Debian's python3 (python3-gdal) and parses its JSON answer.
 pub fn oracle(args: &[&str]) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/gdal_oracle.py");
-    let out = Command::new("/usr/bin/python3")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run /usr/bin/python3 (python3-gdal)");
-    assert!(
-        out.status.success(),
-        "oracle {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        Command::new("/usr/bin/python3").arg(script).args(args).output().expect("run /usr/bin/python3 (python3-gdal)");
+    assert!(out.status.success(), "oracle {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("oracle JSON")
 }
 
@@ -51,18 +44,12 @@ pub fn fixtures() -> &'static [Fixture] {
 }
 
 pub fn fixture(name: &str) -> Fixture {
-    fixtures()
-        .iter()
-        .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("no fixture {name}"))
-        .clone()
+    fixtures().iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no fixture {name}")).clone()
 }
 
 /// A scratch folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("scratch")
-        .join(name);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
