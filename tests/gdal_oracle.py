@@ -38,13 +38,36 @@ def pattern(w, h, bands, dtype):
     return out
 
 
-def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, driver='COG', photometric=None):
+def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, driver='COG', photometric=None,
+         bits=None, palette=False, alpha=False, mask=False):
     tmp = path + '.src.tif'
-    gdt = gdal.GetDataTypeByName({'uint8': 'Byte', 'int8': 'Int8'}.get(np.dtype(dtype).name, np.dtype(dtype).name.capitalize()))
-    src = gdal.GetDriverByName('GTiff').Create(tmp, w, h, bands, gdt, ['PHOTOMETRIC=' + photometric] if photometric else [])
+    name = np.dtype(dtype).name
+    gdt = gdal.GetDataTypeByName({'uint8': 'Byte', 'int8': 'Byte', 'uint64': 'UInt64', 'int64': 'Int64'}.get(name, name.capitalize()))
+    copts = ['PHOTOMETRIC=' + photometric] if photometric else []
+    if name == 'int8':
+        copts.append('PIXELTYPE=SIGNEDBYTE')
+    if alpha:
+        copts += ['PHOTOMETRIC=RGB', 'ALPHA=YES']
+    src = gdal.GetDriverByName('GTiff').Create(tmp, w, h, bands + (1 if mask else 0), gdt, copts)
     s = osr.SpatialReference(); s.ImportFromEPSG(srs); src.SetProjection(s.ExportToWkt())
     src.SetGeoTransform(gt)
-    for i, a in enumerate(pattern(w, h, bands, dtype)):
+    arrays = pattern(w, h, bands, dtype)
+    if bits == 1:
+        arrays = [(a.astype(np.int64) % 2).astype(dtype) for a in arrays]
+    if palette:
+        arrays = [(a.astype(np.int64) % 16).astype(dtype) for a in arrays]
+        ct = gdal.ColorTable()
+        for k in range(256):
+            ct.SetColorEntry(k, (k * 16 % 256, 255 - k * 16 % 256, (k * 40) % 256, 255))
+        src.GetRasterBand(1).SetRasterColorTable(ct)
+        src.GetRasterBand(1).SetRasterColorInterpretation(gdal.GCI_PaletteIndex)
+    if alpha:
+        y, x = np.mgrid[0:h, 0:w]
+        arrays[-1] = np.where((x - w / 2) ** 2 + (y - h / 2) ** 2 < (min(w, h) / 2.5) ** 2, 255, 0).astype(dtype)
+    if mask:
+        y, x = np.mgrid[0:h, 0:w]
+        arrays.append(np.where((x // 37 + y // 29) % 3 == 0, 0, 255).astype(dtype))
+    for i, a in enumerate(arrays):
         band = src.GetRasterBand(i + 1)
         if nodata is not None:
             a[:, :16] = nodata
@@ -54,6 +77,8 @@ def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, dri
         src.BuildOverviews('NEAREST', [2, 4])
     src = None
     opts = ['-q', '-of', driver] + sum([['-co', c] for c in co], [])
+    if mask:
+        opts += sum([['-b', str(b + 1)] for b in range(bands)], []) + ['-mask', str(bands + 1)]
     if driver == 'COG':
         opts += ['-co', 'OVERVIEWS=' + ('AUTO' if overviews else 'NONE'), '-co', 'OVERVIEW_RESAMPLING=NEAREST']
     subprocess.run(['gdal_translate'] + opts + [tmp, path], check=True)
@@ -61,6 +86,7 @@ def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, dri
 
 
 def fixtures(out):
+    gdal.SetConfigOption('GDAL_TIFF_INTERNAL_MASK', 'YES')
     os.makedirs(out, exist_ok=True)
     geo = (-20.0, 0.05, 0, 60.0, 0, -0.05)
     merc = (1000000.0, 150.0, 0, 6000000.0, 0, -150.0)
@@ -94,6 +120,16 @@ def fixtures(out):
     add('u8_rgb_deflate_be', 500, 300, 3, np.uint8, ['COMPRESS=DEFLATE', 'TILED=YES', 'ENDIANNESS=BIG', 'COPY_SRC_OVERVIEWS=YES'], driver='GTiff')
     add('u16_lzw_pred2_be_bigtiff', 500, 300, 1, np.uint16,
         ['COMPRESS=LZW', 'PREDICTOR=2', 'TILED=YES', 'ENDIANNESS=BIG', 'BIGTIFF=YES', 'COPY_SRC_OVERVIEWS=YES'], driver='GTiff')
+    add('i8_deflate', 300, 200, 1, np.int8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'])
+    add('u64_zstd', 300, 200, 1, np.uint64, ['COMPRESS=ZSTD', 'BLOCKSIZE=256'])
+    add('i64_deflate_pred2', 300, 200, 1, np.int64, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKSIZE=256'])
+    add('i32_lzw', 300, 200, 2, np.int32, ['COMPRESS=LZW', 'BLOCKSIZE=256'])
+    add('f16_deflate', 300, 200, 1, np.float32, ['COMPRESS=DEFLATE', 'NBITS=16', 'BLOCKSIZE=256'])
+    add('f16_deflate_pred3', 300, 200, 1, np.float32, ['COMPRESS=DEFLATE', 'NBITS=16', 'PREDICTOR=3', 'TILED=YES'], driver='GTiff', overviews=False)
+    add('u8_bit1_deflate', 300, 200, 1, np.uint8, ['COMPRESS=DEFLATE', 'NBITS=1', 'TILED=YES'], driver='GTiff', overviews=False, bits=1)
+    add('u8_palette_lzw', 300, 200, 1, np.uint8, ['COMPRESS=LZW', 'TILED=YES'], driver='GTiff', palette=True)
+    add('u8_rgba_deflate_alpha', 400, 300, 4, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'], alpha=True)
+    add('u8_rgb_jpeg_mask', 500, 400, 3, np.uint8, ['COMPRESS=JPEG', 'BLOCKSIZE=256'], lossless=False, mask=True)
     json.dump(m, sys.stdout)
 
 
@@ -122,8 +158,12 @@ def windows(path):
         if arr.ndim == 2:
             arr = arr[None]
         vals = np.moveaxis(arr, 0, -1).reshape(-1, arr.shape[0]).astype(np.float64)
-        out.append({'level': level, 'x': x, 'y': y, 'w': w, 'h': h, 'bands': arr.shape[0],
-                    'data': [[None if np.isnan(v) else float(v) for v in px] for px in vals]})
+        flags = ds.GetRasterBand(1).GetMaskFlags()
+        entry = {'level': level, 'x': x, 'y': y, 'w': w, 'h': h, 'bands': arr.shape[0],
+                 'data': [[None if np.isnan(v) else float(v) for v in px] for px in vals]}
+        if flags == gdal.GMF_PER_DATASET:  # a real mask band (internal mask), not alpha or nodata
+            entry['mask'] = ds.GetRasterBand(1).GetMaskBand().ReadAsArray(x, y, w, h).reshape(-1).tolist()
+        out.append(entry)
     json.dump(out, sys.stdout)
 
 

@@ -25,8 +25,10 @@ fn every_fixture_every_level_matches_gdal() {
             let mut max_diff: f64 = 0.0;
             let mut over_one = 0usize;
             let mut sum_diff = 0.0;
+            let mask = g.get("mask").and_then(|m| m.as_array());
             for (p, px) in data.iter().enumerate() {
-                assert_eq!(ours.valid[p], 255, "{} level {level}: pixel {p} should be valid", f.name);
+                let want = mask.map_or(255, |m| m[p].as_u64().unwrap() as u8);
+                assert_eq!(ours.valid[p], want, "{} level {level}: pixel {p} validity (GDAL's mask band)", f.name);
                 for (b, v) in px.as_array().unwrap().iter().enumerate() {
                     let ov = ours.dtype.get(&ours.data, p * ours.bands + b);
                     match v.as_f64() {
@@ -40,6 +42,11 @@ fn every_fixture_every_level_matches_gdal() {
                 }
             }
             let n = data.len() * ours.bands;
+            if let Some(m) = mask {
+                let masked = m.iter().filter(|v| v.as_u64() == Some(0)).count();
+                eprintln!("{:28} level {level}: GDAL mask band hides {masked} pixels, ours agrees", f.name);
+                assert!(masked > 0 && masked < data.len(), "{}: the mask fixture should mask some pixels", f.name);
+            }
             let mean = sum_diff / n as f64;
             eprintln!("{:28} level {level}: {n} samples, max |ours - GDAL| = {max_diff}, mean {mean:.3}, {over_one} differ by more than 1", f.name);
             if f.lossless {
