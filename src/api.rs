@@ -241,14 +241,25 @@ impl<S: RangeSource> LargeImage<S> {
         let cached = self.ranges.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let ranges = match cached {
             Some(r) => r,
-            None if b.dtype == crate::tiff::DType::U8 => vec![(0.0, 255.0); b.samples as usize],
+            None if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 => vec![(0.0, 255.0); b.samples as usize],
             None => {
-                let r = self.band_ranges().await?;
+                // The file's own statistics (GDAL_METADATA) when every band has them, else computed.
+                let stats: Option<Vec<(f64, f64)>> = (0..b.samples as usize)
+                    .map(|i| {
+                        let v = |n| b.gdal_item(n, Some(i)).and_then(|v| v.trim().parse::<f64>().ok());
+                        Some((v("STATISTICS_MINIMUM")?, v("STATISTICS_MAXIMUM")?))
+                    })
+                    .collect();
+                let r = match stats {
+                    Some(s) => s,
+                    None => self.band_ranges().await?,
+                };
                 *self.ranges.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
                 r
             }
         };
-        Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band })
+        let palette = if b.photometric == 3 { b.palette_rgba() } else { None };
+        Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band, palette })
     }
 
     /// Per-band (min, max) of valid, non-nodata samples of the smallest level.

@@ -13,6 +13,8 @@ pub struct DefaultStyle {
     pub nodata: Option<f64>,
     /// Index of an alpha band (ExtraSamples), if any.
     pub alpha_band: Option<usize>,
+    /// The file's colour table, for palette images (band 1 indexes it).
+    pub palette: Option<Vec<[u8; 4]>>,
 }
 
 /// Linear rescale of `v` from `[min, max]` to `0..=255`, clamped.
@@ -58,6 +60,13 @@ pub fn render_default(r: &Raster, st: &DefaultStyle) -> Vec<u8> {
             }
         };
         let px = &mut out[p * 4..p * 4 + 4];
+        if let Some(pal) = &st.palette {
+            let i = v(0);
+            if i >= 0.0 && (i as usize) < pal.len() {
+                px.copy_from_slice(&pal[i as usize]);
+            }
+            continue;
+        }
         if rgb {
             px[0] = chan(0);
             px[1] = chan(1);

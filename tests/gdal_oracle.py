@@ -7,7 +7,7 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                300x280 (JSON list of {level, x, y, w, h, bands, data})
   window FILE LEVEL X Y W H    print GDAL's samples of that window of that level (level 0 = full
                                resolution) as JSON {dtype, bands, data: [[band values per pixel]...]}
-  warp FILE SCHEME Z X Y SIZE RESAMPLING
+  warp FILE SCHEME Z X Y SIZE RESAMPLING [EXPAND]
                                gdalwarp the tile bounds of SCHEME (EPSG:3857 | EPSG:4326) to SIZE²,
                                print {bands, data, alpha} (alpha from -dstalpha)
 """
@@ -175,10 +175,14 @@ def tile_bounds(scheme, z, x, y):
     return (-180 + x * t, 90 - (y + 1) * t, -180 + (x + 1) * t, 90 - y * t)
 
 
-def warp(path, scheme, z, x, y, size, resampling):
+def warp(path, scheme, z, x, y, size, resampling, expand=None):
     b = tile_bounds(scheme, z, x, y)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, 't.tif')
+        if expand:  # palette → RGBA through the colour table first, as a renderer shows it
+            vrt = os.path.join(d, 'x.vrt')
+            subprocess.run(['gdal_translate', '-q', '-of', 'VRT', '-expand', expand, path, vrt], check=True)
+            path = vrt
         subprocess.run(['gdalwarp', '-q', '-t_srs', scheme, '-te', *map(repr, b), '-ts', str(size), str(size),
                         '-r', resampling, '-dstalpha', '-of', 'GTiff', path, out], check=True)
         ds = gdal.Open(out)
@@ -197,6 +201,6 @@ if __name__ == '__main__':
     elif cmd == 'window':
         window(args[0], *map(int, args[1:6]))
     elif cmd == 'warp':
-        warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6])
+        warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:8])
     else:
         sys.exit('unknown command ' + cmd)

@@ -59,6 +59,29 @@ fn web_mercator_and_geographic_tiles_match_gdalwarp_nearest() {
 }
 
 #[test]
+fn palette_images_render_in_their_colour_table() {
+    let f = fixture("u8_palette_lzw");
+    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let mut o = TileOptions::default();
+    o.projection = Some("EPSG:4326".into());
+    o.format = Format::Rgba;
+    // The fixture spans lon -20..-5, lat 50..60: geographic tile 5/28/5 covers lon -22.5..-16.875, lat 56.25..61.875.
+    let ours = pollster::block_on(img.tile(5, 28, 5, &o)).unwrap();
+    let g = oracle(&["warp", &f.path, "EPSG:4326", "5", "28", "5", "256", "near", "rgba"]);
+    let data = g["data"].as_array().unwrap();
+    let (mut n, mut equal) = (0, 0);
+    for p in 0..256 * 256 {
+        if g["alpha"][p].as_f64().unwrap() == 0.0 {
+            continue;
+        }
+        n += 1;
+        equal += usize::from((0..3).all(|b| data[p][b].as_f64().unwrap() == ours[p * 4 + b] as f64));
+    }
+    eprintln!("palette tile: {equal}/{n} pixels equal to GDAL's -expand rgba");
+    assert!(n > 5000 && equal as f64 / n as f64 >= 0.995, "{equal}/{n}");
+}
+
+#[test]
 fn tile_outside_the_image_is_transparent() {
     let f = fixture("u8_rgb_deflate");
     let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();

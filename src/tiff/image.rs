@@ -205,6 +205,8 @@ pub struct ImageInfo {
     pub color_map: Option<Vec<u16>>,
     /// GDAL_NODATA, when present.
     pub nodata: Option<f64>,
+    /// Items of the GDAL_METADATA XML tag (statistics, scale/offset, descriptions …).
+    pub gdal_metadata: Vec<GdalItem>,
     /// LERC's extra compression from LercParameters (tag 50674): 0 none, 1 DEFLATE, 2 ZSTD.
     pub lerc_additional: u64,
     /// The entry holding tile (or strip) offsets.
@@ -289,6 +291,7 @@ impl ImageInfo {
             jpeg_tables: find(347).and_then(|e| e.bytes()).map(|b| b.to_vec()),
             color_map: find(320).and_then(|e| e.uints(order)).map(|v| v.into_iter().map(|x| x as u16).collect()),
             nodata: find(42113).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
+            gdal_metadata: find(42112).and_then(|e| e.text()).map(|x| parse_gdal_metadata(&x)).unwrap_or_default(),
             lerc_additional: find(50674).and_then(|e| e.uints(order)).and_then(|v| v.get(1).copied()).unwrap_or(0),
             offsets,
             byte_counts,
@@ -354,5 +357,87 @@ pub fn parse_nodata(s: &str) -> Option<f64> {
         "inf" | "+inf" => Some(f64::INFINITY),
         "-inf" => Some(f64::NEG_INFINITY),
         _ => t.parse().ok(),
+    }
+}
+
+/// One `<Item>` of GDAL's GDAL_METADATA XML tag.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GdalItem {
+    /// The `name` attribute (e.g. `STATISTICS_MINIMUM`).
+    pub name: String,
+    /// The `sample` attribute: the 0-based band, `None` for dataset items.
+    pub sample: Option<usize>,
+    /// The `role` attribute (`scale`, `offset`, `description`, `unittype`…).
+    pub role: Option<String>,
+    /// The text content.
+    pub value: String,
+}
+
+/// Parses GDAL_METADATA (`<GDALMetadata><Item name=".." sample="0" role="..">value</Item>…`).
+pub fn parse_gdal_metadata(xml: &str) -> Vec<GdalItem> {
+    let attr = |tag: &str, key: &str| -> Option<String> {
+        let pat = format!("{key}=\"");
+        let start = tag.find(&pat)? + pat.len();
+        let end = tag[start..].find('"')? + start;
+        Some(unescape(&tag[start..end]))
+    };
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find("<Item") {
+        rest = &rest[i..];
+        let Some(close) = rest.find('>') else { break };
+        let tag = &rest[..close];
+        let body_start = close + 1;
+        let Some(end) = rest[body_start..].find("</Item>") else { break };
+        let value = unescape(&rest[body_start..body_start + end]);
+        if let Some(name) = attr(tag, "name") {
+            out.push(GdalItem {
+                name,
+                sample: attr(tag, "sample").and_then(|s| s.parse().ok()),
+                role: attr(tag, "role"),
+                value,
+            });
+        }
+        rest = &rest[body_start + end..];
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+impl ImageInfo {
+    /// The GDAL_METADATA value `name` for 0-based band `band` (or the dataset when `None`).
+    pub fn gdal_item(&self, name: &str, band: Option<usize>) -> Option<&str> {
+        self.gdal_metadata.iter().find(|i| i.name == name && i.sample == band).map(|i| i.value.as_str())
+    }
+    /// The ColorMap as 256-entry-or-fewer RGBA (16-bit components divided by 257, as GDAL does).
+    pub fn palette_rgba(&self) -> Option<Vec<[u8; 4]>> {
+        let cm = self.color_map.as_ref()?;
+        let n = cm.len() / 3;
+        Some((0..n).map(|i| [(cm[i] / 257) as u8, (cm[n + i] / 257) as u8, (cm[2 * n + i] / 257) as u8, 255]).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn gdal_metadata_items() {
+        let x = r#"<GDALMetadata>
+  <Item name="STATISTICS_MAXIMUM" sample="0">3820</Item>
+  <Item name="DESCRIPTION" sample="1" role="description">near &amp; far</Item>
+  <Item name="AREA_OR_POINT">Area</Item>
+</GDALMetadata>"#;
+        let items = parse_gdal_metadata(x);
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            items[0],
+            GdalItem { name: "STATISTICS_MAXIMUM".into(), sample: Some(0), role: None, value: "3820".into() }
+        );
+        assert_eq!(items[1].value, "near & far");
+        assert_eq!(items[1].role.as_deref(), Some("description"));
+        assert_eq!(items[2].sample, None);
     }
 }
