@@ -38,22 +38,29 @@ pub struct LargeImage<S> {
     pub cog: Cog<S>,
     ranges: Mutex<Option<Vec<(f64, f64)>>>,
     natural: Mutex<[Option<f64>; 2]>,
+    src_crs: Result<(Crs, [f64; 6])>,
+}
+
+/// The CRS of a georeferenced image and its inverse geotransform.
+fn source_crs(georef: Option<&crate::tiff::Georef>) -> Result<(Crs, [f64; 6])> {
+    let g = georef
+        .ok_or_else(|| Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)"))?;
+    let epsg = g.epsg.ok_or_else(|| Error::unsupported("a CRS defined by GeoKey parameters without an EPSG code"))?;
+    let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
+    Ok((Crs::from_epsg(epsg)?, inv))
 }
 
 impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
-        Ok(LargeImage { cog: Cog::open(src, opts).await?, ranges: Mutex::new(None), natural: Mutex::new([None; 2]) })
+        let cog = Cog::open(src, opts).await?;
+        let src_crs = source_crs(cog.georef.as_ref());
+        Ok(LargeImage { cog, ranges: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
     fn crs(&self) -> Result<(Crs, [f64; 6])> {
-        let g = self.cog.georef.as_ref().ok_or_else(|| {
-            Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)")
-        })?;
-        let epsg = g.epsg.ok_or_else(|| Error::unsupported("a CRS without an EPSG code"))?;
-        let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
-        Ok((Crs::from_epsg(epsg)?, inv))
+        self.src_crs.clone()
     }
 
     /// Levels of the pixel-space pyramid: `ceil(log2(max(w/tw, h/th))) + 1`.
@@ -69,7 +76,7 @@ impl<S: RangeSource> LargeImage<S> {
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);
         let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
-        let crs = Crs::from_epsg(g.epsg?).ok()?;
+        let crs = self.crs().ok()?.0;
         let geo = native.map(|(x, y)| crs.to_lonlat(x, y));
         Some((native, geo))
     }
@@ -134,6 +141,14 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// One tile, rendered with the default style and encoded.
     pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
+        let raster = self.tile_raster(z, x, y, opts).await?;
+        let style = self.default_style().await?;
+        encode(render_default(&raster, &style), raster.width as u32, raster.height as u32, opts.format)
+    }
+
+    /// One tile's samples before styling (band values, validity), nearest-neighbour from the level
+    /// `gdalwarp -ovr AUTO` would read.
+    pub async fn tile_raster(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Raster> {
         let size = opts.size;
         if !(1..=4096).contains(&size) {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
@@ -144,7 +159,7 @@ impl<S: RangeSource> LargeImage<S> {
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
                 let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
-                (source_grid(bounds, size, scheme.crs(), src, &inv), size, size, factor)
+                (source_grid(bounds, size, &scheme.crs(), &src, &inv), size, size, factor)
             }
             None => {
                 let levels = self.pixel_levels();
@@ -173,9 +188,7 @@ impl<S: RangeSource> LargeImage<S> {
                 (grid, tw, th, scale)
             }
         };
-        let raster = self.sample(grid, w, h, factor).await?;
-        let style = self.default_style().await?;
-        encode(render_default(&raster, &style), w as u32, h as u32, opts.format)
+        self.sample(grid, w, h, factor).await
     }
 
     /// The image's natural resolution in the scheme's CRS units (as gdalwarp suggests it), cached.

@@ -7,7 +7,8 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                300x280 (JSON list of {level, x, y, w, h, bands, data})
   window FILE LEVEL X Y W H    print GDAL's samples of that window of that level (level 0 = full
                                resolution) as JSON {dtype, bands, data: [[band values per pixel]...]}
-  warp FILE SCHEME Z X Y SIZE RESAMPLING [EXPAND]
+  warp FILE SCHEME Z X Y SIZE RESAMPLING [rgba] [exact]
+                               (rgba: expand a palette first; exact: gdalwarp -et 0)
                                gdalwarp the tile bounds of SCHEME (EPSG:3857 | EPSG:4326) to SIZE²,
                                print {bands, data, alpha} (alpha from -dstalpha)
 """
@@ -130,6 +131,12 @@ def fixtures(out):
     add('u8_palette_lzw', 300, 200, 1, np.uint8, ['COMPRESS=LZW', 'TILED=YES'], driver='GTiff', palette=True)
     add('u8_rgba_deflate_alpha', 400, 300, 4, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'], alpha=True)
     add('u8_rgb_jpeg_mask', 500, 400, 3, np.uint8, ['COMPRESS=JPEG', 'BLOCKSIZE=256'], lossless=False, mask=True)
+    add('u16_utm33_deflate', 800, 600, 1, np.uint16, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKSIZE=256'],
+        srs=32633, gt=(400000.0, 30.0, 0, 5600000.0, 0, -30.0))
+    add('u8_rgb_polar_3413', 600, 600, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs=3413, gt=(-1500000.0, 5000.0, 0, 1500000.0, 0, -5000.0))
+    add('u8_rgb_utm60_antimeridian', 600, 400, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs=32660, gt=(500000.0, 500.0, 0, 5800000.0, 0, -500.0))
     json.dump(m, sys.stdout)
 
 
@@ -175,7 +182,8 @@ def tile_bounds(scheme, z, x, y):
     return (-180 + x * t, 90 - (y + 1) * t, -180 + (x + 1) * t, 90 - y * t)
 
 
-def warp(path, scheme, z, x, y, size, resampling, expand=None):
+def warp(path, scheme, z, x, y, size, resampling, *flags):
+    expand = 'rgba' if 'rgba' in flags else None
     b = tile_bounds(scheme, z, x, y)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, 't.tif')
@@ -183,7 +191,8 @@ def warp(path, scheme, z, x, y, size, resampling, expand=None):
             vrt = os.path.join(d, 'x.vrt')
             subprocess.run(['gdal_translate', '-q', '-of', 'VRT', '-expand', expand, path, vrt], check=True)
             path = vrt
-        subprocess.run(['gdalwarp', '-q', '-t_srs', scheme, '-te', *map(repr, b), '-ts', str(size), str(size),
+        et = ['-et', '0'] if 'exact' in flags else []
+        subprocess.run(['gdalwarp', '-q', *et, '-t_srs', scheme, '-te', *map(repr, b), '-ts', str(size), str(size),
                         '-r', resampling, '-dstalpha', '-of', 'GTiff', path, out], check=True)
         ds = gdal.Open(out)
         arr = ds.ReadAsArray()
@@ -201,6 +210,6 @@ if __name__ == '__main__':
     elif cmd == 'window':
         window(args[0], *map(int, args[1:6]))
     elif cmd == 'warp':
-        warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:8])
+        warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:])
     else:
         sys.exit('unknown command ' + cmd)
