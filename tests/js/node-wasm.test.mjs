@@ -160,6 +160,31 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
+  test('one 256² window (a pixel-space tile at full resolution) costs exactly one more request: the tile GDAL names', async (t) => {
+    const img = await LargeImage.open(url('synthetic.tif'));
+    try {
+      const meta = await img.metadata();
+      assert.equal(meta.tileWidth, 256);
+      srv.log.length = 0;
+      const before = img.stats().requests;
+      const tile = await img.tile(meta.levels - 1, 1, 1, { format: 'rgba' });
+      assert.equal(tile.length, 256 * 256 * 4);
+      const reqs = logFor('synthetic.tif');
+      t.diagnostic(`window 256..512 × 256..512: ${JSON.stringify(reqs)}`);
+      assert.equal(reqs.length, 1, 'one request for one tile');
+      assert.equal(img.stats().requests, before + 1);
+      // GDAL's own idea of where block (1, 1) lies.
+      const { execFileSync } = await import('node:child_process');
+      const [off, size] = execFileSync('/usr/bin/python3', ['-c',
+        "import sys; from osgeo import gdal; ds = gdal.Open(sys.argv[1]); b = ds.GetRasterBand(1); "
+        + "print(b.GetMetadataItem('BLOCK_OFFSET_1_1', 'TIFF'), b.GetMetadataItem('BLOCK_SIZE_1_1', 'TIFF'))",
+        synthetic]).toString().trim().split(' ').map(Number);
+      assert.equal(reqs[0].range, `bytes=${off}-${off + size - 1}`);
+    } finally {
+      img.close();
+    }
+  });
+
   test('web-mercator tiles match gdalwarp -r near (inside, at the edge, outside)', async (t) => {
     const img = await LargeImage.open(url('synthetic.tif'));
     try {
