@@ -5,7 +5,7 @@ use crate::cog::{Cog, OpenOptions, Raster};
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
-use crate::style::{render_default, DefaultStyle};
+use crate::style::{render_default, render_style, BandStats, DefaultStyle, Style};
 use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
@@ -23,11 +23,13 @@ pub struct TileOptions {
     pub size: usize,
     /// Output format (default PNG).
     pub format: Format,
+    /// A large_image style (JSON); `None` renders with the defaults.
+    pub style: Option<serde_json::Value>,
 }
 
 impl Default for TileOptions {
     fn default() -> Self {
-        TileOptions { projection: None, size: 256, format: Format::Png }
+        TileOptions { projection: None, size: 256, format: Format::Png, style: None }
     }
 }
 
@@ -37,6 +39,7 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     ranges: Mutex<Option<Vec<(f64, f64)>>>,
+    stats: Mutex<Option<Vec<BandStats>>>,
     natural: Mutex<[Option<f64>; 2]>,
     src_crs: Result<(Crs, [f64; 6])>,
 }
@@ -55,7 +58,13 @@ impl<S: RangeSource> LargeImage<S> {
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
         let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage { cog, ranges: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
+        Ok(LargeImage {
+            cog,
+            ranges: Mutex::new(None),
+            stats: Mutex::new(None),
+            natural: Mutex::new([None; 2]),
+            src_crs,
+        })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
@@ -141,9 +150,16 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// One tile, rendered with the default style and encoded.
     pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
+        let style = match &opts.style {
+            Some(v) => Some(Style::parse(v, self.cog.base().samples as usize)?),
+            None => None,
+        };
         let raster = self.tile_raster(z, x, y, opts).await?;
-        let style = self.default_style().await?;
-        encode(render_default(&raster, &style), raster.width as u32, raster.height as u32, opts.format)
+        let rgba = match style {
+            Some(st) => render_style(&raster, &st, &self.band_stats().await?, self.cog.base().nodata),
+            None => render_default(&raster, &self.default_style().await?),
+        };
+        encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
 
     /// One tile's samples before styling (band values, validity), nearest-neighbour from the level
@@ -189,6 +205,50 @@ impl<S: RangeSource> LargeImage<S> {
             }
         };
         self.sample(grid, w, h, factor).await
+    }
+
+    /// large_image's `getPixel`: every band's value at (`left`, `top`) — full-resolution pixels, or
+    /// coordinates in `units` (`EPSG:nnnn`) — plus the default-styled colour. Masked bands are `null`;
+    /// outside the image the answer is `{}`, as django-large-image answers.
+    pub async fn pixel(&self, left: f64, top: f64, units: Option<&str>) -> Result<Value> {
+        let (col, row) = match units.map(|u| u.to_ascii_uppercase()) {
+            None => (left, top),
+            Some(u) if u == "PIXELS" || u == "BASE_PIXELS" => (left, top),
+            Some(u) => {
+                let code: u32 = u
+                    .strip_prefix("EPSG:")
+                    .and_then(|c| c.parse().ok())
+                    .ok_or_else(|| Error::usage(format!("units {u:?} (pixels or EPSG:nnnn)")))?;
+                let from = Crs::from_epsg(code)?;
+                let (src, inv) = self.crs()?;
+                let (lon, lat) = from.to_lonlat(left, top);
+                let (x, y) = src.from_lonlat(lon, lat);
+                (inv[0] + x * inv[1] + y * inv[2], inv[3] + x * inv[4] + y * inv[5])
+            }
+        };
+        let b = self.cog.base();
+        if !(col.is_finite() && row.is_finite())
+            || col < 0.0
+            || row < 0.0
+            || col >= b.width as f64
+            || row >= b.height as f64
+        {
+            return Ok(json!({}));
+        }
+        let r = self.cog.read_window(0, col.floor() as i64, row.floor() as i64, 1, 1).await?;
+        let mut bands = Map::new();
+        for i in 0..r.bands {
+            let v = r.get(0, 0, i);
+            let v = if r.valid[0] == 0 || v.is_nan() { Value::Null } else { json!(v) };
+            bands.insert((i + 1).to_string(), v);
+        }
+        let rgba = render_default(&r, &self.default_style().await?);
+        let f = |i: usize| rgba[i] as f64;
+        Ok(json!({
+            "bands": bands,
+            "value": [f(0), f(1), f(2), f(3)],
+            "r": f(0), "g": f(1), "b": f(2), "a": f(3),
+        }))
     }
 
     /// The image's natural resolution in the scheme's CRS units (as gdalwarp suggests it), cached.
@@ -265,7 +325,7 @@ impl<S: RangeSource> LargeImage<S> {
                     .collect();
                 let r = match stats {
                     Some(s) => s,
-                    None => self.band_ranges().await?,
+                    None => self.band_stats().await?.iter().map(|s| (s.0, s.1)).collect(),
                 };
                 *self.ranges.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
                 r
@@ -275,27 +335,31 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band, palette })
     }
 
-    /// Per-band (min, max) of valid, non-nodata samples of the smallest level.
-    async fn band_ranges(&self) -> Result<Vec<(f64, f64)>> {
+    /// Per-band (min, max, 2nd percentile, 98th percentile) of valid, non-nodata samples of the
+    /// smallest level (computed once).
+    pub async fn band_stats(&self) -> Result<Vec<BandStats>> {
+        if let Some(s) = self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(s);
+        }
         let last = self.cog.levels.len() - 1;
         let img = self.cog.level(last)?;
         let r = self.cog.read_window(last, 0, 0, img.width as usize, img.height as usize).await?;
         let nodata = self.cog.base().nodata;
-        let mut out = vec![(f64::INFINITY, f64::NEG_INFINITY); r.bands];
-        for p in 0..r.width * r.height {
-            if r.valid[p] == 0 {
-                continue;
-            }
-            for (b, mm) in out.iter_mut().enumerate() {
-                let v = r.dtype.get(&r.data, p * r.bands + b);
-                if v.is_nan() || Some(v) == nodata {
-                    continue;
-                }
-                mm.0 = mm.0.min(v);
-                mm.1 = mm.1.max(v);
-            }
+        let mut out = Vec::with_capacity(r.bands);
+        for b in 0..r.bands {
+            let mut v: Vec<f64> = (0..r.width * r.height)
+                .filter(|&p| r.valid[p] != 0)
+                .map(|p| r.dtype.get(&r.data, p * r.bands + b))
+                .filter(|v| !v.is_nan() && Some(*v) != nodata)
+                .collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            out.push(match v.len() {
+                0 => (0.0, 1.0, 0.0, 1.0),
+                n => (v[0], v[n - 1], v[(n - 1) * 2 / 100], v[(n - 1) * 98 / 100]),
+            });
         }
-        Ok(out.into_iter().map(|(lo, hi)| if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }).collect())
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
+        Ok(out)
     }
 }
 

@@ -2,6 +2,7 @@
 //! shown as is, one band as grey stretched between a min and a max, nodata and masked pixels transparent.
 
 use crate::cog::Raster;
+use crate::error::{Error, Result};
 use crate::tiff::DType;
 
 /// How to render a raster with no explicit style.
@@ -86,6 +87,313 @@ pub fn render_default(r: &Raster, st: &DefaultStyle) -> Vec<u8> {
             }
             _ => 255,
         };
+    }
+    out
+}
+
+/// A large_image style: one band style, or several composited (`{"bands": [...]}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Style {
+    /// The band styles, composited with `lighten` (per-channel maximum).
+    pub bands: Vec<BandStyle>,
+}
+
+/// One band's style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandStyle {
+    /// 0-based band index.
+    pub band: usize,
+    /// Lower end of the stretch.
+    pub min: Bound,
+    /// Upper end of the stretch.
+    pub max: Bound,
+    /// Colours from `min` to `max` (black → white when none given).
+    pub palette: Vec<[u8; 4]>,
+    /// Value drawn transparent.
+    pub nodata: Option<f64>,
+    /// `discrete` picks palette entries without interpolating.
+    pub discrete: bool,
+    /// Values outside min..max are clamped (true) or transparent (false).
+    pub clamp: bool,
+}
+
+/// A `min`/`max` of a style.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// A number.
+    Value(f64),
+    /// 2nd (min) or 98th (max) percentile of the band.
+    Auto,
+    /// The band's minimum or maximum.
+    Data,
+    /// The data type's full range.
+    Full,
+}
+
+/// Per-band statistics the styles need: (min, max, 2nd percentile, 98th percentile).
+pub type BandStats = (f64, f64, f64, f64);
+
+fn bound(v: Option<&serde_json::Value>, is_min: bool) -> Result<Bound> {
+    Ok(match v {
+        None | Some(serde_json::Value::Null) => Bound::Data,
+        Some(serde_json::Value::Number(n)) => Bound::Value(n.as_f64().unwrap_or(0.0)),
+        Some(serde_json::Value::String(s)) => match s.as_str() {
+            "auto" => Bound::Auto,
+            "min" | "max" => Bound::Data,
+            "full" => Bound::Full,
+            x => match x.parse::<f64>() {
+                Ok(f) => Bound::Value(f),
+                Err(_) => {
+                    return Err(Error::usage(format!(
+                        "style {}: {x:?} (a number, auto, min, max or full)",
+                        if is_min { "min" } else { "max" }
+                    )))
+                }
+            },
+        },
+        Some(o) => return Err(Error::usage(format!("style min/max: {o}"))),
+    })
+}
+
+/// Parses a colour (`#rgb`, `#rrggbb`, `#rrggbbaa`, CSS names, `rgb(…)`).
+pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
+    let c = colorgrad::Color::from_html(s).map_err(|_| Error::usage(format!("unknown colour {s:?}")))?;
+    Ok(c.to_rgba8())
+}
+
+/// The named colour maps (lower-case names; matplotlib's and ColorBrewer's names as colorgrad's presets
+/// approximate them).
+pub const COLORMAPS: &[&str] = &[
+    "gray", "greys", "viridis", "magma", "inferno", "plasma", "cividis", "turbo", "rainbow", "sinebow", "spectral",
+    "rdylgn", "rdylbu", "rdbu", "rdgy", "brbg", "prgn", "piyg", "puor", "blues", "greens", "oranges", "purples",
+    "reds", "bugn", "bupu", "gnbu", "orrd", "pubugn", "pubu", "purd", "rdpu", "ylgnbu", "ylgn", "ylorbr", "ylorrd",
+    "terrain", "jet",
+];
+
+/// 256 colours of a named colour map (`_r` suffix reverses it).
+pub fn colormap(name: &str) -> Option<Vec<[u8; 4]>> {
+    use colorgrad::{preset, Gradient};
+    let lower = name.to_ascii_lowercase();
+    let (base, reversed) = match lower.strip_suffix("_r") {
+        Some(b) => (b.to_string(), true),
+        None => (lower, false),
+    };
+    let stops = |hex: &[u32]| -> Vec<[u8; 4]> {
+        hex.iter().map(|h| [(h >> 16) as u8, (h >> 8) as u8, *h as u8, 255]).collect()
+    };
+    let sample = |g: &dyn Gradient| -> Vec<[u8; 4]> { (0..256).map(|i| g.at(i as f32 / 255.0).to_rgba8()).collect() };
+    let mut lut = match base.replace(['-', ' '], "").as_str() {
+        "gray" | "grey" => (0..=255u8).map(|v| [v, v, v, 255]).collect(),
+        "greys" => sample(&preset::greys()),
+        "viridis" => sample(&preset::viridis()),
+        "magma" => sample(&preset::magma()),
+        "inferno" => sample(&preset::inferno()),
+        "plasma" => sample(&preset::plasma()),
+        "cividis" => sample(&preset::cividis()),
+        "turbo" => sample(&preset::turbo()),
+        "rainbow" => sample(&preset::rainbow()),
+        "sinebow" => sample(&preset::sinebow()),
+        "spectral" => sample(&preset::spectral()),
+        "rdylgn" => sample(&preset::rd_yl_gn()),
+        "rdylbu" => sample(&preset::rd_yl_bu()),
+        "rdbu" => sample(&preset::rd_bu()),
+        "rdgy" => sample(&preset::rd_gy()),
+        "brbg" => sample(&preset::br_bg()),
+        "prgn" => sample(&preset::pr_gn()),
+        "piyg" => sample(&preset::pi_yg()),
+        "puor" => sample(&preset::pu_or()),
+        "blues" => sample(&preset::blues()),
+        "greens" => sample(&preset::greens()),
+        "oranges" => sample(&preset::oranges()),
+        "purples" => sample(&preset::purples()),
+        "reds" => sample(&preset::reds()),
+        "bugn" => sample(&preset::bu_gn()),
+        "bupu" => sample(&preset::bu_pu()),
+        "gnbu" => sample(&preset::gn_bu()),
+        "orrd" => sample(&preset::or_rd()),
+        "pubugn" => sample(&preset::pu_bu_gn()),
+        "pubu" => sample(&preset::pu_bu()),
+        "purd" => sample(&preset::pu_rd()),
+        "rdpu" => sample(&preset::rd_pu()),
+        "ylgnbu" => sample(&preset::yl_gn_bu()),
+        "ylgn" => sample(&preset::yl_gn()),
+        "ylorbr" => sample(&preset::yl_or_br()),
+        "ylorrd" => sample(&preset::yl_or_rd()),
+        // matplotlib's segment definitions.
+        "terrain" => interpolate(
+            &stops(&[0x333399, 0x0099ff, 0x00cc66, 0xffff99, 0x805c54, 0xffffff]),
+            &[0.0, 0.15, 0.25, 0.5, 0.75, 1.0],
+        ),
+        "jet" => interpolate(
+            &stops(&[0x000080, 0x0000ff, 0x00ffff, 0xffff00, 0xff0000, 0x800000]),
+            &[0.0, 0.11, 0.34, 0.65, 0.89, 1.0],
+        ),
+        _ => return None,
+    };
+    if reversed {
+        lut.reverse();
+    }
+    Some(lut)
+}
+
+/// 256 colours interpolated linearly through `colours` placed at `positions` (0..=1, increasing).
+fn interpolate(colours: &[[u8; 4]], positions: &[f64]) -> Vec<[u8; 4]> {
+    (0..256)
+        .map(|i| {
+            let t = i as f64 / 255.0;
+            let k = positions.windows(2).position(|w| t <= w[1]).unwrap_or(positions.len() - 2);
+            let f = ((t - positions[k]) / (positions[k + 1] - positions[k])).clamp(0.0, 1.0);
+            let (a, b) = (colours[k], colours[k + 1]);
+            std::array::from_fn(|c| (a[c] as f64 + (b[c] as f64 - a[c] as f64) * f).round() as u8)
+        })
+        .collect()
+}
+
+fn palette(v: Option<&serde_json::Value>) -> Result<Vec<[u8; 4]>> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(vec![[0, 0, 0, 255], [255, 255, 255, 255]]),
+        Some(serde_json::Value::String(s)) => {
+            if let Some(l) = colormap(s) {
+                return Ok(l);
+            }
+            // A single colour: black → that colour, as large_image does.
+            Ok(vec![[0, 0, 0, 255], parse_colour(s).map_err(|_| Error::usage(format!("unknown palette {s:?}")))?])
+        }
+        Some(serde_json::Value::Array(a)) => {
+            let p: Result<Vec<_>> = a
+                .iter()
+                .map(|c| {
+                    c.as_str()
+                        .ok_or_else(|| Error::usage("palette entries must be colour strings"))
+                        .and_then(parse_colour)
+                })
+                .collect();
+            let p = p?;
+            if p.is_empty() {
+                return Err(Error::usage("empty palette"));
+            }
+            Ok(p)
+        }
+        Some(o) => Err(Error::usage(format!("palette: {o}"))),
+    }
+}
+
+fn band_index(v: Option<&serde_json::Value>, bands: usize, default: usize) -> Result<usize> {
+    let i = match v {
+        None | Some(serde_json::Value::Null) => return Ok(default),
+        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
+        Some(serde_json::Value::String(s)) => match s.as_str() {
+            "red" | "gray" | "grey" => 1,
+            "green" => 2,
+            "blue" => 3,
+            "alpha" => bands,
+            x => x.parse().map_err(|_| Error::usage(format!("style band {x:?}")))?,
+        },
+        Some(o) => return Err(Error::usage(format!("style band {o}"))),
+    };
+    if i == 0 || i > bands {
+        return Err(Error::usage(format!("style band {i}: the image has bands 1..={bands}")));
+    }
+    Ok(i - 1)
+}
+
+impl Style {
+    /// Parses large_image's style JSON for an image with `bands` bands.
+    pub fn parse(v: &serde_json::Value, bands: usize) -> Result<Style> {
+        let one = |o: &serde_json::Value, default_band: usize| -> Result<BandStyle> {
+            let obj = o.as_object().ok_or_else(|| Error::usage("a style must be a JSON object"))?;
+            let scheme = obj.get("scheme").and_then(|s| s.as_str()).unwrap_or("linear");
+            if scheme != "linear" && scheme != "discrete" {
+                return Err(Error::usage(format!("style scheme {scheme:?} (linear or discrete)")));
+            }
+            Ok(BandStyle {
+                band: band_index(obj.get("band"), bands, default_band)?,
+                min: bound(obj.get("min"), true)?,
+                max: bound(obj.get("max"), false)?,
+                palette: palette(obj.get("palette").or(obj.get("cmap")))?,
+                nodata: obj.get("nodata").and_then(|n| n.as_f64().or_else(|| n.as_str().and_then(|s| s.parse().ok()))),
+                discrete: scheme == "discrete",
+                clamp: obj.get("clamp").and_then(|c| c.as_bool()).unwrap_or(true),
+            })
+        };
+        match v.get("bands") {
+            Some(serde_json::Value::Array(list)) => Ok(Style {
+                bands: list.iter().enumerate().map(|(i, b)| one(b, i.min(bands - 1))).collect::<Result<_>>()?,
+            }),
+            _ => Ok(Style { bands: vec![one(v, 0)?] }),
+        }
+    }
+}
+
+/// Renders `r` with `style`, given per-band statistics and the file's nodata.
+pub fn render_style(r: &Raster, style: &Style, stats: &[BandStats], file_nodata: Option<f64>) -> Vec<u8> {
+    let n = r.width * r.height;
+    let mut out = vec![0u8; n * 4];
+    for bs in &style.bands {
+        let st = stats.get(bs.band).copied().unwrap_or((0.0, 1.0, 0.0, 1.0));
+        let full = r.dtype.range();
+        let resolve = |b: Bound, is_min: bool| match b {
+            Bound::Value(v) => v,
+            Bound::Auto => {
+                if is_min {
+                    st.2
+                } else {
+                    st.3
+                }
+            }
+            Bound::Data => {
+                if is_min {
+                    st.0
+                } else {
+                    st.1
+                }
+            }
+            Bound::Full => {
+                if is_min {
+                    full.0
+                } else {
+                    full.1
+                }
+            }
+        };
+        let (lo, hi) = (resolve(bs.min, true), resolve(bs.max, false));
+        let nodata = bs.nodata.or(file_nodata);
+        let pal = &bs.palette;
+        for p in 0..n {
+            if r.valid[p] == 0 {
+                continue;
+            }
+            let v = r.dtype.get(&r.data, p * r.bands + bs.band);
+            if v.is_nan() || nodata.is_some_and(|nd| v == nd) {
+                continue;
+            }
+            let mut t = if hi > lo {
+                (v - lo) / (hi - lo)
+            } else if v >= hi {
+                1.0
+            } else {
+                0.0
+            };
+            if !(0.0..=1.0).contains(&t) {
+                if !bs.clamp {
+                    continue;
+                }
+                t = t.clamp(0.0, 1.0);
+            }
+            let c = if bs.discrete || pal.len() == 1 {
+                pal[((t * pal.len() as f64) as usize).min(pal.len() - 1)]
+            } else {
+                let x = t * (pal.len() - 1) as f64;
+                let k = (x.floor() as usize).min(pal.len() - 2);
+                let f = x - k as f64;
+                let (a, b) = (pal[k], pal[k + 1]);
+                std::array::from_fn(|i| (a[i] as f64 + (b[i] as f64 - a[i] as f64) * f).round() as u8)
+            };
+            let px = &mut out[p * 4..p * 4 + 4];
+            for i in 0..4 {
+                px[i] = px[i].max(c[i]);
+            }
+        }
     }
     out
 }

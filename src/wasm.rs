@@ -91,6 +91,16 @@ struct TileOpts {
     projection: Option<String>,
     format: Option<String>,
     tile_size: Option<usize>,
+    /// large_image style: an object, or its JSON text.
+    style: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PixelOpts {
+    left: Option<f64>,
+    top: Option<f64>,
+    units: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -160,11 +170,31 @@ impl JsLargeImage {
             t.projection = o.projection;
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
+            t.style = match o.style {
+                Some(serde_json::Value::String(text)) => Some(
+                    serde_json::from_str(&text).map_err(|e| js_err(Error::usage(format!("style is not JSON: {e}"))))?,
+                ),
+                other => other,
+            };
             if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
                 return Err(js_err(Error::usage(format!("tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0"))));
             }
             let bytes = inner.tile(z, x as u64, y as u64, &t).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
             Ok(js_sys::Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// large_image's pixel view (`{ left, top, units }`): every band's value and the styled colour.
+    pub fn pixel(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o: PixelOpts = opts(options)?;
+            let (Some(left), Some(top)) = (o.left, o.top) else {
+                return Err(js_err(Error::usage("pixel needs left and top")));
+            };
+            let v = inner.pixel(left, top, o.units.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
         })
     }
 

@@ -219,3 +219,76 @@ fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
         assert!(n > 10_000 && mean < 0.5 && max <= 8.0, "bmng {scheme} {z}/{x}/{y}: mean {mean}, max {max}");
     }
 }
+
+/// A large_image style on 16-bit data: band, numeric min/max, a two-colour palette, nodata — checked
+/// pixel by pixel against the values gdalwarp reads.
+#[test]
+fn styled_tile_follows_the_style_on_gdal_values() {
+    let f = fixture("u16_deflate_pred2");
+    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let mut o = TileOptions::default();
+    o.projection = Some("EPSG:4326".into());
+    o.format = Format::Rgba;
+    o.style = Some(serde_json::json!({"band": 2, "min": 20000, "max": 40000, "palette": ["#000000", "#ff0000"]}));
+    // The fixture spans lon -20..10, lat 37.5..60: geographic tile 5/28/5 covers lon -22.5..-16.875.
+    let ours = pollster::block_on(img.tile(5, 28, 5, &o)).unwrap();
+    let g = oracle(&["warp", &f.path, "EPSG:4326", "5", "28", "5", "256", "near"]);
+    let (mut n, mut ok, mut transparent) = (0, 0, 0);
+    for p in 0..256 * 256 {
+        if g["alpha"][p].as_f64().unwrap() == 0.0 {
+            // Outside the image, or nodata (gdalwarp's -dstalpha makes nodata transparent too).
+            assert_eq!(ours[p * 4 + 3], 0, "pixel {p}: transparent in gdalwarp's output");
+            transparent += 1;
+            continue;
+        }
+        let v = g["data"][p][1].as_f64().unwrap();
+        n += 1;
+        let want = (((v - 20000.0) / 20000.0).clamp(0.0, 1.0) * 255.0).round() as u8;
+        ok +=
+            usize::from(ours[p * 4] == want && ours[p * 4 + 1] == 0 && ours[p * 4 + 2] == 0 && ours[p * 4 + 3] == 255);
+    }
+    eprintln!("styled: {ok}/{n} pixels as the style says, {transparent} transparent as in gdalwarp's");
+    assert!(n > 5000 && ok as f64 >= 0.995 * n as f64, "{ok}/{n}");
+    assert!(transparent > 256 * 16, "the nodata collar and the outside are in the tile");
+    // Bad styles are usage errors, not panics.
+    o.style = Some(serde_json::json!({"band": 7}));
+    assert!(pollster::block_on(img.tile(5, 28, 5, &o)).unwrap_err().to_string().contains("bands 1..=2"));
+    o.style = Some(serde_json::json!({"palette": "no-such-map"}));
+    assert!(pollster::block_on(img.tile(5, 28, 5, &o)).unwrap_err().to_string().contains("no-such-map"));
+}
+
+/// The pixel view against `gdallocationinfo`: by pixel and by geographic coordinates, masked → null,
+/// outside → {}.
+#[test]
+fn pixel_values_equal_gdallocationinfo() {
+    let f = fixture("u16_utm33_deflate");
+    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let gdal = |args: &[&str]| -> f64 {
+        let out =
+            std::process::Command::new("gdallocationinfo").args(["-valonly", &f.path]).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    for (x, y) in [(0.0, 0.0), (123.0, 456.0), (799.0, 599.0), (400.5, 300.9)] {
+        let ours = pollster::block_on(img.pixel(x, y, None)).unwrap();
+        let want = gdal(&[&(x as u64).to_string(), &(y as u64).to_string()]);
+        assert_eq!(ours["bands"]["1"].as_f64(), Some(want), "pixel ({x}, {y}): {ours}");
+    }
+    // Geographic coordinates (gdallocationinfo -wgs84 takes lon lat).
+    let (lon, lat) = (13.75, 50.45);
+    let ours = pollster::block_on(img.pixel(lon, lat, Some("EPSG:4326"))).unwrap();
+    let out = std::process::Command::new("gdallocationinfo")
+        .args(["-valonly", "-wgs84", &f.path, "13.75", "50.45"])
+        .output()
+        .unwrap();
+    let want: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert_eq!(ours["bands"]["1"].as_f64(), Some(want), "{ours}");
+    assert_eq!(pollster::block_on(img.pixel(5000.0, 10.0, None)).unwrap(), serde_json::json!({}));
+    // A pixel hidden by the internal mask has null bands and a transparent colour.
+    let m = fixture("u8_rgb_jpeg_mask");
+    let mimg =
+        pollster::block_on(LargeImage::open(FileSource::open(&m.path).unwrap(), OpenOptions::default())).unwrap();
+    let hidden = pollster::block_on(mimg.pixel(0.0, 0.0, None)).unwrap(); // (x//37 + y//29) % 3 == 0 → masked
+    assert!(hidden["bands"]["1"].is_null() && hidden["a"] == 0.0, "{hidden}");
+    let shown = pollster::block_on(mimg.pixel(40.0, 0.0, None)).unwrap();
+    assert!(shown["bands"]["1"].is_number() && shown["a"] == 255.0, "{shown}");
+}
