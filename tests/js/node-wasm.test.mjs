@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { startServer } from '../../scripts/serve.mjs';
 import {
+  run,
   BMNG,
   WWW,
   closedPort,
@@ -180,6 +181,34 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
         + "print(b.GetMetadataItem('BLOCK_OFFSET_1_1', 'TIFF'), b.GetMetadataItem('BLOCK_SIZE_1_1', 'TIFF'))",
         synthetic]).toString().trim().split(' ').map(Number);
       assert.equal(reqs[0].range, `bytes=${off}-${off + size - 1}`);
+    } finally {
+      img.close();
+    }
+  });
+
+  test('pixel() equals gdallocationinfo, by pixel and by lon/lat; style reaches the tile', async (t) => {
+    const img = await LargeImage.open(url('synthetic.tif'));
+    try {
+      for (const [x, y] of [[0, 0], [321, 123], [799, 639]]) {
+        const want = (await run('gdallocationinfo', ['-valonly', synthetic, String(x), String(y)])).trim().split(/\s+/).map(Number);
+        const got = await img.pixel({ left: x + 0.5, top: y + 0.5 });
+        assert.deepEqual([1, 2, 3].map((b) => got.bands[b]), want, `pixel ${x},${y}`);
+      }
+      const meta = await img.metadata();
+      // Not on a pixel edge (the centre is one), where rounding could pick either neighbour.
+      const lon = meta.bounds.xmin + (meta.bounds.xmax - meta.bounds.xmin) * 0.31371;
+      const lat = meta.bounds.ymin + (meta.bounds.ymax - meta.bounds.ymin) * 0.61713;
+      const want = (await run('gdallocationinfo', ['-valonly', '-wgs84', synthetic, String(lon), String(lat)])).trim().split(/\s+/).map(Number);
+      const got = await img.pixel({ left: lon, top: lat, units: 'EPSG:4326' });
+      assert.deepEqual([1, 2, 3].map((b) => got.bands[b]), want, 'pixel at lon/lat');
+      assert.deepEqual(await img.pixel({ left: 1e6, top: 0 }), {});
+      // A style: band 2 through a black → red palette; green and blue stay 0.
+      const styled = await img.tile(meta.levels - 1, 0, 0, { format: 'rgba', style: { band: 2, min: 0, max: 255, palette: ['#000', '#f00'] } });
+      const plain = await img.pixel({ left: 10.5, top: 20.5 });
+      const i = (20 * 256 + 10) * 4;
+      assert.deepEqual([...styled.subarray(i, i + 4)], [plain.bands[2], 0, 0, 255]);
+      const asText = await img.tile(meta.levels - 1, 0, 0, { format: 'rgba', style: JSON.stringify({ band: 2, min: 0, max: 255, palette: ['#000', '#f00'] }) });
+      assert.deepEqual(asText, styled);
     } finally {
       img.close();
     }
