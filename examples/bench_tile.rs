@@ -1,0 +1,102 @@
+//! Native cost of the path benches/bench_geotiffjs.mjs times in wasm (a benchmark, not a test): for
+//! each fixture, every full-resolution pixel-space tile `LargeImage::tile(levels - 1, x, y, rgba)`
+//! from a `MemorySource`, split into decode only, `Cog::read_window` of the tile, and the whole `tile()`
+//! (window + nearest resampling + default styling to RGBA).
+//!
+//! ```text
+//! cargo run --release --example bench_tile -- [DIR] [--passes 7] [--only u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2]
+//! ```
+//! Each pass opens a fresh image (untimed, with the default style's band ranges computed by a z = 0
+//! tile), so no decoded tile is reused; best pass, in ms per tile.
+
+use large_image_wasm::api::{LargeImage, TileOptions};
+use large_image_wasm::cog::OpenOptions;
+use large_image_wasm::decode::{decode_tile, TileSpec};
+use large_image_wasm::encode::Format;
+use large_image_wasm::source::MemorySource;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn open(name: &str, bytes: &[u8]) -> LargeImage<MemorySource> {
+    let img = pollster::block_on(LargeImage::open(MemorySource::new(name, bytes.to_vec()), OpenOptions::default()))
+        .expect("open");
+    let mut o = TileOptions::default();
+    o.format = Format::Rgba;
+    pollster::block_on(img.tile(0, 0, 0, &o)).expect("z=0 tile");
+    img
+}
+
+fn main() {
+    let mut dir = PathBuf::from("target/bench-fixtures");
+    let mut passes = 7usize;
+    let mut only = "u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2".to_string();
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--passes" => passes = it.next().expect("--passes N").parse().expect("--passes N"),
+            "--only" => only = it.next().expect("--only LIST"),
+            _ => dir = PathBuf::from(a),
+        }
+    }
+    println!("| fixture | decode only ms/tile | read_window ms/tile | tile() RGBA ms/tile |");
+    println!("|---|---:|---:|---:|");
+    for name in only.split(',') {
+        let path = dir.join(format!("{name}.tif"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let probe = open(name, &bytes);
+        let cog = &probe.cog;
+        let base = cog.base().clone();
+        let order = cog.file.header.order;
+        let (tx_n, ty_n) = (base.tiles_across(), base.tiles_down());
+        let n = (tx_n * ty_n) as f64;
+        let z = probe.pixel_levels() - 1;
+        let compressed: Vec<Vec<u8>> = (0..ty_n)
+            .flat_map(|ty| (0..tx_n).map(move |tx| (tx, ty)))
+            .map(|(tx, ty)| {
+                let r = pollster::block_on(cog.file.tile_range(&base, base.tile_index(tx, ty, 0))).unwrap().unwrap();
+                bytes[r.start as usize..r.end as usize].to_vec()
+            })
+            .collect();
+        let spec = TileSpec::for_image(&base, order, base.tile_height);
+        let (mut dec, mut win, mut tile) = (f64::MAX, f64::MAX, f64::MAX);
+        let mut o = TileOptions::default();
+        o.format = Format::Rgba;
+        for _ in 0..passes {
+            let t = Instant::now();
+            for c in &compressed {
+                black_box(decode_tile(&spec, c, &cog.file.limits).unwrap());
+            }
+            dec = dec.min(t.elapsed().as_secs_f64());
+
+            let img = open(name, &bytes);
+            let t = Instant::now();
+            for ty in 0..ty_n {
+                for tx in 0..tx_n {
+                    let (tw, th) = (base.tile_width, base.tile_height);
+                    black_box(
+                        pollster::block_on(img.cog.read_window(
+                            0,
+                            (tx * tw) as i64,
+                            (ty * th) as i64,
+                            tw as usize,
+                            th as usize,
+                        ))
+                        .unwrap(),
+                    );
+                }
+            }
+            win = win.min(t.elapsed().as_secs_f64());
+
+            let img = open(name, &bytes);
+            let t = Instant::now();
+            for ty in 0..ty_n {
+                for tx in 0..tx_n {
+                    black_box(pollster::block_on(img.tile(z, tx, ty, &o)).unwrap());
+                }
+            }
+            tile = tile.min(t.elapsed().as_secs_f64());
+        }
+        println!("| {name} | {:.2} | {:.2} | {:.2} |", dec / n * 1e3, win / n * 1e3, tile / n * 1e3);
+    }
+}
