@@ -202,23 +202,24 @@ impl<S: RangeSource> Cog<S> {
             let rows = th.min(img.height - ty0);
             let xs = cx0.max(tx0)..cx1.min(tx0 + tw);
             let ys = cy0.max(ty0)..cy1.min(ty0 + rows);
+            let Some(t) = &tile else { continue }; // sparse: stays zero and invalid
+            let n = (xs.end - xs.start) as usize;
             for y in ys {
                 let oy = (y as i64 - y0) as usize;
-                let src_row = ((y - ty0) * tw) as usize;
-                for x in xs.clone() {
-                    let ox = (x as i64 - x0) as usize;
-                    let o = oy * w + ox;
-                    let Some(t) = &tile else { continue };
-                    let s = (src_row + (x - tx0) as usize) * spp;
-                    if img.planar == 2 {
-                        let d = (o * bands + *plane as usize) * ss;
-                        out.data[d..d + ss].copy_from_slice(&t[s * ss..s * ss + ss]);
-                    } else {
-                        let d = o * bands * ss;
-                        out.data[d..d + bands * ss].copy_from_slice(&t[s * ss..(s + bands) * ss]);
+                let o0 = oy * w + (xs.start as i64 - x0) as usize;
+                let s0 = ((y - ty0) * tw + (xs.start - tx0)) as usize * spp;
+                if img.planar == 2 {
+                    let p = *plane as usize;
+                    for k in 0..n {
+                        let d = ((o0 + k) * bands + p) * ss;
+                        out.data[d..d + ss].copy_from_slice(&t[(s0 + k) * ss..(s0 + k + 1) * ss]);
                     }
-                    out.valid[o] = 255;
+                } else {
+                    // Pixel-interleaved on both sides: one copy per row.
+                    let d = o0 * bands * ss;
+                    out.data[d..d + n * bands * ss].copy_from_slice(&t[s0 * ss..(s0 + n * bands) * ss]);
                 }
+                out.valid[o0..o0 + n].fill(255);
             }
         }
         Ok(out)
