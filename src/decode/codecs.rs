@@ -161,7 +161,10 @@ fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
         if marker == 0xEE && s.len() >= i + 9 && &s[i + 4..i + 9] == b"Adobe" {
             s[i + 4] = b'X'; // no longer an Adobe segment: skipped as an unknown APP14
         }
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) && i + 10 <= s.len() {
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
+            && i + 10 <= s.len()
+            && ids.is_empty()
+        {
             let n = (s[i + 9] as usize).min(3);
             for (k, id) in [b'R', b'G', b'B'].into_iter().enumerate().take(n) {
                 if let Some(b) = s.get_mut(i + 10 + 3 * k) {
@@ -175,8 +178,8 @@ fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
             let n = s.get(i + 4).copied().unwrap_or(0) as usize;
             for k in 0..n {
                 if let Some(b) = s.get_mut(i + 5 + 2 * k) {
-                    if let Some(pos) = ids.iter().position(|id| id == b) {
-                        *b = [b'R', b'G', b'B'][pos];
+                    if let Some(&new) = ids.iter().position(|id| id == b).and_then(|pos| [b'R', b'G', b'B'].get(pos)) {
+                        *b = new;
                     }
                 }
             }

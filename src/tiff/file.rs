@@ -76,6 +76,12 @@ impl<S: RangeSource> TiffFile<S> {
 
     /// Reads header bytes (cached; misses fetch whole aligned chunks).
     pub async fn header_bytes(&self, r: Range<u64>) -> Result<Vec<u8>> {
+        if r.end < r.start || r.end > u64::MAX - HEADER_CHUNK {
+            return Err(Error::format(format!("header read at offset {} past any file", r.start)));
+        }
+        if r.end - r.start > self.limits.max_ifd_value_bytes {
+            return Err(Error::limit("header read size", self.limits.max_ifd_value_bytes, r.end - r.start));
+        }
         if let Some(b) = self.cache.lookup(&r) {
             return Ok(b);
         }
@@ -115,13 +121,16 @@ impl<S: RangeSource> TiffFile<S> {
             if !seen.insert(offset) {
                 return Err(Error::format(format!("the IFD chain loops back to offset {offset}")));
             }
-            let count_bytes = self.header_bytes(offset..offset + h.count_size()).await?;
+            let end =
+                offset.checked_add(h.count_size()).ok_or_else(|| Error::format(format!("IFD offset {offset}")))?;
+            let count_bytes = self.header_bytes(offset..end).await?;
             let n = h.order.uint(&count_bytes);
             let len = ifd_len(&h, n);
             if len > self.limits.max_ifd_value_bytes {
                 return Err(Error::limit("IFD size in bytes", self.limits.max_ifd_value_bytes, len));
             }
-            let raw = parse_ifd(&h, &self.header_bytes(offset..offset + len).await?)?;
+            let end = offset.checked_add(len).ok_or_else(|| Error::format(format!("IFD offset {offset}")))?;
+            let raw = parse_ifd(&h, &self.header_bytes(offset..end).await?)?;
             let mut entries = Vec::with_capacity(raw.entries.len());
             for mut e in raw.entries {
                 if let Value::Deferred(at) = e.value {
@@ -165,7 +174,8 @@ impl<S: RangeSource> TiffFile<S> {
             }
             Value::Deferred(at) => {
                 let pos = at.checked_add(i * size).ok_or_else(|| Error::format("tile index offset overflows"))?;
-                Ok(self.header.order.uint(&self.header_bytes(pos..pos + size).await?))
+                let end = pos.checked_add(size).ok_or_else(|| Error::format("tile index offset overflows"))?;
+                Ok(self.header.order.uint(&self.header_bytes(pos..end).await?))
             }
         }
     }

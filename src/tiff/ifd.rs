@@ -231,8 +231,9 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
     let cs = h.count_size() as usize;
     let es = h.entry_size() as usize;
     let os = h.offset_size() as usize;
-    let n = o.uint(b.get(..cs).ok_or_else(|| Error::truncated("an IFD entry count"))?) as usize;
-    let need = cs + n * es + os;
+    let n = o.uint(b.get(..cs).ok_or_else(|| Error::truncated("an IFD entry count"))?);
+    let need = usize::try_from(ifd_len(h, n)).map_err(|_| Error::format(format!("an IFD of {n} entries")))?;
+    let n = n as usize;
     if b.len() < need {
         return Err(Error::truncated(format!("an IFD of {n} entries")));
     }
@@ -261,5 +262,5 @@ pub fn parse_ifd(h: &Header, b: &[u8]) -> Result<RawIfd> {
 
 /// Total bytes of an IFD with `n` entries.
 pub fn ifd_len(h: &Header, n: u64) -> u64 {
-    h.count_size() + n.saturating_mul(h.entry_size()) + h.offset_size()
+    h.count_size().saturating_add(n.saturating_mul(h.entry_size())).saturating_add(h.offset_size())
 }

@@ -246,11 +246,14 @@ impl ImageInfo {
             return Err(Error::format(format!("SamplesPerPixel {samples}")));
         }
         let bits = find(258).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
-        if bits.iter().any(|&b| b != bits[0]) {
+        let Some(&bits0) = bits.first() else {
+            return Err(Error::format(format!("IFD {ifd_index}: BitsPerSample has no value")));
+        };
+        if bits.iter().any(|&b| b != bits0) {
             return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
         }
-        let format = find(339).and_then(|e| e.uints(order)).map(|v| v[0]).unwrap_or(1);
-        let dtype = DType::from_tiff(format, bits[0])?;
+        let format = find(339).and_then(|e| e.uints(order)).and_then(|v| v.first().copied()).unwrap_or(1);
+        let dtype = DType::from_tiff(format, bits0)?;
         let tiled = find(322).is_some();
         let (tile_width, tile_height, offsets, byte_counts) = if tiled {
             let tw = uint(322, None)?;
