@@ -10,9 +10,34 @@ mod harness;
 
 use std::path::Path;
 
-/// Runs every file under `dir/<target>/` through its target; returns "target/name: panic message" for
-/// each that panicked.
+thread_local! {
+    /// Set while this thread replays an input: its panics are recorded, not printed.
+    static REPLAYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Where the last recorded panic happened ("file:line:col").
+    static PANIC_AT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Installs (once) a panic hook that records the location of panics during a replay and leaves all
+/// other panics (the tests' own assertions) to the default hook.
+fn install_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if REPLAYING.with(|r| r.get()) {
+                let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+                PANIC_AT.with(|p| *p.borrow_mut() = at);
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs every file under `dir/<target>/` through its target; returns "target/name: file:line: panic
+/// message" for each that panicked.
 fn replay(dir: &Path) -> (usize, Vec<String>) {
+    install_hook();
     let mut ran = 0;
     let mut failures = Vec::new();
     let Ok(targets) = std::fs::read_dir(dir) else { return (0, failures) };
@@ -26,13 +51,17 @@ fn replay(dir: &Path) -> (usize, Vec<String>) {
             let data = std::fs::read(&f).unwrap();
             ran += 1;
             let t = target.clone();
-            if let Err(p) = std::panic::catch_unwind(move || harness::run_target(&t, &data)) {
+            REPLAYING.with(|r| r.set(true));
+            let result = std::panic::catch_unwind(move || harness::run_target(&t, &data));
+            REPLAYING.with(|r| r.set(false));
+            if let Err(p) = result {
                 let msg = p
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                failures.push(format!("{target}/{}: {msg}", f.file_name().unwrap().to_string_lossy()));
+                let at = PANIC_AT.with(|p| p.borrow().clone());
+                failures.push(format!("{target}/{}: {at}: {msg}", f.file_name().unwrap().to_string_lossy()));
             }
         }
     }

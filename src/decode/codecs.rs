@@ -84,13 +84,15 @@ pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 }
 
 /// JPEG, with the TIFF `JPEGTables` stream merged in front; YCbCr is converted to RGB (as GDAL does
-/// with `JPEGCOLORMODE=RGB`), other component counts come out as they are stored.
+/// with `JPEGCOLORMODE=RGB`), other component counts come out as they are stored. A frame that would
+/// decode to more than `max_bytes` is refused before anything is allocated.
 pub fn jpeg(
     data: &[u8],
     tables: Option<&[u8]>,
     photometric: u64,
     samples: usize,
     max_dim: usize,
+    max_bytes: usize,
 ) -> Result<(Vec<u8>, usize, usize)> {
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
@@ -127,15 +129,32 @@ pub fn jpeg(
         stream
     };
     let mut dec = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(stream), opts);
+    dec.decode_headers().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
+    if let Some((w, h)) = dec.dimensions() {
+        check_frame("JPEG", w, h, samples, max_bytes)?;
+    }
     let pixels = dec.decode().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
     let (w, h) = dec.dimensions().ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
     Ok((pixels, w, h))
 }
 
+/// Refuses a frame whose decoded size would pass `max_bytes` (a tiny tile may declare a huge frame).
+fn check_frame(codec: &'static str, w: usize, h: usize, samples: usize, max_bytes: usize) -> Result<()> {
+    let bytes = w.saturating_mul(h).saturating_mul(samples.max(1));
+    if bytes > max_bytes {
+        return Err(Error::decode(
+            codec,
+            format!("frame {w}×{h} would decode to {bytes} bytes, more than the tile may ({max_bytes})"),
+        ));
+    }
+    Ok(())
+}
+
 /// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
-pub fn webp(data: &[u8], samples: usize) -> Result<(Vec<u8>, usize, usize)> {
+pub fn webp(data: &[u8], samples: usize, max_bytes: usize) -> Result<(Vec<u8>, usize, usize)> {
     let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data)).map_err(|e| Error::decode("WEBP", e))?;
     let (w, h) = dec.dimensions();
+    check_frame("WEBP", w as usize, h as usize, 4, max_bytes)?;
     let size = dec.output_buffer_size().ok_or_else(|| Error::decode("WEBP", "image too large"))?;
     let mut buf = vec![0u8; size];
     dec.read_image(&mut buf).map_err(|e| Error::decode("WEBP", e))?;
@@ -223,9 +242,12 @@ pub fn lerc(
         a => return Err(Error::unsupported(format!("LERC with additional compression {a}"))),
     };
     let info = lerc::decode_info(blob).map_err(|e| Error::decode("LERC", e))?;
-    let n = info.width as usize * info.height as usize * info.depth.max(1) as usize * info.bands.max(1) as usize;
+    let n = (info.width as usize)
+        .saturating_mul(info.height as usize)
+        .saturating_mul(info.depth.max(1) as usize)
+        .saturating_mul(info.bands.max(1) as usize);
     if n.saturating_mul(dtype.size()) > max_bytes {
-        return Err(Error::limit("decoded LERC tile bytes", max_bytes as u64, (n * dtype.size()) as u64));
+        return Err(Error::limit("decoded LERC tile bytes", max_bytes as u64, n.saturating_mul(dtype.size()) as u64));
     }
     if info.depth.max(1) as usize * info.bands.max(1) as usize != samples {
         return Err(Error::decode(

@@ -87,10 +87,19 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
             if spec.dtype != DType::U8 {
                 return Err(Error::unsupported(format!("{name} with {} samples", spec.dtype.name())));
             }
+            // A frame may exceed its tile a little (strips, padding) but not by more than 4×.
+            let max_frame = (spec.decoded_len().saturating_mul(4)).min(limits.max_decoded_bytes as usize);
             let (px, w, h) = if spec.compression == 7 {
-                codecs::jpeg(data, spec.jpeg_tables, spec.photometric, spec.samples, limits.max_dimension as usize)?
+                codecs::jpeg(
+                    data,
+                    spec.jpeg_tables,
+                    spec.photometric,
+                    spec.samples,
+                    limits.max_dimension as usize,
+                    max_frame,
+                )?
             } else {
-                codecs::webp(data, spec.samples)?
+                codecs::webp(data, spec.samples, max_frame)?
             };
             return fit_pixels(px, w, h, spec);
         }
@@ -130,4 +139,35 @@ fn fit_pixels(px: Vec<u8>, w: usize, h: usize, spec: &TileSpec) -> Result<Vec<u8
         out[row * spec.width * s..row * spec.width * s + cw].copy_from_slice(&px[row * w * s..row * w * s + cw]);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG tile whose frame header claims 60000×60000 pixels is refused before decoding.
+    #[test]
+    fn oversized_jpeg_frame_is_refused() {
+        let mut j = vec![0xFF, 0xD8];
+        // SOF0: length 17, precision 8, height 60000, width 60000, 3 components.
+        j.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08, 0xEA, 0x60, 0xEA, 0x60, 0x03]);
+        j.extend_from_slice(&[0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+        // SOS header for 3 components, then EOI.
+        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3F, 0x00]);
+        j.extend_from_slice(&[0x00, 0xFF, 0xD9]);
+        let spec = TileSpec {
+            compression: 7,
+            predictor: 1,
+            width: 256,
+            height: 256,
+            samples: 3,
+            dtype: DType::U8,
+            order: ByteOrder::Little,
+            jpeg_tables: None,
+            photometric: 6,
+            lerc_additional: 0,
+        };
+        let e = decode_tile(&spec, &j, &Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("frame 60000×60000"), "{e}");
+    }
 }
