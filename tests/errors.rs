@@ -35,20 +35,27 @@ fn truncated_files_fail_with_the_missing_range() {
     assert!(e.to_string().contains("cut-data.tif, bytes"), "{e}");
 }
 
-#[test]
-fn an_ifd_chain_that_loops_is_refused() {
-    // A minimal little-endian TIFF whose one IFD points back to itself.
+/// A little-endian TIFF with one IFD at offset 8: `entries` as (tag, type, count, inline value), then
+/// the next-IFD offset `next`.
+fn tiny_tiff(entries: &[(u16, u16, u32, u32)], next: u32) -> Vec<u8> {
     let mut b = b"II*\0\x08\0\0\0".to_vec();
-    let entries: [(u16, u16, u32, u32); 6] =
-        [(256, 3, 1, 16), (257, 3, 1, 16), (258, 3, 1, 8), (273, 4, 1, 200), (278, 3, 1, 16), (279, 4, 1, 256)];
     b.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    for (tag, typ, count, value) in entries {
+    for &(tag, typ, count, value) in entries {
         b.extend_from_slice(&tag.to_le_bytes());
         b.extend_from_slice(&typ.to_le_bytes());
         b.extend_from_slice(&count.to_le_bytes());
         b.extend_from_slice(&value.to_le_bytes());
     }
-    b.extend_from_slice(&8u32.to_le_bytes()); // next IFD = this one
+    b.extend_from_slice(&next.to_le_bytes());
+    b
+}
+
+#[test]
+fn an_ifd_chain_that_loops_is_refused() {
+    // One IFD that points back to itself as the next.
+    let entries =
+        [(256, 3, 1, 16), (257, 3, 1, 16), (258, 3, 1, 8), (273, 4, 1, 200), (278, 3, 1, 16), (279, 4, 1, 256)];
+    let mut b = tiny_tiff(&entries, 8);
     b.resize(600, 0);
     let e = open("loop.tif", b).unwrap_err();
     assert!(e.to_string().contains("loops back to offset 8"), "{e}");
@@ -56,8 +63,7 @@ fn an_ifd_chain_that_loops_is_refused() {
 
 #[test]
 fn absurd_dimensions_hit_the_limits_not_the_allocator() {
-    let mut b = b"II*\0\x08\0\0\0".to_vec();
-    let entries: [(u16, u16, u32, u32); 6] = [
+    let entries = [
         (256, 4, 1, 4_000_000_000),
         (257, 4, 1, 4_000_000_000),
         (258, 3, 1, 8),
@@ -65,14 +71,7 @@ fn absurd_dimensions_hit_the_limits_not_the_allocator() {
         (278, 3, 1, 16),
         (279, 4, 1, 256),
     ];
-    b.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    for (tag, typ, count, value) in entries {
-        b.extend_from_slice(&tag.to_le_bytes());
-        b.extend_from_slice(&typ.to_le_bytes());
-        b.extend_from_slice(&count.to_le_bytes());
-        b.extend_from_slice(&value.to_le_bytes());
-    }
-    b.extend_from_slice(&0u32.to_le_bytes());
+    let b = tiny_tiff(&entries, 0);
     let e = open("huge.tif", b).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::LimitsExceeded { .. }), "{e}");
 }
