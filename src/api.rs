@@ -68,8 +68,11 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
-    fn crs(&self) -> Result<(Crs, [f64; 6])> {
-        self.src_crs.clone()
+    fn crs(&self) -> Result<(&Crs, [f64; 6])> {
+        match &self.src_crs {
+            Ok((c, inv)) => Ok((c, *inv)),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// Levels of the pixel-space pyramid: `ceil(log2(max(w/tw, h/th))) + 1`.
@@ -175,7 +178,7 @@ impl<S: RangeSource> LargeImage<S> {
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
                 let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
-                (source_grid(bounds, size, &scheme.crs(), &src, &inv), size, size, factor)
+                (source_grid(bounds, size, &scheme.crs(), src, &inv), size, size, factor)
             }
             None => {
                 let levels = self.pixel_levels();
@@ -264,7 +267,7 @@ impl<S: RangeSource> LargeImage<S> {
         let r = suggested_resolution(b.width, b.height, |c, r| {
             let (x, y) = g.pixel_to_crs(c, r);
             let (lon, lat) = src.to_lonlat(x, y);
-            if src == dst {
+            if *src == dst {
                 Some((x, y))
             } else {
                 dst.try_from_lonlat(lon, lat)
