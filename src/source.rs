@@ -3,7 +3,9 @@
 //! One trait, [`RangeSource`], with a file source for native tests and tools, an in-memory source, and
 //! (on wasm32) a `fetch` source that works the same in pages, workers and Node 20.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::error::{Error, ErrorKind};
 use std::future::Future;
 use std::ops::Range;
 
