@@ -38,7 +38,6 @@ impl Default for TileOptions {
 pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
-    ranges: Mutex<Option<Vec<(f64, f64)>>>,
     stats: Mutex<Option<Vec<BandStats>>>,
     natural: Mutex<[Option<f64>; 2]>,
     src_crs: Result<(Crs, [f64; 6])>,
@@ -58,13 +57,7 @@ impl<S: RangeSource> LargeImage<S> {
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
         let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage {
-            cog,
-            ranges: Mutex::new(None),
-            stats: Mutex::new(None),
-            natural: Mutex::new([None; 2]),
-            src_crs,
-        })
+        Ok(LargeImage { cog, stats: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
@@ -127,10 +120,29 @@ impl<S: RangeSource> LargeImage<S> {
         let mut bands = Map::new();
         for i in 0..b.samples as usize {
             let interp = band_interpretation(b, i);
-            bands.insert(
-                (i + 1).to_string(),
-                json!({ "interpretation": interp, "nodata": b.nodata, "dtype": b.dtype.decoded().name() }),
-            );
+            let mut band = json!({ "interpretation": interp, "nodata": b.nodata, "dtype": b.dtype.decoded().name() });
+            let stats = [
+                ("min", "STATISTICS_MINIMUM"),
+                ("max", "STATISTICS_MAXIMUM"),
+                ("mean", "STATISTICS_MEAN"),
+                ("stdev", "STATISTICS_STDDEV"),
+            ];
+            for (key, item) in stats {
+                if let Some(v) = b.gdal_number(item, i) {
+                    band[key] = json!(v);
+                }
+            }
+            let role =
+                |r: &str| b.gdal_metadata.iter().find(|it| it.sample == Some(i) && it.role.as_deref() == Some(r));
+            for r in ["scale", "offset"] {
+                if let Some(v) = role(r).and_then(|it| it.value.trim().parse::<f64>().ok()) {
+                    band[r] = json!(v);
+                }
+            }
+            if let Some(d) = role("description") {
+                band["description"] = json!(d.value);
+            }
+            bands.insert((i + 1).to_string(), band);
         }
         m.insert("bands".into(), Value::Object(bands));
         m.insert("frames".into(), json!(false));
@@ -304,8 +316,8 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(resample_nearest(&win, (x0, y0), &grid, w, h))
     }
 
-    /// The default style: 8-bit data as is; other types stretched between per-band min and max computed
-    /// on the smallest overview (once).
+    /// The default style: 8-bit data as is; other types stretched between the file's band statistics,
+    /// or the min and max [`Self::band_stats`] computes on the smallest overview.
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
         let alpha_band =
@@ -314,24 +326,16 @@ impl<S: RangeSource> LargeImage<S> {
             } else {
                 None
             };
-        let cached = self.ranges.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let ranges = match cached {
-            Some(r) => r,
-            None if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 => vec![(0.0, 255.0); b.samples as usize],
-            None => {
-                // The file's own statistics (GDAL_METADATA) when every band has them, else computed.
-                let stats: Option<Vec<(f64, f64)>> = (0..b.samples as usize)
-                    .map(|i| {
-                        let v = |n| b.gdal_item(n, Some(i)).and_then(|v| v.trim().parse::<f64>().ok());
-                        Some((v("STATISTICS_MINIMUM")?, v("STATISTICS_MAXIMUM")?))
-                    })
-                    .collect();
-                let r = match stats {
-                    Some(s) => s,
-                    None => self.band_stats().await?.iter().map(|s| (s.0, s.1)).collect(),
-                };
-                *self.ranges.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
-                r
+        let ranges = if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 {
+            vec![(0.0, 255.0); b.samples as usize]
+        } else {
+            // The file's own statistics (GDAL_METADATA) when every band has them, else computed (cached).
+            let file_stats: Option<Vec<(f64, f64)>> = (0..b.samples as usize)
+                .map(|i| Some((b.gdal_number("STATISTICS_MINIMUM", i)?, b.gdal_number("STATISTICS_MAXIMUM", i)?)))
+                .collect();
+            match file_stats {
+                Some(s) => s,
+                None => self.band_stats().await?.iter().map(|s| (s.0, s.1)).collect(),
             }
         };
         let palette = if b.photometric == 3 { b.palette_rgba() } else { None };

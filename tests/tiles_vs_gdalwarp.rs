@@ -292,3 +292,31 @@ fn pixel_values_equal_gdallocationinfo() {
     let shown = pollster::block_on(mimg.pixel(40.0, 0.0, None)).unwrap();
     assert!(shown["bands"]["1"].is_number() && shown["a"] == 255.0, "{shown}");
 }
+
+/// Band statistics GDAL wrote into GDAL_METADATA come back in the metadata view.
+#[test]
+fn metadata_reports_gdal_statistics() {
+    let f = fixture("u16_deflate_pred2");
+    let out = common::scratch("stats").join("with_stats.tif");
+    let ok = std::process::Command::new("gdal_translate")
+        .args(["-q", "-stats", "-of", "COG", &f.path, out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let info = std::process::Command::new("gdalinfo").args(["-json", out.to_str().unwrap()]).output().unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    let img = pollster::block_on(LargeImage::open(FileSource::open(&out).unwrap(), OpenOptions::default())).unwrap();
+    let meta = img.metadata(None).unwrap();
+    for b in 0..2 {
+        let g = &info["bands"][b];
+        let ours = &meta["bands"][(b + 1).to_string()];
+        assert_eq!(ours["min"].as_f64(), g["minimum"].as_f64(), "band {}: {ours} vs {g}", b + 1);
+        assert_eq!(ours["max"].as_f64(), g["maximum"].as_f64(), "band {}: {ours}", b + 1);
+        assert!(
+            (ours["mean"].as_f64().unwrap() - g["mean"].as_f64().unwrap()).abs() <= 5e-4,
+            "band {}: {ours} vs {} (gdalinfo -json rounds to 3 decimals)",
+            b + 1,
+            g["mean"]
+        );
+    }
+}

@@ -415,6 +415,10 @@ impl ImageInfo {
     pub fn gdal_item(&self, name: &str, band: Option<usize>) -> Option<&str> {
         self.gdal_metadata.iter().find(|i| i.name == name && i.sample == band).map(|i| i.value.as_str())
     }
+    /// The GDAL_METADATA value `name` of 0-based `band` as a number.
+    pub fn gdal_number(&self, name: &str, band: usize) -> Option<f64> {
+        self.gdal_item(name, Some(band)).and_then(|v| v.trim().parse().ok())
+    }
     /// The ColorMap as 256-entry-or-fewer RGBA (16-bit components divided by 257, as GDAL does).
     pub fn palette_rgba(&self) -> Option<Vec<[u8; 4]>> {
         let cm = self.color_map.as_ref()?;
