@@ -47,9 +47,12 @@ pub struct LargeImage<S> {
 fn source_crs(georef: Option<&crate::tiff::Georef>) -> Result<(Crs, [f64; 6])> {
     let g = georef
         .ok_or_else(|| Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)"))?;
-    let epsg = g.epsg.ok_or_else(|| Error::unsupported("a CRS defined by GeoKey parameters without an EPSG code"))?;
     let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
-    Ok((Crs::from_epsg(epsg)?, inv))
+    let crs = match g.epsg {
+        Some(epsg) => Crs::from_epsg(epsg)?,
+        None => Crs::from_proj_string(&crate::geokeys::proj_string(&g.keys)?, None)?,
+    };
+    Ok((crs, inv))
 }
 
 impl<S: RangeSource> LargeImage<S> {
@@ -113,9 +116,13 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("sourceSizeY".into(), json!(b.height));
         m.insert("projection".into(), projection.map(|p| json!(p.to_ascii_lowercase())).unwrap_or(Value::Null));
         if let Some((native, geo)) = self.corners() {
-            let epsg = self.cog.georef.as_ref().and_then(|g| g.epsg).map(|c| format!("EPSG:{c}"));
+            // The file's CRS: its EPSG code, else the PROJ.4 definition its GeoKeys give.
+            let srs = self.cog.georef.as_ref().and_then(|g| match g.epsg {
+                Some(c) => Some(format!("EPSG:{c}")),
+                None => crate::geokeys::proj_string(&g.keys).ok(),
+            });
             m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
-            m.insert("sourceBounds".into(), bounds_json(&native, epsg.as_deref().unwrap_or("unknown")));
+            m.insert("sourceBounds".into(), bounds_json(&native, srs.as_deref().unwrap_or("unknown")));
         }
         let mut bands = Map::new();
         for i in 0..b.samples as usize {

@@ -26,6 +26,7 @@ pub mod cog;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod geokeys;
 pub mod limits;
 pub mod source;
 pub mod style;

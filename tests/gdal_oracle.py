@@ -7,6 +7,7 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                300x280 (JSON list of {level, x, y, w, h, bands, data})
   window FILE LEVEL X Y W H    print GDAL's samples of that window of that level (level 0 = full
                                resolution) as JSON {dtype, bands, data: [[band values per pixel]...]}
+  corners FILE                 GDAL's CRS authority code and PROJ.4 string, image corners in lon/lat
   warp FILE SCHEME Z X Y SIZE RESAMPLING [rgba] [exact]
                                (rgba: expand a palette first; exact: gdalwarp -et 0)
                                gdalwarp the tile bounds of SCHEME (EPSG:3857 | EPSG:4326) to SIZE²,
@@ -50,7 +51,12 @@ def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, dri
     if alpha:
         copts += ['PHOTOMETRIC=RGB', 'ALPHA=YES']
     src = gdal.GetDriverByName('GTiff').Create(tmp, w, h, bands + (1 if mask else 0), gdt, copts)
-    s = osr.SpatialReference(); s.ImportFromEPSG(srs); src.SetProjection(s.ExportToWkt())
+    s = osr.SpatialReference()
+    if isinstance(srs, str):  # a PROJ.4 string: no authority code, so GDAL writes user-defined GeoKeys
+        s.ImportFromProj4(srs)
+    else:
+        s.ImportFromEPSG(srs)
+    src.SetProjection(s.ExportToWkt())
     src.SetGeoTransform(gt)
     arrays = pattern(w, h, bands, dtype)
     if bits == 1:
@@ -137,7 +143,39 @@ def fixtures(out):
         srs=3413, gt=(-1500000.0, 5000.0, 0, 1500000.0, 0, -5000.0))
     add('u8_rgb_utm60_antimeridian', 600, 400, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
         srs=32660, gt=(500000.0, 500.0, 0, 5800000.0, 0, -500.0))
+    # CRSs given by GeoKey parameters only (ProjectedCSTypeGeoKey = user-defined)
+    add('u16_lcc_userdefined', 500, 400, 1, np.uint16, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs='+proj=lcc +lat_1=35 +lat_2=55 +lat_0=45 +lon_0=12 +x_0=600000 +y_0=200000 +ellps=GRS80 +units=m +no_defs',
+        gt=(400000.0, 250.0, 0, 300000.0, 0, -250.0))
+    add('u8_tmerc_usft_userdefined', 400, 300, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs='+proj=tmerc +lat_0=40 +lon_0=-100 +k=0.9996 +x_0=500000.00001016 +y_0=0 +datum=NAD83 +units=us-ft +no_defs',
+        gt=(1500000.0, 800.0, 0, 900000.0, 0, -800.0))
+    add('u8_aea_userdefined', 400, 300, 1, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs='+proj=aea +lat_1=29.5 +lat_2=45.5 +lat_0=23 +lon_0=-96 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs',
+        gt=(-500000.0, 2000.0, 0, 1800000.0, 0, -2000.0))
+    add('u8_polar_south_userdefined', 400, 400, 1, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs='+proj=stere +lat_0=-90 +lat_ts=-71 +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs',
+        gt=(-2000000.0, 5000.0, 0, 2000000.0, 0, -5000.0))
     json.dump(m, sys.stdout)
+
+
+def corners(path):
+    """GDAL's reading of FILE's CRS: its authority code (null when user-defined), PROJ.4 form, and the
+    image corners (ll, ul, lr, ur, center) in lon/lat through GDAL/PROJ."""
+    ds = gdal.Open(path)
+    s = ds.GetSpatialRef()
+    wgs = osr.SpatialReference(); wgs.ImportFromEPSG(4326)
+    for r in (s, wgs):
+        r.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(s, wgs)
+    g, w, h = ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize
+    px = {'ll': (0, h), 'ul': (0, 0), 'lr': (w, h), 'ur': (w, 0), 'center': (w / 2, h / 2)}
+    out = {}
+    for k, (c, r) in px.items():
+        x, y = g[0] + c * g[1] + r * g[2], g[3] + c * g[4] + r * g[5]
+        lon, lat, _ = ct.TransformPoint(x, y)
+        out[k] = [lon, lat]
+    json.dump({'authority': s.GetAuthorityCode(None), 'proj4': s.ExportToProj4(), 'corners': out}, sys.stdout)
 
 
 def window(path, level, x, y, w, h):
@@ -209,6 +247,8 @@ if __name__ == '__main__':
         windows(args[0])
     elif cmd == 'window':
         window(args[0], *map(int, args[1:6]))
+    elif cmd == 'corners':
+        corners(args[0])
     elif cmd == 'warp':
         warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:])
     else:

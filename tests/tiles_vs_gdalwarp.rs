@@ -320,3 +320,58 @@ fn metadata_reports_gdal_statistics() {
         );
     }
 }
+
+/// The web mercator tile (x, y) holding (lon, lat) at zoom z.
+fn mercator_tile(lon: f64, lat: f64, z: u32) -> (u64, u64) {
+    let n = (1u64 << z) as f64;
+    let lat = lat.to_radians();
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x as u64, y as u64)
+}
+
+/// CRSs given only by GeoKey parameters (GDAL reads no authority code): the image corners in lon/lat
+/// equal GDAL/PROJ's, and tiles equal gdalwarp -et 0 of the same bounds (the pole itself is left to
+/// `antimeridian_and_pole_tiles_cover_what_gdalwarp_covers`, where the overview GDAL reads differs).
+#[test]
+fn user_defined_geokey_crs_match_gdal() {
+    let cases = [
+        ("u16_lcc_userdefined", "EPSG:3857", 9),
+        ("u8_tmerc_usft_userdefined", "EPSG:3857", 9),
+        ("u8_aea_userdefined", "EPSG:3857", 6),
+        ("u8_polar_south_userdefined", "EPSG:3857", 3),
+    ];
+    for (name, scheme, z) in cases {
+        let f = fixture(name);
+        let g = oracle(&["corners", &f.path]);
+        assert!(g["authority"].is_null(), "{name}: the fixture should carry a user-defined CRS, GDAL says {g}");
+        let img =
+            pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+        let meta = img.metadata(None).unwrap();
+        for c in ["ll", "ul", "lr", "ur"] {
+            let (lon, lat) = (g["corners"][c][0].as_f64().unwrap(), g["corners"][c][1].as_f64().unwrap());
+            let ours = &meta["bounds"][c];
+            let (dx, dy) = (ours["x"].as_f64().unwrap() - lon, ours["y"].as_f64().unwrap() - lat);
+            // At the pole the longitude is undefined: compare latitude only there.
+            let dx = if lat.abs() > 89.999 { 0.0 } else { dx };
+            assert!(dx.abs() < 1e-7 && dy.abs() < 1e-7, "{name} {c}: ours {ours} vs GDAL ({lon}, {lat})");
+        }
+        let (lon, lat) = (g["corners"]["center"][0].as_f64().unwrap(), g["corners"]["center"][1].as_f64().unwrap());
+        let (x, y) = match scheme {
+            "EPSG:3857" => mercator_tile(lon, lat, z),
+            _ => (
+                ((lon + 180.0) / (180.0 / (1u64 << z) as f64)) as u64,
+                ((90.0 - lat) / (180.0 / (1u64 << z) as f64)) as u64,
+            ),
+        };
+        let (n, eq, _) = compare_values(&f.path, scheme, z, x, y, true);
+        let share = eq as f64 / n.max(1) as f64;
+        eprintln!(
+            "{name} ({}) {scheme} {z}/{x}/{y}: {n} pixels with data, {:.3}% equal to gdalwarp -et 0",
+            g["proj4"],
+            share * 100.0
+        );
+        assert!(n > 1000, "{name}: the tile should overlap the image ({n} pixels)");
+        assert!(share >= 0.995, "{name} {scheme} {z}/{x}/{y}: only {:.3}% equal to gdalwarp -et 0", share * 100.0);
+    }
+}
