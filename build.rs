@@ -1,6 +1,8 @@
-//! Packs the EPSG table (code → PROJ.4 string, from the `crs-definitions` crate) into one
-//! DEFLATE-compressed blob: about a tenth of the size the table has as Rust string constants, which
-//! matters for the wasm download. `src/warp/epsg.rs`-side code inflates it once, on first use.
+//! Packs two tables into DEFLATE-compressed blobs (about a tenth of their size as Rust constants, which
+//! matters for the wasm download), each inflated once on first use:
+//! - the EPSG table (code → PROJ.4 string, from the `crs-definitions` crate) → `epsg.zlib` (src/warp.rs);
+//! - the named colormaps of `data/colormaps.tsv` (name, 256 RGB) → `colormaps.zlib` (src/style.rs), as
+//!   `name\n` followed by 768 bytes, per map.
 
 use std::io::Write;
 
@@ -13,6 +15,19 @@ fn main() {
         }
     }
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(text.as_bytes(), 9);
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("epsg.zlib");
-    std::fs::File::create(out).unwrap().write_all(&packed).unwrap();
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::File::create(out_dir.join("epsg.zlib")).unwrap().write_all(&packed).unwrap();
+
+    println!("cargo:rerun-if-changed=data/colormaps.tsv");
+    let tsv = std::fs::read_to_string("data/colormaps.tsv").expect("data/colormaps.tsv");
+    let mut maps = Vec::new();
+    for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (name, hex) = line.split_once('\t').expect("name<TAB>hex");
+        assert_eq!(hex.len(), 1536, "colormap {name}: 256 RGB colours");
+        maps.extend_from_slice(name.as_bytes());
+        maps.push(b'\n');
+        maps.extend((0..768).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")));
+    }
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&maps, 9);
+    std::fs::File::create(out_dir.join("colormaps.zlib")).unwrap().write_all(&packed).unwrap();
 }

@@ -21,7 +21,7 @@ WASM_PACK_VERSION="0.15.1"
 WASM_BINDGEN_DIR="$LIW_TOOLS/wasm-bindgen-$WASM_BINDGEN_VERSION"
 WASM_PACK_DIR="$LIW_TOOLS/wasm-pack-$WASM_PACK_VERSION"
 
-LIW_APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 gdal-bin python3-gdal python3-numpy chromium)
+LIW_APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 gdal-bin python3-gdal python3-numpy python3-venv chromium)
 
 # Debian's Rust toolchain used for wasm32 (rustup has no wasm32 std here; rust-web-src gives build-std).
 LIW_WASM_RUSTC=/usr/bin/rustc
@@ -41,3 +41,7 @@ liw_wasm_env() {
     CARGO_TARGET_DIR="$LIW_WASM_TARGET_DIR" \
     "$@"
 }
+
+# The rio-tiler oracle's virtualenv, named by the hash of its pinned requirements (scripts/setup makes it).
+LIW_RIOTILER_VENV="$LIW_TOOLS/venv-riotiler-$(sha256sum "$LIW_ROOT/tests/requirements-riotiler.txt" | cut -c1-12)"
+export LIW_RIOTILER_PYTHON="$LIW_RIOTILER_VENV/bin/python"

@@ -6,6 +6,7 @@ use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
 use crate::style::{render_default, render_style, BandStats, DefaultStyle, Style};
+use crate::titiler::TitilerParams;
 use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
@@ -25,11 +26,14 @@ pub struct TileOptions {
     pub format: Format,
     /// A large_image style (JSON); `None` renders with the defaults.
     pub style: Option<serde_json::Value>,
+    /// TiTiler parameters (`bidx`, `expression`, `rescale`, `colormap_name`…, parsed with
+    /// [`TitilerParams::from_query`] or [`TitilerParams::from_pairs`]); they win over `style`.
+    pub titiler: Option<TitilerParams>,
 }
 
 impl Default for TileOptions {
     fn default() -> Self {
-        TileOptions { projection: None, size: 256, format: Format::Png, style: None }
+        TileOptions { projection: None, size: 256, format: Format::Png, style: None, titiler: None }
     }
 }
 
@@ -177,9 +181,12 @@ impl<S: RangeSource> LargeImage<S> {
             None => None,
         };
         let raster = self.tile_raster(z, x, y, opts).await?;
-        let rgba = match style {
-            Some(st) => render_style(&raster, &st, &self.band_stats().await?, self.cog.base().nodata),
-            None => render_default(&raster, &self.default_style().await?),
+        let rgba = match (&opts.titiler, style) {
+            (Some(t), _) => t.render(&raster, self.cog.base().nodata),
+            (None, style) => match style {
+                Some(st) => render_style(&raster, &st, &self.band_stats().await?, self.cog.base().nodata),
+                None => render_default(&raster, &self.default_style().await?),
+            },
         };
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }

@@ -26,11 +26,13 @@ pub mod cog;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod expr;
 pub mod geokeys;
 pub mod limits;
 pub mod source;
 pub mod style;
 pub mod tiff;
+pub mod titiler;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]

@@ -161,92 +161,45 @@ pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
     Ok(c.to_rgba8())
 }
 
-/// The named colour maps (lower-case names; matplotlib's and ColorBrewer's names as colorgrad's presets
-/// approximate them).
-pub const COLORMAPS: &[&str] = &[
-    "gray", "greys", "viridis", "magma", "inferno", "plasma", "cividis", "turbo", "rainbow", "sinebow", "spectral",
-    "rdylgn", "rdylbu", "rdbu", "rdgy", "brbg", "prgn", "piyg", "puor", "blues", "greens", "oranges", "purples",
-    "reds", "bugn", "bupu", "gnbu", "orrd", "pubugn", "pubu", "purd", "rdpu", "ylgnbu", "ylgn", "ylorbr", "ylorrd",
-    "terrain", "jet",
-];
+/// The named colormaps: matplotlib's exact 256-colour tables (its own, ColorBrewer's, cmocean's and a
+/// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs), inflated once.
+fn colormap_table() -> &'static [(String, Vec<[u8; 4]>)] {
+    static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/colormaps.zlib"));
+        let opts = zune_inflate::DeflateOptions::default().set_limit(1 << 20);
+        let raw = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
+        let mut out = Vec::new();
+        let mut rest = &raw[..];
+        while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
+            let Some(rgb) = rest.get(nl + 1..nl + 1 + 768) else { break };
+            let name = String::from_utf8_lossy(&rest[..nl]).into_owned();
+            out.push((name, rgb.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect()));
+            rest = &rest[nl + 1 + 768..];
+        }
+        out
+    })
+}
 
-/// 256 colours of a named colour map (`_r` suffix reverses it).
+/// Names of the colormaps [`colormap`] knows (each also reversed with `_r`).
+pub fn colormap_names() -> Vec<&'static str> {
+    colormap_table().iter().map(|(n, _)| n.as_str()).collect()
+}
+
+/// The 256 colours of a named colormap, as matplotlib defines it (case-insensitive; `grey` is `gray`;
+/// an `_r` suffix reverses it).
 pub fn colormap(name: &str) -> Option<Vec<[u8; 4]>> {
-    use colorgrad::{preset, Gradient};
     let lower = name.to_ascii_lowercase();
     let (base, reversed) = match lower.strip_suffix("_r") {
-        Some(b) => (b.to_string(), true),
-        None => (lower, false),
+        Some(b) => (b, true),
+        None => (lower.as_str(), false),
     };
-    let stops = |hex: &[u32]| -> Vec<[u8; 4]> {
-        hex.iter().map(|h| [(h >> 16) as u8, (h >> 8) as u8, *h as u8, 255]).collect()
-    };
-    let sample = |g: &dyn Gradient| -> Vec<[u8; 4]> { (0..256).map(|i| g.at(i as f32 / 255.0).to_rgba8()).collect() };
-    let mut lut = match base.replace(['-', ' '], "").as_str() {
-        "gray" | "grey" => (0..=255u8).map(|v| [v, v, v, 255]).collect(),
-        "greys" => sample(&preset::greys()),
-        "viridis" => sample(&preset::viridis()),
-        "magma" => sample(&preset::magma()),
-        "inferno" => sample(&preset::inferno()),
-        "plasma" => sample(&preset::plasma()),
-        "cividis" => sample(&preset::cividis()),
-        "turbo" => sample(&preset::turbo()),
-        "rainbow" => sample(&preset::rainbow()),
-        "sinebow" => sample(&preset::sinebow()),
-        "spectral" => sample(&preset::spectral()),
-        "rdylgn" => sample(&preset::rd_yl_gn()),
-        "rdylbu" => sample(&preset::rd_yl_bu()),
-        "rdbu" => sample(&preset::rd_bu()),
-        "rdgy" => sample(&preset::rd_gy()),
-        "brbg" => sample(&preset::br_bg()),
-        "prgn" => sample(&preset::pr_gn()),
-        "piyg" => sample(&preset::pi_yg()),
-        "puor" => sample(&preset::pu_or()),
-        "blues" => sample(&preset::blues()),
-        "greens" => sample(&preset::greens()),
-        "oranges" => sample(&preset::oranges()),
-        "purples" => sample(&preset::purples()),
-        "reds" => sample(&preset::reds()),
-        "bugn" => sample(&preset::bu_gn()),
-        "bupu" => sample(&preset::bu_pu()),
-        "gnbu" => sample(&preset::gn_bu()),
-        "orrd" => sample(&preset::or_rd()),
-        "pubugn" => sample(&preset::pu_bu_gn()),
-        "pubu" => sample(&preset::pu_bu()),
-        "purd" => sample(&preset::pu_rd()),
-        "rdpu" => sample(&preset::rd_pu()),
-        "ylgnbu" => sample(&preset::yl_gn_bu()),
-        "ylgn" => sample(&preset::yl_gn()),
-        "ylorbr" => sample(&preset::yl_or_br()),
-        "ylorrd" => sample(&preset::yl_or_rd()),
-        // matplotlib's segment definitions.
-        "terrain" => interpolate(
-            &stops(&[0x333399, 0x0099ff, 0x00cc66, 0xffff99, 0x805c54, 0xffffff]),
-            &[0.0, 0.15, 0.25, 0.5, 0.75, 1.0],
-        ),
-        "jet" => interpolate(
-            &stops(&[0x000080, 0x0000ff, 0x00ffff, 0xffff00, 0xff0000, 0x800000]),
-            &[0.0, 0.11, 0.34, 0.65, 0.89, 1.0],
-        ),
-        _ => return None,
-    };
+    let base = if base == "grey" { "gray" } else { base };
+    let mut lut = colormap_table().iter().find(|(n, _)| n == base)?.1.clone();
     if reversed {
         lut.reverse();
     }
     Some(lut)
-}
-
-/// 256 colours interpolated linearly through `colours` placed at `positions` (0..=1, increasing).
-fn interpolate(colours: &[[u8; 4]], positions: &[f64]) -> Vec<[u8; 4]> {
-    (0..256)
-        .map(|i| {
-            let t = i as f64 / 255.0;
-            let k = positions.windows(2).position(|w| t <= w[1]).unwrap_or(positions.len() - 2);
-            let f = ((t - positions[k]) / (positions[k + 1] - positions[k])).clamp(0.0, 1.0);
-            let (a, b) = (colours[k], colours[k + 1]);
-            std::array::from_fn(|c| (a[c] as f64 + (b[c] as f64 - a[c] as f64) * f).round() as u8)
-        })
-        .collect()
 }
 
 fn palette(v: Option<&serde_json::Value>) -> Result<Vec<[u8; 4]>> {

@@ -6,6 +6,7 @@ use crate::cog::OpenOptions;
 use crate::encode::Format;
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::{slice_range, RangeSource};
+use crate::titiler::TitilerParams;
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
@@ -93,6 +94,66 @@ struct TileOpts {
     tile_size: Option<usize>,
     /// large_image style: an object, or its JSON text.
     style: Option<serde_json::Value>,
+    /// TiTiler parameters as a query string (`"bidx=1&rescale=0,3000&colormap_name=viridis"`)…
+    titiler: Option<String>,
+    /// …or one by one (these win): `bidx` (number or list), `expression`, `rescale` (`"min,max"` or a
+    /// list of them), `colormapName`, `colormap` (object or JSON text), `nodata`, `resampling`.
+    bidx: Option<serde_json::Value>,
+    expression: Option<String>,
+    rescale: Option<serde_json::Value>,
+    colormap_name: Option<String>,
+    colormap: Option<serde_json::Value>,
+    nodata: Option<serde_json::Value>,
+    resampling: Option<String>,
+}
+
+impl TileOpts {
+    /// The TiTiler parameters, when any is given.
+    fn titiler(&self, bands: usize) -> Result<Option<TitilerParams>> {
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let list = |v: &serde_json::Value| match v {
+            serde_json::Value::Array(a) => a.iter().map(text).collect::<Vec<_>>(),
+            other => vec![text(other)],
+        };
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = &self.titiler {
+            let p = TitilerParams::from_query(q, bands)?;
+            if self.bidx.is_none()
+                && self.expression.is_none()
+                && self.rescale.is_none()
+                && self.colormap_name.is_none()
+                && self.colormap.is_none()
+                && self.nodata.is_none()
+            {
+                return Ok(Some(p));
+            }
+            return Err(Error::usage("give TiTiler parameters either as the titiler query string or one by one"));
+        }
+        pairs.extend(self.bidx.iter().flat_map(list).map(|v| ("bidx", v)));
+        pairs.extend(self.expression.iter().map(|v| ("expression", v.clone())));
+        pairs.extend(
+            self.rescale
+                .iter()
+                .flat_map(|r| match r {
+                    serde_json::Value::Array(a) if a.iter().all(|x| x.is_number()) => {
+                        vec![a.iter().map(text).collect::<Vec<_>>().join(",")]
+                    }
+                    other => list(other),
+                })
+                .map(|v| ("rescale", v)),
+        );
+        pairs.extend(self.colormap_name.iter().map(|v| ("colormap_name", v.clone())));
+        pairs.extend(self.colormap.iter().map(|v| ("colormap", text(v))));
+        pairs.extend(self.nodata.iter().map(|v| ("nodata", text(v))));
+        pairs.extend(self.resampling.iter().map(|v| ("resampling", v.clone())));
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        TitilerParams::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), bands).map(Some)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -161,12 +222,14 @@ impl JsLargeImage {
         })
     }
 
-    /// A tile as PNG/JPEG bytes or raw RGBA (`{ projection, format, tileSize }`) → `Uint8Array`.
+    /// A tile as PNG/JPEG bytes or raw RGBA (`{ projection, format, tileSize, style }` or TiTiler's
+    /// parameters, see `TileOpts`) → `Uint8Array`.
     pub fn tile(&self, z: u32, x: f64, y: f64, options: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let o: TileOpts = opts(options)?;
             let mut t = TileOptions::default();
+            t.titiler = o.titiler(inner.cog.base().samples as usize).map_err(js_err)?;
             t.projection = o.projection;
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
