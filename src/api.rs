@@ -5,7 +5,8 @@ use crate::cog::{Cog, OpenOptions, Raster};
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
-use crate::style::{render_default, render_style, BandStats, DefaultStyle, Style};
+use crate::stats::{approx_statistics, BandStatistics};
+use crate::style::{default_value, render_default, render_style, BandStats, DefaultStyle, Style};
 use crate::titiler::TitilerParams;
 use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
 use serde_json::{json, Map, Value};
@@ -43,6 +44,7 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     stats: Mutex<Option<Vec<BandStats>>>,
+    approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
     natural: Mutex<[Option<f64>; 2]>,
     src_crs: Result<(Crs, [f64; 6])>,
 }
@@ -64,7 +66,13 @@ impl<S: RangeSource> LargeImage<S> {
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
         let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage { cog, stats: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
+        Ok(LargeImage {
+            cog,
+            stats: Mutex::new(None),
+            approx: Mutex::new(None),
+            natural: Mutex::new([None; 2]),
+            src_crs,
+        })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
@@ -94,7 +102,7 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// large_image's `getMetadata` (`projection` `None` = pixel space).
-    pub fn metadata(&self, projection: Option<&str>) -> Result<Value> {
+    pub async fn metadata(&self, projection: Option<&str>) -> Result<Value> {
         let b = self.cog.base();
         let mut m = Map::new();
         let scheme = projection.map(TileScheme::from_projection).transpose()?;
@@ -112,13 +120,16 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("tileWidth".into(), json!(tw));
         m.insert("tileHeight".into(), json!(th));
         m.insert("magnification".into(), Value::Null);
+        let mm = self.pixel_size_m().map(|m| m * 1000.0);
+        m.insert("mm_x".into(), json!(mm));
+        m.insert("mm_y".into(), json!(mm));
         m.insert("dtype".into(), json!(if scheme.is_some() { "uint8" } else { b.dtype.decoded().name() }));
         m.insert("bandCount".into(), json!(b.samples));
         m.insert("geospatial".into(), json!(self.cog.georef.is_some()));
         m.insert("sourceLevels".into(), json!(self.cog.levels.len()));
         m.insert("sourceSizeX".into(), json!(b.width));
         m.insert("sourceSizeY".into(), json!(b.height));
-        m.insert("projection".into(), projection.map(|p| json!(p.to_ascii_lowercase())).unwrap_or(Value::Null));
+        m.insert("projection".into(), projection.map(|p| json!(p)).unwrap_or(Value::Null));
         if let Some((native, geo)) = self.corners() {
             // The file's CRS: its EPSG code, else the PROJ.4 definition its GeoKeys give.
             let srs = self.cog.georef.as_ref().and_then(|g| match g.epsg {
@@ -128,36 +139,139 @@ impl<S: RangeSource> LargeImage<S> {
             m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
             m.insert("sourceBounds".into(), bounds_json(&native, srs.as_deref().unwrap_or("unknown")));
         }
+        let bands = self.bands().await?;
+        m.insert("bands".into(), bands);
+        m.insert("frames".into(), json!(false));
+        Ok(Value::Object(m))
+    }
+
+    /// Approximate band statistics as GDAL's `ComputeStatistics(approx_ok)` gives them (computed once).
+    pub async fn statistics(&self) -> Result<Vec<Option<BandStatistics>>> {
+        if let Some(s) = self.approx.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(s);
+        }
+        let s = approx_statistics(&self.cog, self.cog.base().nodata).await?;
+        *self.approx.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+        Ok(s)
+    }
+
+    /// Per-band (min, max, mean, stdev): the file's GDAL statistics when it has them for the band,
+    /// else [`Self::statistics`].
+    async fn band_summaries(&self) -> Result<Vec<Option<[f64; 4]>>> {
+        let b = self.cog.base();
+        let items = ["STATISTICS_MINIMUM", "STATISTICS_MAXIMUM", "STATISTICS_MEAN", "STATISTICS_STDDEV"];
+        let file: Vec<Option<[f64; 4]>> = (0..b.samples as usize)
+            .map(|i| {
+                let v: Option<Vec<f64>> = items.iter().map(|it| b.gdal_number(it, i)).collect();
+                v.map(|v| [v[0], v[1], v[2], v[3]])
+            })
+            .collect();
+        if file.iter().all(Option::is_some) {
+            return Ok(file);
+        }
+        let computed = self.statistics().await?;
+        Ok(file
+            .into_iter()
+            .zip(computed)
+            .map(|(f, c)| f.or_else(|| c.map(|c| [c.min, c.max, c.mean, c.stdev])))
+            .collect())
+    }
+
+    /// large_image's `getBandInformation` (the `info/bands` view): per band (keys "1", "2", …) `min`,
+    /// `max`, `mean`, `stdev`, `nodata`, `scale`, `offset`, `interpretation`, and where known
+    /// `description` and (palette images) `colortable`.
+    pub async fn bands(&self) -> Result<Value> {
+        let b = self.cog.base();
+        let summaries = self.band_summaries().await?;
         let mut bands = Map::new();
-        for i in 0..b.samples as usize {
-            let interp = band_interpretation(b, i);
-            let mut band = json!({ "interpretation": interp, "nodata": b.nodata, "dtype": b.dtype.decoded().name() });
-            let stats = [
-                ("min", "STATISTICS_MINIMUM"),
-                ("max", "STATISTICS_MAXIMUM"),
-                ("mean", "STATISTICS_MEAN"),
-                ("stdev", "STATISTICS_STDDEV"),
-            ];
-            for (key, item) in stats {
-                if let Some(v) = b.gdal_number(item, i) {
-                    band[key] = json!(v);
+        for (i, summary) in summaries.into_iter().enumerate() {
+            let mut band = Map::new();
+            if let Some([min, max, mean, stdev]) = summary {
+                for (k, v) in [("min", min), ("max", max), ("mean", mean), ("stdev", stdev)] {
+                    band.insert(k.into(), json!(v));
                 }
+            }
+            if let Some(nd) = b.nodata {
+                band.insert("nodata".into(), json!(nd));
             }
             let role =
                 |r: &str| b.gdal_metadata.iter().find(|it| it.sample == Some(i) && it.role.as_deref() == Some(r));
-            for r in ["scale", "offset"] {
-                if let Some(v) = role(r).and_then(|it| it.value.trim().parse::<f64>().ok()) {
-                    band[r] = json!(v);
-                }
+            for (r, default) in [("scale", 1.0), ("offset", 0.0)] {
+                let v = role(r).and_then(|it| it.value.trim().parse::<f64>().ok()).unwrap_or(default);
+                band.insert(r.into(), json!(v));
             }
             if let Some(d) = role("description") {
-                band["description"] = json!(d.value);
+                band.insert("description".into(), json!(d.value));
             }
-            bands.insert((i + 1).to_string(), band);
+            let interp = band_interpretation(b, i);
+            band.insert("interpretation".into(), json!(interp));
+            band.insert("dtype".into(), json!(b.dtype.decoded().name()));
+            if interp == "palette" {
+                if let Some(p) = b.palette_rgba() {
+                    band.insert("colortable".into(), json!(p));
+                }
+            }
+            bands.insert((i + 1).to_string(), Value::Object(band));
         }
-        m.insert("bands".into(), Value::Object(bands));
-        m.insert("frames".into(), json!(false));
-        Ok(Value::Object(m))
+        Ok(Value::Object(bands))
+    }
+
+    /// django-large-image's `info/frames`: one frame holding every band.
+    pub fn frames(&self) -> Value {
+        let b = self.cog.base();
+        let bands: Vec<Value> = (0..b.samples as usize)
+            .map(|i| json!({"index": i + 1, "frame": null, "name": band_interpretation(b, i)}))
+            .collect();
+        json!({ "frames": [{ "frame": "Frame null", "bands": bands }] })
+    }
+
+    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space: rows
+    /// counted from the bottom, not clipped, as large_image's rasterio source answers), or in the
+    /// scheme's CRS units for a projection.
+    pub fn tile_corners(&self, z: u32, x: u64, y: u64, projection: Option<&str>) -> Result<Value> {
+        let [xmin, ymin, xmax, ymax] = match projection {
+            Some(p) => TileScheme::from_projection(p)?.tile_bounds(z, x, y)?,
+            None => {
+                let levels = self.pixel_levels();
+                if z >= levels {
+                    return Err(Error::usage("z layer does not exist"));
+                }
+                // As large_image's rasterio source answers: unclipped, rows counted from the bottom.
+                let b = self.cog.base();
+                let s = 1u64 << (levels - 1 - z);
+                let (tw, th) = (b.tile_width * s, b.tile_height * s);
+                let (x0, y0) = ((x * tw) as f64, (y * th) as f64);
+                let h = b.height as f64;
+                [x0, h - (y0 + th as f64), x0 + tw as f64, h - y0]
+            }
+        };
+        Ok(json!({ "xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax }))
+    }
+
+    /// django-large-image's `tiles/metadata`: `{levels, size_x, size_y, tile_size, geospatial,
+    /// additional_metadata}`.
+    pub async fn tiles_metadata(&self, projection: Option<&str>) -> Result<Value> {
+        let m = self.metadata(projection).await?;
+        Ok(json!({
+            "levels": m["levels"], "size_x": m["sizeX"], "size_y": m["sizeY"], "tile_size": m["tileWidth"],
+            "geospatial": m["geospatial"], "additional_metadata": m,
+        }))
+    }
+
+    /// large_image's pixel size in metres: the image's perimeter over its perimeter in pixels, the four
+    /// edges between its lon/lat corners measured as large_image does without pyproj (great circles on
+    /// a sphere of radius 6 378 km, by the spherical law of cosines); `None` without georeferencing.
+    fn pixel_size_m(&self) -> Option<f64> {
+        let (_, geo) = self.corners()?;
+        let [ll, ul, lr, ur] = geo;
+        let d = |(x1, y1): (f64, f64), (x2, y2): (f64, f64)| {
+            let (lon1, lat1, lon2, lat2) = (x1.to_radians(), y1.to_radians(), x2.to_radians(), y2.to_radians());
+            6.378e6 * (lat1.sin() * lat2.sin() + lat1.cos() * lat2.cos() * (lon1 - lon2).cos()).clamp(-1.0, 1.0).acos()
+        };
+        let perimeter = d(ul, ur) + d(ur, lr) + d(lr, ll) + d(ll, ul);
+        let b = self.cog.base();
+        let s = perimeter / (2 * b.width + 2 * b.height) as f64;
+        s.is_finite().then_some(s)
     }
 
     /// Number of zoom levels of a projected pyramid: deep enough to reach the native resolution.
@@ -271,12 +385,12 @@ impl<S: RangeSource> LargeImage<S> {
             let v = if r.valid[0] == 0 || v.is_nan() { Value::Null } else { json!(v) };
             bands.insert((i + 1).to_string(), v);
         }
-        let rgba = render_default(&r, &self.default_style().await?);
-        let f = |i: usize| rgba[i] as f64;
+        let v = default_value(&r, &self.default_style().await?, 0);
+        let int = |i: usize| v[i] as u8;
         Ok(json!({
             "bands": bands,
-            "value": [f(0), f(1), f(2), f(3)],
-            "r": f(0), "g": f(1), "b": f(2), "a": f(3),
+            "value": v,
+            "r": int(0), "g": int(1), "b": int(2), "a": int(3),
         }))
     }
 
@@ -330,8 +444,8 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(resample_nearest(&win, (x0, y0), &grid, w, h))
     }
 
-    /// The default style: 8-bit data as is; other types stretched between the file's band statistics,
-    /// or the min and max [`Self::band_stats`] computes on the smallest overview.
+    /// The default style: 8-bit data as is; other types stretched between the band information's min
+    /// and max (the file's statistics, else GDAL's approximate statistics), as large_image does.
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
         let alpha_band =
@@ -343,14 +457,9 @@ impl<S: RangeSource> LargeImage<S> {
         let ranges = if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 {
             vec![(0.0, 255.0); b.samples as usize]
         } else {
-            // The file's own statistics (GDAL_METADATA) when every band has them, else computed (cached).
-            let file_stats: Option<Vec<(f64, f64)>> = (0..b.samples as usize)
-                .map(|i| Some((b.gdal_number("STATISTICS_MINIMUM", i)?, b.gdal_number("STATISTICS_MAXIMUM", i)?)))
-                .collect();
-            match file_stats {
-                Some(s) => s,
-                None => self.band_stats().await?.iter().map(|s| (s.0, s.1)).collect(),
-            }
+            // large_image stretches between the band information's min and max: the file's statistics,
+            // else GDAL's approximate ones.
+            self.band_summaries().await?.iter().map(|s| s.map_or((0.0, 1.0), |s| (s[0], s[1]))).collect()
         };
         let palette = if b.photometric == 3 { b.palette_rgba() } else { None };
         Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band, palette })

@@ -12,7 +12,7 @@
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
 //! use large_image_wasm::{api::{LargeImage, TileOptions}, cog::OpenOptions, source::FileSource};
 //! let img = LargeImage::open(FileSource::open("www/data/bmng.tif")?, OpenOptions::default()).await?;
-//! let meta = img.metadata(Some("EPSG:3857"))?;
+//! let meta = img.metadata(Some("EPSG:3857")).await?;
 //! let mut opts = TileOptions::default();
 //! opts.projection = Some("EPSG:3857".into());
 //! let png = img.tile(2, 2, 1, &opts).await?;
@@ -30,6 +30,7 @@ pub mod expr;
 pub mod geokeys;
 pub mod limits;
 pub mod source;
+pub mod stats;
 pub mod style;
 pub mod tiff;
 pub mod titiler;

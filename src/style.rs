@@ -18,75 +18,87 @@ pub struct DefaultStyle {
     pub palette: Option<Vec<[u8; 4]>>,
 }
 
-/// Linear rescale of `v` from `[min, max]` to `0..=255`, clamped.
+/// Linear rescale of `v` from `[min, max]` to `0..=255`, clamped, unrounded (large_image's float
+/// before it becomes 8-bit).
+#[inline]
+pub fn rescale_f(v: f64, min: f64, max: f64) -> f64 {
+    if max <= min {
+        return if v >= max { 255.0 } else { 0.0 };
+    }
+    ((v - min) / (max - min) * 255.0).clamp(0.0, 255.0)
+}
+
+/// Linear rescale of `v` from `[min, max]` to `0..=255`, clamped and truncated to 8 bits (as
+/// large_image's `astype(uint8)`).
 #[inline]
 pub fn rescale(v: f64, min: f64, max: f64) -> u8 {
-    if max <= min {
-        return if v >= max { 255 } else { 0 };
+    rescale_f(v, min, max) as u8
+}
+
+/// Pixel `p` of `r` with the default style, as floats 0…255 (RGBA; alpha 0 where transparent).
+pub fn default_value(r: &Raster, st: &DefaultStyle, p: usize) -> [f64; 4] {
+    let transparent = [0.0; 4];
+    if r.valid[p] == 0 {
+        return transparent;
     }
-    ((v - min) / (max - min) * 255.0).round().clamp(0.0, 255.0) as u8
+    let colour_bands = match st.alpha_band {
+        Some(a) => a.min(r.bands),
+        None => r.bands,
+    };
+    let v = |b: usize| r.dtype.get(&r.data, p * r.bands + b);
+    if let Some(nd) = st.nodata {
+        let is_nd = |b: usize| {
+            let x = v(b);
+            x == nd || (nd.is_nan() && x.is_nan())
+        };
+        if (0..colour_bands.max(1)).all(is_nd) {
+            return transparent;
+        }
+    }
+    if let Some(pal) = &st.palette {
+        let i = v(0);
+        return match pal.get(i as usize).filter(|_| i >= 0.0) {
+            Some(c) => c.map(f64::from),
+            None => transparent,
+        };
+    }
+    let direct = r.dtype == DType::U8;
+    let chan = |b: usize| -> f64 {
+        let x = v(b);
+        if direct {
+            x
+        } else {
+            let (lo, hi) = st.ranges.get(b).copied().unwrap_or((0.0, 255.0));
+            rescale_f(x, lo, hi)
+        }
+    };
+    let alpha = match st.alpha_band {
+        Some(a) if a < r.bands => {
+            if direct {
+                v(a)
+            } else {
+                rescale_f(v(a), 0.0, r.dtype.range().1)
+            }
+        }
+        _ => 255.0,
+    };
+    if colour_bands >= 3 {
+        [chan(0), chan(1), chan(2), alpha]
+    } else {
+        let g = chan(0);
+        [g, g, g, alpha]
+    }
 }
 
 /// Renders `r` to RGBA (`width * height * 4` bytes) with the default style.
 pub fn render_default(r: &Raster, st: &DefaultStyle) -> Vec<u8> {
     let n = r.width * r.height;
     let mut out = vec![0u8; n * 4];
-    let colour_bands = match st.alpha_band {
-        Some(a) => a.min(r.bands),
-        None => r.bands,
-    };
-    let rgb = colour_bands >= 3;
-    let direct = r.dtype == DType::U8;
     for p in 0..n {
-        if r.valid[p] == 0 {
-            continue;
+        let c = default_value(r, st, p);
+        for i in 0..4 {
+            out[p * 4 + i] = c[i] as u8;
         }
-        let v = |b: usize| r.dtype.get(&r.data, p * r.bands + b);
-        if let Some(nd) = st.nodata {
-            let is_nd = |b: usize| {
-                let x = v(b);
-                x == nd || (nd.is_nan() && x.is_nan())
-            };
-            if (0..colour_bands.max(1)).all(is_nd) {
-                continue;
-            }
-        }
-        let chan = |b: usize| -> u8 {
-            let x = v(b);
-            if direct {
-                x as u8
-            } else {
-                let (lo, hi) = st.ranges.get(b).copied().unwrap_or((0.0, 255.0));
-                rescale(x, lo, hi)
-            }
-        };
-        let px = &mut out[p * 4..p * 4 + 4];
-        if let Some(pal) = &st.palette {
-            let i = v(0);
-            if i >= 0.0 && (i as usize) < pal.len() {
-                px.copy_from_slice(&pal[i as usize]);
-            }
-            continue;
-        }
-        if rgb {
-            px[0] = chan(0);
-            px[1] = chan(1);
-            px[2] = chan(2);
-        } else {
-            let g = chan(0);
-            px[..3].fill(g);
-        }
-        px[3] = match st.alpha_band {
-            Some(a) if a < r.bands => {
-                let x = v(a);
-                if direct {
-                    x as u8
-                } else {
-                    rescale(x, 0.0, r.dtype.range().1)
-                }
-            }
-            _ => 255,
-        };
     }
     out
 }

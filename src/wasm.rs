@@ -170,6 +170,13 @@ struct MetaOpts {
     projection: Option<String>,
 }
 
+/// A JSON view as a plain JS object.
+fn to_js(v: &serde_json::Value) -> std::result::Result<JsValue, JsValue> {
+    use serde::Serialize;
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
 fn js_err(e: Error) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
 }
@@ -216,7 +223,7 @@ impl JsLargeImage {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let o: MetaOpts = opts(options)?;
-            let v = inner.metadata(o.projection.as_deref()).map_err(js_err)?;
+            let v = inner.metadata(o.projection.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
             v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
                 .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
         })
@@ -258,6 +265,39 @@ impl JsLargeImage {
             let v = inner.pixel(left, top, o.units.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
             v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
                 .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+        })
+    }
+
+    /// large_image band information (`info/bands`): `{"1": {min, max, mean, stdev, nodata, …}, …}`.
+    pub fn bands(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            to_js(&inner.bands().await.map_err(|e| js_err(e.at_url(inner.cog.url())))?)
+        })
+    }
+
+    /// django-large-image's `info/frames` view.
+    pub fn frames(&self) -> std::result::Result<JsValue, JsValue> {
+        to_js(&self.inner.frames())
+    }
+
+    /// A tile's corners (`tiles/{z}/{x}/{y}/corners`, `{ projection }`): `{xmin, xmax, ymin, ymax}`.
+    #[wasm_bindgen(js_name = tileCorners)]
+    pub fn tile_corners(&self, z: u32, x: f64, y: f64, options: JsValue) -> std::result::Result<JsValue, JsValue> {
+        let o: MetaOpts = opts(options)?;
+        if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
+            return Err(js_err(Error::usage(format!("tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0"))));
+        }
+        to_js(&self.inner.tile_corners(z, x as u64, y as u64, o.projection.as_deref()).map_err(js_err)?)
+    }
+
+    /// django-large-image's `tiles/metadata` view (`{ projection }`).
+    #[wasm_bindgen(js_name = tilesMetadata)]
+    pub fn tiles_metadata(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o: MetaOpts = opts(options)?;
+            to_js(&inner.tiles_metadata(o.projection.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?)
         })
     }
 

@@ -306,7 +306,7 @@ fn metadata_reports_gdal_statistics() {
     let info = std::process::Command::new("gdalinfo").args(["-json", out.to_str().unwrap()]).output().unwrap();
     let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
     let img = pollster::block_on(LargeImage::open(FileSource::open(&out).unwrap(), OpenOptions::default())).unwrap();
-    let meta = img.metadata(None).unwrap();
+    let meta = pollster::block_on(img.metadata(None)).unwrap();
     for b in 0..2 {
         let g = &info["bands"][b];
         let ours = &meta["bands"][(b + 1).to_string()];
@@ -347,7 +347,7 @@ fn user_defined_geokey_crs_match_gdal() {
         assert!(g["authority"].is_null(), "{name}: the fixture should carry a user-defined CRS, GDAL says {g}");
         let img =
             pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
-        let meta = img.metadata(None).unwrap();
+        let meta = pollster::block_on(img.metadata(None)).unwrap();
         for c in ["ll", "ul", "lr", "ur"] {
             let (lon, lat) = (g["corners"][c][0].as_f64().unwrap(), g["corners"][c][1].as_f64().unwrap());
             let ours = &meta["bounds"][c];

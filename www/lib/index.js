@@ -154,19 +154,42 @@ export class LargeImage {
     return this.#call('bands', options ?? {});
   }
 
+  /** One band's info (`info/band`). @param {{ band?: number }} [options] band number, 1-based (default 1) */
+  async band(options = {}) {
+    const n = options?.band ?? 1;
+    const all = await this.bands();
+    const info = all instanceof Map ? all.get(String(n)) : all[String(n)];
+    if (info === undefined) throw new Error(`LargeImage.band(): band ${n} does not exist`);
+    return info;
+  }
+
+  /** django-large-image's `info/frames`: one frame holding every band. */
+  frames() {
+    return this.#call('frames');
+  }
+
+  /** django-large-image's `tiles/metadata`. @param {{ projection?: string | null }} [options] */
+  tilesMetadata(options = {}) {
+    return this.#call('tilesMetadata', options ?? {});
+  }
+
   /**
    * One tile.
    * @param {number} z
    * @param {number} x
    * @param {number} y
-   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'webp' | 'rgba', tileSize?: number, style?: object | string }} [options]
+   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba', tileSize?: number, style?: object | string,
+   *   titiler?: string, bidx?: number | number[], expression?: string, rescale?: string | number[] | string[],
+   *   colormapName?: string, colormap?: object | string, nodata?: number | string, resampling?: string }} [options]
+   *   `style` is large_image's style JSON; TiTiler's parameters (as one query string in `titiler`, or one
+   *   by one) win over it.
    * @returns {Promise<Uint8Array>}
    */
   tile(z, x, y, options = {}) {
     return this.#call('tile', z, x, y, options ?? {});
   }
 
-  /** The tile's corners in the image's pixel space. */
+  /** The tile's corners: full-resolution pixels, or the projection's units with `{ projection }`. */
   tileCorners(z, x, y, options = {}) {
     return this.#call('tileCorners', z, x, y, options ?? {});
   }

@@ -1,0 +1,151 @@
+//! Band statistics as GDAL computes them with `ComputeStatistics(approx_ok=TRUE)` (what rasterio's
+//! `statistics(approx=True)` and so large_image's band information report):
+//!
+//! - the level read is the smallest overview with more than 2 500 pixels (`GetRasterSampleOverview`),
+//!   read whole;
+//! - when that is the full-resolution image, one block in every `max(1, ⌊√(blocks)⌋)` (one more when
+//!   that equals the blocks per row, so that not only the first column is sampled) is read, in
+//!   row-major block order;
+//! - masked, nodata and NaN samples are left out; the standard deviation is the population one.
+
+use crate::cog::Cog;
+use crate::error::Result;
+use crate::source::RangeSource;
+
+/// GDAL's `GDALSTAT_APPROX_NUMSAMPLES`.
+const APPROX_SAMPLES: u64 = 2500;
+
+/// One band's statistics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandStatistics {
+    /// Smallest valid value.
+    pub min: f64,
+    /// Largest valid value.
+    pub max: f64,
+    /// Mean of the valid values.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub stdev: f64,
+    /// How many values were counted.
+    pub count: u64,
+}
+
+/// Welford's running mean and sum of squared deviations, with min and max.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    n: u64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Acc {
+    fn new() -> Self {
+        Acc { n: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, mean: 0.0, m2: 0.0 }
+    }
+
+    fn add(&mut self, v: f64) {
+        self.n += 1;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        let d = v - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (v - self.mean);
+    }
+
+    fn finish(self) -> Option<BandStatistics> {
+        (self.n > 0).then(|| BandStatistics {
+            min: self.min,
+            max: self.max,
+            mean: self.mean,
+            stdev: (self.m2 / self.n as f64).max(0.0).sqrt(),
+            count: self.n,
+        })
+    }
+}
+
+/// The level GDAL's approximate statistics read: the smallest with more than 2 500 pixels.
+pub fn sample_level(sizes: &[(u64, u64)]) -> usize {
+    let mut best = 0;
+    let mut best_px = sizes[0].0 as f64 * sizes[0].1 as f64;
+    for (i, &(w, h)) in sizes.iter().enumerate().skip(1) {
+        let px = w as f64 * h as f64;
+        if px < best_px && px > APPROX_SAMPLES as f64 {
+            best = i;
+            best_px = px;
+        }
+    }
+    best
+}
+
+/// Approximate statistics of every band (`None` for a band with no valid sample), as GDAL computes
+/// them; `nodata` values are left out.
+pub async fn approx_statistics<S: RangeSource>(
+    cog: &Cog<S>,
+    nodata: Option<f64>,
+) -> Result<Vec<Option<BandStatistics>>> {
+    let sizes: Vec<(u64, u64)> =
+        (0..cog.levels.len()).map(|l| cog.level(l).map(|i| (i.width, i.height))).collect::<Result<_>>()?;
+    let level = sample_level(&sizes);
+    let img = cog.level(level)?;
+    let (tw, th) = (img.tile_width, img.tile_height);
+    let (across, down) = (img.tiles_across(), img.tiles_down());
+    // Whole overview: one tile row at a time (bounded memory). Full resolution: sampled blocks.
+    let windows: Vec<(u64, u64, u64, u64)> = if level > 0 {
+        (0..down).map(|ty| (0, ty * th, img.width, th.min(img.height - ty * th))).collect()
+    } else {
+        let blocks = across * down;
+        let mut rate = ((blocks as f64).sqrt() as u64).max(1);
+        if rate == across && across > 1 {
+            rate += 1;
+        }
+        (0..blocks)
+            .step_by(rate as usize)
+            .map(|b| {
+                let (x, y) = ((b % across) * tw, (b / across) * th);
+                (x, y, tw.min(img.width - x), th.min(img.height - y))
+            })
+            .collect()
+    };
+    let mut acc = vec![Acc::new(); img.samples as usize];
+    for (x, y, w, h) in windows {
+        let r = cog.read_window(level, x as i64, y as i64, w as usize, h as usize).await?;
+        for p in 0..r.width * r.height {
+            if r.valid[p] == 0 {
+                continue;
+            }
+            for (b, a) in acc.iter_mut().enumerate() {
+                let v = r.dtype.get(&r.data, p * r.bands + b);
+                if !v.is_nan() && Some(v) != nodata {
+                    a.add(v);
+                }
+            }
+        }
+    }
+    Ok(acc.into_iter().map(Acc::finish).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_level_is_the_smallest_above_2500_pixels() {
+        assert_eq!(sample_level(&[(1024, 1024), (512, 512), (256, 256), (40, 40)]), 2);
+        assert_eq!(sample_level(&[(300, 300)]), 0);
+        assert_eq!(sample_level(&[(100, 100), (50, 50), (25, 25)]), 0); // 2 500 is not more than 2 500
+    }
+
+    #[test]
+    fn welford_matches_the_two_pass_formula() {
+        let v = [1.0, 2.0, 4.0, 8.0, 16.0];
+        let mut a = Acc::new();
+        v.iter().for_each(|x| a.add(*x));
+        let s = a.finish().unwrap();
+        let mean = v.iter().sum::<f64>() / 5.0;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 5.0;
+        assert!((s.mean - mean).abs() < 1e-12 && (s.stdev - var.sqrt()).abs() < 1e-12);
+        assert_eq!((s.min, s.max, s.count), (1.0, 16.0, 5));
+    }
+}
