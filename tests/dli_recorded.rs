@@ -145,6 +145,9 @@ fn compare_png(ours: &[u8], file: &str) -> (usize, usize, i32) {
     (n, eq, max)
 }
 
+/// z, x, y, projection, style, recorded PNG, least share equal, largest difference allowed.
+type TileCase<'a> = (u32, u64, u64, Option<&'a str>, Option<&'a str>, &'a str, f64, i32);
+
 #[test]
 fn tiles_equal_the_recorded_pngs() {
     let img = open();
@@ -155,7 +158,7 @@ fn tiles_equal_the_recorded_pngs() {
     // the 8-bit table (rio-tiler's): at most 1 level apart. (Not compared: `min`/`max` "auto", which
     // large_image takes from a scan of the whole projected world at 1 024 px, so that it depends on the
     // projection asked; ours is the 2nd/98th percentile of the file's data.)
-    let cases: [(u32, u64, u64, Option<&str>, Option<&str>, &str, f64, i32); 3] = [
+    let cases: [TileCase; 3] = [
         (0, 0, 0, None, None, "12_tiles_0_0_0_png.png", 1.0, 0),
         (
             1,
