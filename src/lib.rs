@@ -5,7 +5,7 @@
 //! and encode map tiles — in the browser, with no backend.
 //!
 //! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`warp`] → [`style`] → [`encode`] → [`api`]
+//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`], [`inspect`] → [`warp`] → [`style`] → [`encode`] → [`api`]
 //! (→ the wasm-bindgen face, compiled for wasm32 only).
 //!
 //! ```no_run
@@ -26,10 +26,12 @@ pub mod cog;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod inspect;
 pub mod limits;
 pub mod source;
 pub mod style;
 pub mod tiff;
+pub mod validate;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]
