@@ -203,8 +203,7 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
         }
         if view.overviews.is_empty() {
             warnings.push(
-                "The file is greater than 512xH or Wx512, it is recommended to include internal overviews"
-                    .to_string(),
+                "The file is greater than 512xH or Wx512, it is recommended to include internal overviews".to_string(),
             );
         }
     }
@@ -224,10 +223,7 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             None => 8,
         };
         if expected != main.ifd_offset {
-            errors.push(format!(
-                "The offset of the main IFD should be {expected}. It is {} instead",
-                main.ifd_offset
-            ));
+            errors.push(format!("The offset of the main IFD should be {expected}. It is {} instead", main.ifd_offset));
         }
     }
     let flag = |item: &str| ghost.as_ref().is_some_and(|g| g.has(item));
@@ -399,9 +395,8 @@ async fn full_check_band<S: RangeSource>(
                     }
                 } else if offset == 0 && offset_mask > 0 {
                     if c.row_major && offset_mask < last_offset {
-                        errors.push(format!(
-                            "Mask of {name}: offset of block ({x}, {y}) is smaller than previous block"
-                        ));
+                        errors
+                            .push(format!("Mask of {name}: offset of block ({x}, {y}) is smaller than previous block"));
                     }
                     offset = offset_mask;
                 }

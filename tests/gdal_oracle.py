@@ -17,7 +17,7 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
   validate FILE [full]         GDAL's validate_cloud_optimized_geotiff.validate() on FILE: {errors,
                                warnings, details} (full: full_check=True, as the script does locally)
   layout FILE                  what GDAL tells of each image (main, overviews, masks): IFD offset, size,
-                               block size, first block's offset and size, compression, nodata, EPSG
+                               block size, first block's offset and size; nodata, EPSG, geotransform
 """
 import json, os, subprocess, sys, tempfile
 import numpy as np
@@ -301,24 +301,23 @@ def layout(path):
     md = lambda b, k: b.GetMetadataItem(k, 'TIFF')
     srs = ds.GetSpatialRef()
 
-    def one(role, d, b):
+    def one(role, b):
         first = md(b, 'BLOCK_OFFSET_0_0')
         return {'role': role, 'ifd_offset': int(md(b, 'IFD_OFFSET')), 'width': b.XSize, 'height': b.YSize,
                 'block': list(b.GetBlockSize()), 'first_block_offset': int(first) if first else None,
-                'first_block_size': int(md(b, 'BLOCK_SIZE_0_0') or 0) or None,
-                'compression': (d.GetMetadata('IMAGE_STRUCTURE') if d else {}).get('COMPRESSION')}
+                'first_block_size': int(md(b, 'BLOCK_SIZE_0_0') or 0) or None}
     main = ds.GetRasterBand(1)
-    out = [one('main', ds, main)]
+    out = [one('main', main)]
     if main.GetMaskFlags() == gdal.GMF_PER_DATASET:
-        out.append(one('mask of main', None, main.GetMaskBand()))
+        out.append(one('mask of main', main.GetMaskBand()))
     for i in range(main.GetOverviewCount()):
         o = main.GetOverview(i)
-        out.append(one('overview %d' % i, None, o))
+        out.append(one('overview %d' % i, o))
         if o.GetMaskFlags() == gdal.GMF_PER_DATASET:
-            out.append(one('mask of overview %d' % i, None, o.GetMaskBand()))
+            out.append(one('mask of overview %d' % i, o.GetMaskBand()))
     json.dump({'images': out, 'nodata': main.GetNoDataValue(), 'bands': ds.RasterCount,
                'epsg': int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None,
-               'geotransform': list(ds.GetGeoTransform()), 'metadata': ds.GetMetadata()}, sys.stdout)
+               'geotransform': list(ds.GetGeoTransform())}, sys.stdout)
 
 
 if __name__ == '__main__':
