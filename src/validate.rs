@@ -357,10 +357,7 @@ async fn full_check_band<S: RangeSource>(
     let mut last_offset = 0;
     for y in 0..img.tiles_down() {
         for x in 0..img.tiles_across() {
-            let (mut offset, bytecount) = match block(file, img, x, y).await? {
-                Some(b) => b,
-                None => (0, 0),
-            };
+            let (mut offset, bytecount) = block(file, img, x, y).await?.unwrap_or_default();
             if offset > 0 {
                 if c.row_major && offset < last_offset {
                     errors.push(format!("{name}: offset of block ({x}, {y}) is smaller than previous block"));
