@@ -4,10 +4,12 @@
 use crate::cog::{Cog, OpenOptions, Raster};
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
+use crate::inspect::{structure, tiffdump};
 use crate::source::RangeSource;
 use crate::stats::{approx_statistics, BandStatistics};
 use crate::style::{default_value, render_default, render_style, BandStats, DefaultStyle, Style};
 use crate::titiler::TitilerParams;
+use crate::validate::{validate, ValidateOptions, ValidationReport};
 use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
@@ -101,6 +103,15 @@ impl<S: RangeSource> LargeImage<S> {
         Some((native, geo))
     }
 
+    /// The file's CRS as text: `EPSG:nnnn`, else the PROJ.4 definition its GeoKeys give.
+    fn srs_name(&self) -> Option<String> {
+        let g = self.cog.georef.as_ref()?;
+        match g.epsg {
+            Some(c) => Some(format!("EPSG:{c}")),
+            None => crate::geokeys::proj_string(&g.keys).ok(),
+        }
+    }
+
     /// large_image's `getMetadata` (`projection` `None` = pixel space).
     pub async fn metadata(&self, projection: Option<&str>) -> Result<Value> {
         let b = self.cog.base();
@@ -131,11 +142,7 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("sourceSizeY".into(), json!(b.height));
         m.insert("projection".into(), projection.map(|p| json!(p)).unwrap_or(Value::Null));
         if let Some((native, geo)) = self.corners() {
-            // The file's CRS: its EPSG code, else the PROJ.4 definition its GeoKeys give.
-            let srs = self.cog.georef.as_ref().and_then(|g| match g.epsg {
-                Some(c) => Some(format!("EPSG:{c}")),
-                None => crate::geokeys::proj_string(&g.keys).ok(),
-            });
+            let srs = self.srs_name();
             m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
             m.insert("sourceBounds".into(), bounds_json(&native, srs.as_deref().unwrap_or("unknown")));
         }
@@ -490,6 +497,54 @@ impl<S: RangeSource> LargeImage<S> {
         }
         *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
         Ok(out)
+    }
+
+    /// The COG validation report of GDAL's `validate_cloud_optimized_geotiff.py` (see [`crate::validate`]);
+    /// `full_check` also reads the leader and trailer bytes of every block.
+    pub async fn validate(&self, full_check: bool) -> Result<ValidationReport> {
+        validate(&self.cog.file, ValidateOptions::full(full_check)).await
+    }
+
+    /// django-large-image's `info/metadata_internal`: the rasterio-style keys it answers (driver names,
+    /// sizes, `Affine`, `Projection`, `Metadata`, `bounds` …) plus everything the reader knows of the
+    /// file's structure ([`crate::inspect::structure`]).
+    pub async fn internal_metadata(&self) -> Result<Value> {
+        let b = self.cog.base();
+        let g = self.cog.georef.as_ref();
+        let crs = self.srs_name();
+        let mut m = Map::new();
+        m.insert("driverShortName".into(), json!("GTiff"));
+        m.insert("driverLongName".into(), json!("GTiff"));
+        m.insert("RasterXSize".into(), json!(b.width));
+        m.insert("RasterYSize".into(), json!(b.height));
+        if let Some(g) = g {
+            let t = g.geotransform;
+            m.insert("Affine".into(), json!([t[1], t[2], t[0], t[4], t[5], t[3], 0.0, 0.0, 1.0]));
+        }
+        m.insert("Projection".into(), json!(crs));
+        m.insert("GCPProjection".into(), Value::Null);
+        m.insert(
+            "Metadata".into(),
+            json!({
+                "driver": "GTiff", "dtype": b.dtype.decoded().name(), "nodata": b.nodata,
+                "width": b.width, "height": b.height, "count": b.samples, "crs": crs,
+                "transform": g.map(|g| g.geotransform),
+            }),
+        );
+        m.insert("geospatial".into(), json!(g.is_some()));
+        if let Some((_, geo)) = self.corners() {
+            m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
+        }
+        m.insert("frames".into(), json!(false));
+        if let Value::Object(s) = structure(&self.cog).await? {
+            m.extend(s);
+        }
+        Ok(Value::Object(m))
+    }
+
+    /// django-large-image's `info/tiffdump` (tifftools' JSON shape; see [`crate::inspect::tiffdump`]).
+    pub async fn tiffdump(&self) -> Result<Value> {
+        tiffdump(&self.cog.file).await
     }
 }
 

@@ -5,8 +5,8 @@
 //! and encode map tiles — in the browser, with no backend.
 //!
 //! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`warp`] → [`style`] → [`encode`] → [`api`]
-//! (→ the wasm-bindgen face, compiled for wasm32 only).
+//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`] → [`inspect`] → [`warp`] → [`style`] →
+//! [`encode`] → [`api`] (→ the wasm-bindgen face, compiled for wasm32 only).
 //!
 //! ```no_run
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
@@ -28,12 +28,14 @@ pub mod encode;
 pub mod error;
 pub mod expr;
 pub mod geokeys;
+pub mod inspect;
 pub mod limits;
 pub mod source;
 pub mod stats;
 pub mod style;
 pub mod tiff;
 pub mod titiler;
+pub mod validate;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]

@@ -170,9 +170,14 @@ struct MetaOpts {
     projection: Option<String>,
 }
 
-/// A JSON view as a plain JS object.
-fn to_js(v: &serde_json::Value) -> std::result::Result<JsValue, JsValue> {
-    use serde::Serialize;
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ValidateOpts {
+    full_check: bool,
+}
+
+/// A serde value as a plain JS object (maps as objects, not `Map`s).
+fn to_js<T: Serialize>(v: &T) -> std::result::Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
 }
@@ -224,8 +229,36 @@ impl JsLargeImage {
         wasm_bindgen_futures::future_to_promise(async move {
             let o: MetaOpts = opts(options)?;
             let v = inner.metadata(o.projection.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
-            v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+            to_js(&v)
+        })
+    }
+
+    /// The COG validation report of GDAL's validator (`{ fullCheck }`): `{ valid, errors, warnings, details }`.
+    pub fn validate(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o: ValidateOpts = opts(options)?;
+            let v = inner.validate(o.full_check).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            to_js(&v)
+        })
+    }
+
+    /// Everything the reader knows of the file: driver names, sizes, TIFF tags per IFD, GeoKeys, GDAL metadata.
+    #[wasm_bindgen(js_name = internalMetadata)]
+    pub fn internal_metadata(&self, _options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let v = inner.internal_metadata().await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            to_js(&v)
+        })
+    }
+
+    /// The raw IFD dump in tifftools' JSON shape (django-large-image's `info/tiffdump`).
+    pub fn tiffdump(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let v = inner.tiffdump().await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            to_js(&v)
         })
     }
 
@@ -263,8 +296,7 @@ impl JsLargeImage {
                 return Err(js_err(Error::usage("pixel needs left and top")));
             };
             let v = inner.pixel(left, top, o.units.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
-            v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+            to_js(&v)
         })
     }
 

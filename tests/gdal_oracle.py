@@ -12,6 +12,13 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                (rgba: expand a palette first; exact: gdalwarp -et 0)
                                gdalwarp the tile bounds of SCHEME (EPSG:3857 | EPSG:4326) to SIZE²,
                                print {bands, data, alpha} (alpha from -dstalpha)
+  cog_cases OUTDIR             make the COG-validation fixtures (valid COG, stripped, tiled without
+                               overviews, gdaladdo afterwards, COPY_SRC_OVERVIEWS, ghost area wiped,
+                               edited in place, broken block leader/trailer); print their manifest
+  validate FILE [full]         GDAL's validate_cloud_optimized_geotiff.validate() on FILE: {errors,
+                               warnings, details} (full: full_check=True, as the script does locally)
+  layout FILE                  what GDAL tells of each image (main, overviews, masks): IFD offset, size,
+                               block size, first block's offset and size; nodata, EPSG, geotransform
 """
 import json, os, subprocess, sys, tempfile
 import numpy as np
@@ -239,6 +246,118 @@ def warp(path, scheme, z, x, y, size, resampling, *flags):
     json.dump({'bands': data.shape[1], 'data': data.tolist(), 'alpha': alpha.tolist()}, sys.stdout)
 
 
+GEO = (-20.0, 0.05, 0, 60.0, 0, -0.05)
+
+
+def cog_cases(out):
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(out, 'src.tif')
+    if not os.path.exists(src):
+        make(src, 1500, 1100, 3, np.uint8, 4326, GEO, ['COMPRESS=DEFLATE'], driver='GTiff', overviews=False)
+    m = []
+
+    def add(name, build):
+        p = os.path.join(out, name + '.tif')
+        if not os.path.exists(p):
+            build(p + '.tmp.tif')
+            os.replace(p + '.tmp.tif', p)
+        m.append({'name': name, 'path': p})
+
+    def translate(*args):
+        return lambda p: subprocess.run(['gdal_translate', '-q', *args, src, p], check=True)
+
+    def gdaladdo(p):
+        translate('-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE')(p)
+        subprocess.run(['gdaladdo', '-q', '-r', 'nearest', p, '2', '4'], check=True)
+
+    def copy_src_overviews(p):
+        subprocess.run(['gdal_translate', '-q', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co',
+                        'COPY_SRC_OVERVIEWS=YES', os.path.join(out, 'gdaladdo_after.tif'), p], check=True)
+
+    def patched(fn):
+        # a copy of the valid COG with some bytes changed by fn(bytearray, dataset of the COG)
+        def build(p):
+            base = os.path.join(out, 'cog_valid.tif')
+            ds = gdal.Open(base)
+            data = bytearray(open(base, 'rb').read())
+            fn(data, ds)
+            ds = None
+            open(p, 'wb').write(data)
+        return build
+
+    def wipe_ghost(data, ds):
+        n = data.index(b'\n', data.index(b'GDAL_STRUCTURAL_METADATA_SIZE='))
+        data[8:n] = b' ' * (n - 8)
+
+    def block(ds, band=1, ovr=None):
+        b = ds.GetRasterBand(band)
+        if ovr is not None:
+            b = b.GetOverview(ovr)
+        return int(b.GetMetadataItem('BLOCK_OFFSET_1_1', 'TIFF')), int(b.GetMetadataItem('BLOCK_SIZE_1_1', 'TIFF'))
+
+    def break_trailer(data, ds):
+        off, size = block(ds)
+        data[off + size] ^= 0xFF
+
+    def break_leader(data, ds):
+        off, size = block(ds, ovr=0)
+        data[off - 4] ^= 0x01
+
+    def edit_in_place(p):
+        import shutil
+        shutil.copy(os.path.join(out, 'cog_valid.tif'), p)
+        ds = gdal.Open(p, gdal.GA_Update)
+        noise = np.random.default_rng(5).integers(0, 256, size=(300, 300)).astype(np.uint8)  # grows the blocks
+        ds.GetRasterBand(1).WriteArray(noise, 256, 256)
+        ds = None
+
+    add('cog_valid', translate('-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'BLOCKSIZE=256'))
+    add('cog_bigtiff_mask', lambda p: subprocess.run(
+        ['gdal_translate', '-q', '-of', 'COG', '-co', 'BIGTIFF=YES', '-co', 'BLOCKSIZE=512', '-b', '1', '-b', '2',
+         '-b', '3', '-mask', '1', src, p], check=True))
+    add('cog_no_overviews', translate('-of', 'COG', '-co', 'OVERVIEWS=NONE'))
+    add('stripped', translate('-co', 'COMPRESS=LZW'))
+    add('tiled_no_overviews', translate('-co', 'TILED=YES'))
+    add('gdaladdo_after', gdaladdo)
+    add('copy_src_overviews', copy_src_overviews)
+    add('ghost_wiped', patched(wipe_ghost))
+    add('trailer_broken', patched(break_trailer))
+    add('leader_broken', patched(break_leader))
+    add('edited_in_place', edit_in_place)
+    json.dump(m, sys.stdout)
+
+
+def validate(path, *flags):
+    from osgeo_utils.samples import validate_cloud_optimized_geotiff as v
+    ds = gdal.Open(path)
+    warnings, errors, details = v.validate(ds, full_check='full' in flags)
+    json.dump({'errors': errors, 'warnings': warnings, 'details': details}, sys.stdout)
+
+
+def layout(path):
+    ds = gdal.Open(path)
+    md = lambda b, k: b.GetMetadataItem(k, 'TIFF')
+    srs = ds.GetSpatialRef()
+
+    def one(role, b):
+        first = md(b, 'BLOCK_OFFSET_0_0')
+        return {'role': role, 'ifd_offset': int(md(b, 'IFD_OFFSET')), 'width': b.XSize, 'height': b.YSize,
+                'block': list(b.GetBlockSize()), 'first_block_offset': int(first) if first else None,
+                'first_block_size': int(md(b, 'BLOCK_SIZE_0_0') or 0) or None}
+    main = ds.GetRasterBand(1)
+    out = [one('main', main)]
+    if main.GetMaskFlags() == gdal.GMF_PER_DATASET:
+        out.append(one('mask of main', main.GetMaskBand()))
+    for i in range(main.GetOverviewCount()):
+        o = main.GetOverview(i)
+        out.append(one('overview %d' % i, o))
+        if o.GetMaskFlags() == gdal.GMF_PER_DATASET:
+            out.append(one('mask of overview %d' % i, o.GetMaskBand()))
+    json.dump({'images': out, 'nodata': main.GetNoDataValue(), 'bands': ds.RasterCount,
+               'epsg': int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None,
+               'geotransform': list(ds.GetGeoTransform())}, sys.stdout)
+
+
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'fixtures':
@@ -251,5 +370,11 @@ if __name__ == '__main__':
         corners(args[0])
     elif cmd == 'warp':
         warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:])
+    elif cmd == 'cog_cases':
+        cog_cases(args[0])
+    elif cmd == 'validate':
+        validate(args[0], *args[1:])
+    elif cmd == 'layout':
+        layout(args[0])
     else:
         sys.exit('unknown command ' + cmd)

@@ -149,6 +149,11 @@ export class LargeImage {
     return this.#call('internalMetadata', options ?? {});
   }
 
+  /** The raw IFD dump in tifftools' JSON shape (django-large-image's `info/tiffdump`). */
+  tiffdump() {
+    return this.#call('tiffdump');
+  }
+
   /** Per-band info keyed by band number (1-based). */
   bands(options = {}) {
     return this.#call('bands', options ?? {});
@@ -214,7 +219,11 @@ export class LargeImage {
     return this.#call('histogram', options ?? {});
   }
 
-  /** @returns {Promise<{ valid: boolean, errors: string[], warnings: string[] }>} */
+  /**
+   * COG validation with GDAL's rules (validate_cloud_optimized_geotiff.py).
+   * @param {{ fullCheck?: boolean }} [options] fullCheck: also read every block's leader and trailer bytes
+   * @returns {Promise<{ valid: boolean, errors: string[], warnings: string[], details: object }>}
+   */
   validate(options = {}) {
     return this.#call('validate', options ?? {});
   }
