@@ -324,7 +324,8 @@ impl<S: RangeSource> LargeImage<S> {
                 let scheme = TileScheme::from_projection(p)?;
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
-                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
+                let center_lon = scheme.crs().to_lonlat((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0).0;
+                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme, center_lon)?;
                 (source_grid(bounds, size, &scheme.crs(), src, &inv), size, size, factor)
             }
             None => {
@@ -401,27 +402,42 @@ impl<S: RangeSource> LargeImage<S> {
         }))
     }
 
-    /// The image's natural resolution in the scheme's CRS units (as gdalwarp suggests it), cached.
-    fn natural_resolution(&self, scheme: TileScheme) -> Result<f64> {
+    /// The image's natural resolution in the scheme's CRS units, as gdalwarp suggests it for a tile
+    /// centred on longitude `center_lon`: like GDAL's transformer towards a geographic or mercator
+    /// target, longitudes are taken within 180° of the tile's centre, so that an image across the
+    /// antimeridian (or around a pole) is measured in one piece next to the tile. Cached while no
+    /// sampled longitude needs that wrap.
+    fn natural_resolution(&self, scheme: TileScheme, center_lon: f64) -> Result<f64> {
         let key = scheme as usize;
-        if let Some(r) = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] {
-            return Ok(r);
-        }
         let (src, _) = self.crs()?;
         let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
         let dst = scheme.crs();
         let b = self.cog.base();
+        let wrapped = std::cell::Cell::new(false);
         let r = suggested_resolution(b.width, b.height, |c, r| {
             let (x, y) = g.pixel_to_crs(c, r);
-            let (lon, lat) = src.to_lonlat(x, y);
             if *src == dst {
-                Some((x, y))
-            } else {
-                dst.try_from_lonlat(lon, lat)
+                return Some((x, y));
             }
-        })
-        .ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))?;
-        self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(r);
+            let (lon, lat) = src.to_lonlat(x, y);
+            let d = lon - center_lon;
+            let lon = if d.abs() > 180.0 {
+                wrapped.set(true);
+                center_lon + (d + 180.0).rem_euclid(360.0) - 180.0
+            } else {
+                lon
+            };
+            dst.try_from_lonlat(lon, lat)
+        });
+        if !wrapped.get() {
+            if let Some(r) = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] {
+                return Ok(r);
+            }
+        }
+        let r = r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))?;
+        if !wrapped.get() {
+            self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(r);
+        }
         Ok(r)
     }
 
