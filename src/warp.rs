@@ -258,18 +258,22 @@ pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
 }
 
 /// The "natural" output resolution of a `w`×`h` image in another CRS, as GDAL's
-/// `GDALSuggestedWarpOutput2` computes it: the diagonal of the extent of 21 points per image edge,
-/// mapped by `to_dst` (pixel → destination coordinates, `None` where the transform fails), over the
-/// diagonal in pixels. `None` when too few points transform.
+/// `GDALSuggestedWarpOutput2` computes it: the distance between the transformed top-left and
+/// bottom-right corners (or the diagonal of the extent of 20–100 points per edge when that distance
+/// has no width or height), mapped by `to_dst` (pixel → destination coordinates, `None` where the
+/// transform fails), over the diagonal in pixels. `None` when too few points transform. (GDAL's
+/// fallback to an interior grid when edge points fail to transform back is not reproduced.)
 pub fn suggested_resolution(w: u64, h: u64, to_dst: impl Fn(f64, f64) -> Option<(f64, f64)>) -> Option<f64> {
-    const STEPS: u32 = 20;
+    // GDALSuggestedWarpOutput2: 20..=100 steps along each edge (one per 50 pixels of the shorter side).
+    let steps = ((w.min(h) as f64 / 50.0 + 0.5) as u32).clamp(20, 100);
     let (wf, hf) = (w as f64, h as f64);
     let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
     let mut ok = 0;
-    for i in 0..=STEPS {
-        let t = i as f64 / STEPS as f64;
+    let finite = |p: Option<(f64, f64)>| p.filter(|(x, y)| x.is_finite() && y.is_finite());
+    for i in 0..=steps {
+        let t = if i == steps { 1.0 } else { i as f64 / steps as f64 };
         for (px, py) in [(t * wf, 0.0), (t * wf, hf), (0.0, t * hf), (wf, t * hf)] {
-            if let Some((x, y)) = to_dst(px, py).filter(|(x, y)| x.is_finite() && y.is_finite()) {
+            if let Some((x, y)) = finite(to_dst(px, py)) {
                 ok += 1;
                 x0 = x0.min(x);
                 x1 = x1.max(x);
@@ -281,8 +285,16 @@ pub fn suggested_resolution(w: u64, h: u64, to_dst: impl Fn(f64, f64) -> Option<
     if ok < 10 {
         return None;
     }
-    let diag = (x1 - x0).hypot(y1 - y0);
-    let res = diag / wf.hypot(hf);
+    // GDAL measures the diagonal from the top-left to the bottom-right corner as transformed (the
+    // extent's diagonal only when that gives a zero width or height).
+    let (mut dx, mut dy) = match (finite(to_dst(0.0, 0.0)), finite(to_dst(wf, hf))) {
+        (Some(a), Some(b)) => (b.0 - a.0, b.1 - a.1),
+        _ => (0.0, 0.0),
+    };
+    if dx == 0.0 || dy == 0.0 {
+        (dx, dy) = (x1 - x0, y1 - y0);
+    }
+    let res = dx.hypot(dy) / wf.hypot(hf);
     (res > 0.0).then_some(res)
 }
 
