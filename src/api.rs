@@ -45,7 +45,6 @@ impl Default for TileOptions {
 pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
-    stats: Mutex<Option<Vec<BandStats>>>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
     natural: Mutex<[Option<f64>; 2]>,
     src_crs: Result<(Crs, [f64; 6])>,
@@ -70,7 +69,6 @@ impl<S: RangeSource> LargeImage<S> {
         let src_crs = source_crs(cog.georef.as_ref());
         Ok(LargeImage {
             cog,
-            stats: Mutex::new(None),
             approx: Mutex::new(None),
             natural: Mutex::new([None; 2]),
             src_crs,
@@ -488,31 +486,15 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(DefaultStyle { ranges, nodata: b.nodata, alpha_band, palette })
     }
 
-    /// Per-band (min, max, 2nd percentile, 98th percentile) of valid, non-nodata samples of the
-    /// smallest level (computed once).
+    /// Per-band (min, max, 2nd percentile, 98th percentile) for styles' `min`/`max`/`auto`, from the
+    /// samples GDAL's approximate statistics read ([`Self::statistics`]).
     pub async fn band_stats(&self) -> Result<Vec<BandStats>> {
-        if let Some(s) = self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            return Ok(s);
-        }
-        let last = self.cog.levels.len() - 1;
-        let img = self.cog.level(last)?;
-        let r = self.cog.read_window(last, 0, 0, img.width as usize, img.height as usize).await?;
-        let nodata = self.cog.base().nodata;
-        let mut out = Vec::with_capacity(r.bands);
-        for b in 0..r.bands {
-            let mut v: Vec<f64> = (0..r.width * r.height)
-                .filter(|&p| r.valid[p] != 0)
-                .map(|p| r.dtype.get(&r.data, p * r.bands + b))
-                .filter(|v| !v.is_nan() && Some(*v) != nodata)
-                .collect();
-            v.sort_by(|a, b| a.total_cmp(b));
-            out.push(match v.len() {
-                0 => (0.0, 1.0, 0.0, 1.0),
-                n => (v[0], v[n - 1], v[(n - 1) * 2 / 100], v[(n - 1) * 98 / 100]),
-            });
-        }
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
-        Ok(out)
+        Ok(self
+            .statistics()
+            .await?
+            .iter()
+            .map(|s| s.map_or((0.0, 1.0, 0.0, 1.0), |s| (s.min, s.max, s.p2, s.p98)))
+            .collect())
     }
 
     /// The COG validation report of GDAL's `validate_cloud_optimized_geotiff.py` (see [`crate::validate`]);

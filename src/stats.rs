@@ -7,6 +7,8 @@
 //!   that equals the blocks per row, so that not only the first column is sampled) is read, in
 //!   row-major block order;
 //! - masked, nodata and NaN samples are left out; the standard deviation is the population one.
+//!
+//! The same samples give the 2nd and 98th percentiles a style's `"auto"` range uses.
 
 use crate::cog::Cog;
 use crate::error::Result;
@@ -28,6 +30,10 @@ pub struct BandStatistics {
     pub stdev: f64,
     /// How many values were counted.
     pub count: u64,
+    /// 2nd percentile of the counted values (nearest rank).
+    pub p2: f64,
+    /// 98th percentile of the counted values (nearest rank).
+    pub p98: f64,
 }
 
 /// Welford's running mean and sum of squared deviations, with min and max.
@@ -54,13 +60,20 @@ impl Acc {
         self.m2 += d * (v - self.mean);
     }
 
-    fn finish(self) -> Option<BandStatistics> {
-        (self.n > 0).then(|| BandStatistics {
+    fn finish(self, mut values: Vec<f64>) -> Option<BandStatistics> {
+        if self.n == 0 {
+            return None;
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        let rank = |p: usize| values.get((values.len() - 1) * p / 100).copied().unwrap_or(f64::NAN);
+        Some(BandStatistics {
             min: self.min,
             max: self.max,
             mean: self.mean,
             stdev: (self.m2 / self.n as f64).max(0.0).sqrt(),
             count: self.n,
+            p2: rank(2),
+            p98: rank(98),
         })
     }
 }
@@ -109,21 +122,23 @@ pub async fn approx_statistics<S: RangeSource>(
             .collect()
     };
     let mut acc = vec![Acc::new(); img.samples as usize];
+    let mut values = vec![Vec::new(); img.samples as usize];
     for (x, y, w, h) in windows {
         let r = cog.read_window(level, x as i64, y as i64, w as usize, h as usize).await?;
         for p in 0..r.width * r.height {
             if r.valid[p] == 0 {
                 continue;
             }
-            for (b, a) in acc.iter_mut().enumerate() {
+            for (b, (a, vals)) in acc.iter_mut().zip(values.iter_mut()).enumerate() {
                 let v = r.dtype.get(&r.data, p * r.bands + b);
                 if !v.is_nan() && Some(v) != nodata {
                     a.add(v);
+                    vals.push(v);
                 }
             }
         }
     }
-    Ok(acc.into_iter().map(Acc::finish).collect())
+    Ok(acc.into_iter().zip(values).map(|(a, v)| a.finish(v)).collect())
 }
 
 #[cfg(test)]
@@ -142,10 +157,10 @@ mod tests {
         let v = [1.0, 2.0, 4.0, 8.0, 16.0];
         let mut a = Acc::new();
         v.iter().for_each(|x| a.add(*x));
-        let s = a.finish().unwrap();
+        let s = a.finish(v.to_vec()).unwrap();
         let mean = v.iter().sum::<f64>() / 5.0;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 5.0;
         assert!((s.mean - mean).abs() < 1e-12 && (s.stdev - var.sqrt()).abs() < 1e-12);
-        assert_eq!((s.min, s.max, s.count), (1.0, 16.0, 5));
+        assert_eq!((s.min, s.max, s.count, s.p2, s.p98), (1.0, 16.0, 5, 1.0, 8.0));
     }
 }
