@@ -5,7 +5,7 @@
 //! and encode map tiles — in the browser, with no backend.
 //!
 //! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`warp`] → [`style`] → [`encode`] → [`api`]
+//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`resample`] → [`warp`] → [`style`] → [`encode`] → [`api`]
 //! (→ the wasm-bindgen face, compiled for wasm32 only).
 //!
 //! ```no_run
@@ -27,6 +27,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod limits;
+pub mod resample;
 pub mod source;
 pub mod style;
 pub mod tiff;

@@ -1,7 +1,6 @@
-//! Tiling schemes, CRS transforms, overview choice and resampling: from a map tile to the source pixels
-//! that fill it.
+//! Tiling schemes, CRS transforms and overview choice: from a map tile to the source pixels that fill it
+//! (sampled by [`crate::resample`]).
 
-use crate::cog::Raster;
 use crate::error::{Error, Result};
 use crate::tiff::GeoTransform;
 
@@ -301,35 +300,6 @@ pub fn grid_window(grid: &[(f64, f64)], w: u64, h: u64) -> Option<(i64, i64, i64
         }
     }
     (x0 <= x1 && x0 != i64::MAX).then_some((x0, y0, x1, y1))
-}
-
-/// Nearest-neighbour resampling: for each grid point (in the window's level pixel coordinates), the
-/// sample of `win` (whose top-left is at `origin`); out-of-image points are invalid.
-pub fn resample_nearest(win: &Raster, origin: (i64, i64), grid: &[(f64, f64)], out_w: usize, out_h: usize) -> Raster {
-    let ss = win.dtype.size() * win.bands;
-    let mut out = Raster {
-        width: out_w,
-        height: out_h,
-        bands: win.bands,
-        dtype: win.dtype,
-        data: vec![0; out_w * out_h * ss],
-        valid: vec![0; out_w * out_h],
-    };
-    for (o, &(gx, gy)) in grid.iter().enumerate() {
-        let sx = gx.floor() as i64 - origin.0;
-        let sy = gy.floor() as i64 - origin.1;
-        if !(gx.is_finite() && gy.is_finite()) || sx < 0 || sy < 0 || sx >= win.width as i64 || sy >= win.height as i64
-        {
-            continue;
-        }
-        let s = sy as usize * win.width + sx as usize;
-        if win.valid[s] == 0 {
-            continue;
-        }
-        out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
-        out.valid[o] = 255;
-    }
-    out
 }
 
 #[cfg(test)]

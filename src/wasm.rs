@@ -5,6 +5,7 @@ use crate::api::{LargeImage, TileOptions};
 use crate::cog::OpenOptions;
 use crate::encode::Format;
 use crate::error::{Error, ErrorKind, Result};
+use crate::resample::Resampling;
 use crate::source::{slice_range, RangeSource};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
@@ -93,6 +94,8 @@ struct TileOpts {
     tile_size: Option<usize>,
     /// large_image style: an object, or its JSON text.
     style: Option<serde_json::Value>,
+    /// `nearest` (default), `bilinear` or `cubic`.
+    resampling: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -161,7 +164,8 @@ impl JsLargeImage {
         })
     }
 
-    /// A tile as PNG/JPEG bytes or raw RGBA (`{ projection, format, tileSize }`) → `Uint8Array`.
+    /// A tile as PNG/JPEG bytes or raw RGBA (`{ projection, format, tileSize, style, resampling }`) →
+    /// `Uint8Array`.
     pub fn tile(&self, z: u32, x: f64, y: f64, options: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -170,6 +174,7 @@ impl JsLargeImage {
             t.projection = o.projection;
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
+            t.resampling = Resampling::parse(o.resampling.as_deref().unwrap_or("nearest")).map_err(js_err)?;
             t.style = match o.style {
                 Some(serde_json::Value::String(text)) => Some(
                     serde_json::from_str(&text).map_err(|e| js_err(Error::usage(format!("style is not JSON: {e}"))))?,
