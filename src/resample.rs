@@ -66,29 +66,46 @@ impl Resampling {
     }
 }
 
-/// A resampling method with the scale GDAL would warp a given output at.
+/// A part of the output GDAL warps on its own, with its own scale (`GDALWarpOperation::CollectChunkList`
+/// splits the output in halves while the source window it needs is mostly off the image).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Kernel {
-    /// The method.
-    pub method: Resampling,
+pub struct Chunk {
+    /// First output column and row.
+    pub x0: usize,
+    /// First output row.
+    pub y0: usize,
+    /// Width in output pixels.
+    pub w: usize,
+    /// Height in output pixels.
+    pub h: usize,
     /// GDAL's `dfXScale`, `dfYScale`: output pixels per source pixel (below 1 when reducing).
     pub scale: (f64, f64),
 }
 
+/// A resampling method with the chunks and scales GDAL would warp a given output in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kernel {
+    /// The method.
+    pub method: Resampling,
+    /// The output split as GDAL splits it; output pixels outside every chunk have no source.
+    pub chunks: Vec<Chunk>,
+}
+
 impl Kernel {
     /// The kernel GDAL would use to warp an `out_w`×`out_h` output whose pixel centres fall at `grid`
-    /// (source pixel coordinates of a level `level_size` pixels large): the scale comes from the extent
-    /// of the output's edges in the source, clipped to the image, as `ComputeSourceWindow` and
-    /// `PerformWarp` compute it.
+    /// (source pixel coordinates of a level `level_size` pixels large): the output is split where
+    /// `CollectChunkList` splits it, and each part's scale comes from the extent of its edges in the
+    /// source, clipped to the image (`ComputeSourceWindow`, then `PerformWarp`). Nearest neighbour
+    /// needs neither: one chunk at scale 1.
     pub fn new(method: Resampling, grid: &[(f64, f64)], out_w: usize, out_h: usize, level_size: (u64, u64)) -> Kernel {
-        let scale = match source_extent(grid, out_w, out_h) {
-            Some([x0, y0, x1, y1]) if method != Resampling::Nearest => (
-                axis_scale(out_w, x0, x1, level_size.0, method.radius()),
-                axis_scale(out_h, y0, y1, level_size.1, method.radius()),
-            ),
-            _ => (1.0, 1.0),
-        };
-        Kernel { method, scale }
+        let whole = Chunk { x0: 0, y0: 0, w: out_w, h: out_h, scale: (1.0, 1.0) };
+        let mut chunks = Vec::new();
+        if method == Resampling::Nearest || out_w < 2 || out_h < 2 || grid.len() < out_w * out_h {
+            chunks.push(whole);
+        } else {
+            collect_chunks(&Grid { points: grid, w: out_w, h: out_h }, whole, level_size, method.radius(), &mut chunks);
+        }
+        Kernel { method, chunks }
     }
 
     /// How many source pixels beyond the nearest samples the window read must extend (x, y) so that
@@ -96,35 +113,92 @@ impl Kernel {
     pub fn padding(&self) -> (i64, i64) {
         let r = self.method.radius() as f64;
         let pad = |s: f64| if r == 0.0 { 0 } else { (if s < 1.0 { (r / s).ceil() } else { r }) as i64 + 1 };
-        (pad(self.scale.0), pad(self.scale.1))
-    }
-
-    /// Whether GDAL uses its 2×2 / 4×4 formulas (both scales ≥ 0.95) rather than the widened filter.
-    fn four_sample(&self) -> bool {
-        self.scale.0 >= 0.95 && self.scale.1 >= 0.95
+        let max = |f: &dyn Fn(&Chunk) -> i64| self.chunks.iter().map(f).max().unwrap_or(0);
+        (max(&|c| pad(c.scale.0)), max(&|c| pad(c.scale.1)))
     }
 }
 
-/// GDAL's scale along one axis for `dst` output pixels whose edges span `min..max` source pixels of an
-/// image `size` pixels long (`ComputeSourceWindow`'s window and extra size, then `PerformWarp`).
-fn axis_scale(dst: usize, min: f64, max: f64, size: u64, radius: usize) -> f64 {
-    let (dst, size, r) = (dst as f64, size as f64, radius as f64);
-    let extent = max - min;
-    if extent.is_nan() || extent <= 0.0 {
-        return 1.0;
+/// The output pixel centres' source positions, row by row.
+struct Grid<'a> {
+    points: &'a [(f64, f64)],
+    w: usize,
+    h: usize,
+}
+
+impl Grid<'_> {
+    /// The source position of output position (`u`, `v`) (pixel edges at whole numbers), interpolated
+    /// or extrapolated from the nearest four pixel centres.
+    fn at(&self, u: f64, v: f64) -> (f64, f64) {
+        let i0 = ((u - 0.5).floor().max(0.0) as usize).min(self.w - 2);
+        let j0 = ((v - 0.5).floor().max(0.0) as usize).min(self.h - 2);
+        let (tx, ty) = (u - 0.5 - i0 as f64, v - 0.5 - j0 as f64);
+        let g = |i: usize, j: usize| self.points[(j0 + j) * self.w + i0 + i];
+        let lerp = |a: (f64, f64), b: (f64, f64), t: f64| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        lerp(lerp(g(0, 0), g(1, 0), tx), lerp(g(0, 1), g(1, 1), tx), ty)
+    }
+
+    /// Source extent `[xmin, ymin, xmax, ymax]` of chunk `c` as `ComputeSourceWindow` samples it: 21
+    /// points per edge, or a 21×21 grid over the chunk if an edge point fails to transform; and
+    /// whether one did.
+    fn extent(&self, c: &Chunk) -> Option<([f64; 4], bool)> {
+        const STEPS: usize = 20;
+        let (x0, y0, w, h) = (c.x0 as f64, c.y0 as f64, c.w as f64, c.h as f64);
+        let mut failed = false;
+        for grid in [false, true] {
+            let mut e = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+            let (mut ok, mut n) = (0, 0);
+            for k in 0..=STEPS {
+                let t = k as f64 / STEPS as f64;
+                let points: Vec<(f64, f64)> = if grid {
+                    (0..=STEPS).map(|l| (t, l as f64 / STEPS as f64)).collect()
+                } else {
+                    vec![(t, 0.0), (t, 1.0), (0.0, t), (1.0, t)]
+                };
+                for (a, b) in points {
+                    let (x, y) = self.at(x0 + a * w, y0 + b * h);
+                    n += 1;
+                    if x.is_finite() && y.is_finite() {
+                        ok += 1;
+                        e = [e[0].min(x), e[1].min(y), e[2].max(x), e[3].max(y)];
+                    }
+                }
+            }
+            failed |= ok < n;
+            if ok == n || grid {
+                return (ok + 5 > n).then_some((e, failed));
+            }
+        }
+        None
+    }
+}
+
+/// One axis of `ComputeSourceWindow`: for `dst` output pixels whose edges span `min..max` source
+/// pixels of an image `size` long, the source window (offset, size), its size before the kernel's
+/// margin and clipping to the image's far side (`dfSrcXSizeRaw`), and the margin.
+fn source_window(dst: usize, min: f64, max: f64, size: u64, radius: usize, failed: bool) -> (f64, f64, f64, f64) {
+    let (dst, size) = (dst as f64, size as f64);
+    let scale = (dst / (max - min)).max(1e-3);
+    let mut margin = if scale < 0.95 { (radius as f64 / scale).ceil() } else { radius as f64 };
+    if failed {
+        margin += 10.0;
     }
     let min_clamped = min.max(0.0).floor();
-    let raw = (size - min_clamped).min(extent).max(0.0);
-    let window_scale = (dst / extent).max(1e-3);
-    let rad = if window_scale < 0.95 { (r / window_scale).ceil() } else { r };
-    let off = (min_clamped - rad).clamp(0.0, size);
-    let src_size = (size - off).min(max.ceil().min(size) - off + rad).max(0.0);
-    if raw <= 0.0 || src_size <= 0.0 {
+    let raw = (size - min_clamped).min(max - min).max(0.0);
+    let off = (min_clamped - margin).clamp(0.0, size);
+    let len = (size - off).min(max.ceil().min(size) - off + margin).max(0.0);
+    (off, len, raw, margin)
+}
+
+/// `PerformWarp`'s scale for `dst` output pixels read from a source window `len` long of which `raw`
+/// is the part the output covers: `dst / raw`, 1 when the window barely exceeds the output, and
+/// `1/n` when within 0.05 of it.
+fn warp_scale(dst: usize, len: f64, raw: f64) -> f64 {
+    let dst = dst as f64;
+    if raw <= 0.0 {
         return 1.0;
     }
-    let extra = src_size - raw;
     let mut s = dst / raw;
-    if src_size >= dst && src_size <= dst + extra {
+    if len >= dst && len <= dst + (len - raw) {
         s = 1.0;
     }
     if s < 1.0 {
@@ -137,33 +211,33 @@ fn axis_scale(dst: usize, min: f64, max: f64, size: u64, radius: usize) -> f64 {
     s
 }
 
-/// Source extent `[xmin, ymin, xmax, ymax]` of the edges of an `w`×`h` output whose pixel centres map
-/// to `grid`: 21 points per edge, as GDAL samples them, extrapolated half a pixel from the centres.
-fn source_extent(grid: &[(f64, f64)], w: usize, h: usize) -> Option<[f64; 4]> {
-    if w < 2 || h < 2 || grid.len() < w * h {
-        return None;
+/// `CollectChunkListInternal`: drops chunks with no source, halves (the longer side, else the
+/// height) chunks over 100 pixels whose source window is less than half on the image, and keeps the
+/// rest with their scale.
+fn collect_chunks(grid: &Grid, c: Chunk, level: (u64, u64), radius: usize, out: &mut Vec<Chunk>) {
+    let Some(([x0, y0, x1, y1], failed)) = grid.extent(&c) else { return };
+    if x0 > level.0 as f64 || x1 < 0.0 || y0 > level.1 as f64 || y1 < 0.0 {
+        return;
     }
-    let at = |u: f64, v: f64| -> (f64, f64) {
-        let i0 = ((u - 0.5).floor().max(0.0) as usize).min(w - 2);
-        let j0 = ((v - 0.5).floor().max(0.0) as usize).min(h - 2);
-        let (tx, ty) = (u - 0.5 - i0 as f64, v - 0.5 - j0 as f64);
-        let g = |i: usize, j: usize| grid[(j0 + j) * w + i0 + i];
-        let lerp = |a: (f64, f64), b: (f64, f64), t: f64| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-        lerp(lerp(g(0, 0), g(1, 0), tx), lerp(g(0, 1), g(1, 1), tx), ty)
-    };
-    const STEPS: usize = 20;
-    let (wf, hf) = (w as f64, h as f64);
-    let mut e = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-    for k in 0..=STEPS {
-        let t = k as f64 / STEPS as f64;
-        for (u, v) in [(t * wf, 0.0), (t * wf, hf), (0.0, t * hf), (wf, t * hf)] {
-            let (x, y) = at(u, v);
-            if x.is_finite() && y.is_finite() {
-                e = [e[0].min(x), e[1].min(y), e[2].max(x), e[3].max(y)];
-            }
-        }
+    let (_, wx, rx, mx) = source_window(c.w, x0, x1, level.0, radius, failed);
+    let (_, wy, ry, my) = source_window(c.h, y0, y1, level.1, radius, failed);
+    if wx <= 0.0 || wy <= 0.0 {
+        return;
     }
-    (e[0] <= e[2] && e[1] <= e[3]).then_some(e)
+    let fill = wx * wy / ((x1 - x0 + 2.0 * mx) * (y1 - y0 + 2.0 * my)).max(1.0);
+    if fill > 0.0 && fill < 0.5 && (c.w > 100 || c.h > 100) {
+        let (a, b) = if c.w > c.h {
+            let half = c.w / 2;
+            (Chunk { w: half, ..c }, Chunk { x0: c.x0 + half, w: c.w - half, ..c })
+        } else {
+            let half = c.h / 2;
+            (Chunk { h: half, ..c }, Chunk { y0: c.y0 + half, h: c.h - half, ..c })
+        };
+        collect_chunks(grid, a, level, radius, out);
+        collect_chunks(grid, b, level, radius, out);
+        return;
+    }
+    out.push(Chunk { scale: (warp_scale(c.w, wx, rx), warp_scale(c.h, wy, ry)), ..c });
 }
 
 /// Marks invalid the pixels GDAL's warper leaves out: those whose every band equals `nodata` (GDAL
@@ -208,52 +282,64 @@ pub fn resample(
     };
     let (mut tx, mut ty): (Taps, Taps) = (Vec::new(), Vec::new());
     let mut acc = vec![0.0; win.bands];
-    for (o, &(gx, gy)) in grid.iter().enumerate().take(out_w * out_h) {
-        let (lx, ly) = (gx - origin.0 as f64, gy - origin.1 as f64);
-        let (fx, fy) = (lx.floor(), ly.floor());
-        if !(fx >= 0.0 && fy >= 0.0 && fx < win.width as f64 && fy < win.height as f64) {
-            continue;
-        }
-        let s = fy as usize * win.width + fx as usize;
-        if win.valid[s] == 0 {
-            continue;
-        }
-        if kernel.method == Resampling::Nearest {
-            out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
-            out.valid[o] = 255;
-            continue;
-        }
-        kernel_taps(win, kernel, (lx, ly), &mut tx, &mut ty);
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        let mut weight = 0.0;
-        for &(j, wy) in &ty {
-            for &(i, wx) in &tx {
-                let p = j * win.width + i;
-                if win.valid[p] == 0 {
-                    continue;
-                }
-                let w = wx * wy;
-                weight += w;
-                for (b, a) in acc.iter_mut().enumerate() {
-                    *a += w * win.dtype.get(&win.data, p * win.bands + b);
+    for chunk in &kernel.chunks {
+        for o in (chunk.y0..chunk.y0 + chunk.h).flat_map(|j| (chunk.x0..chunk.x0 + chunk.w).map(move |i| j * out_w + i))
+        {
+            let Some(&(gx, gy)) = grid.get(o) else { continue };
+            let (lx, ly) = (gx - origin.0 as f64, gy - origin.1 as f64);
+            let (fx, fy) = (lx.floor(), ly.floor());
+            if !(fx >= 0.0 && fy >= 0.0 && fx < win.width as f64 && fy < win.height as f64) {
+                continue;
+            }
+            let s = fy as usize * win.width + fx as usize;
+            if win.valid[s] == 0 {
+                continue;
+            }
+            if kernel.method == Resampling::Nearest {
+                out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
+                out.valid[o] = 255;
+                continue;
+            }
+            kernel_taps(win, kernel.method, chunk.scale, (lx, ly), &mut tx, &mut ty);
+            acc.iter_mut().for_each(|a| *a = 0.0);
+            let mut weight = 0.0;
+            for &(j, wy) in &ty {
+                for &(i, wx) in &tx {
+                    let p = j * win.width + i;
+                    if win.valid[p] == 0 {
+                        continue;
+                    }
+                    let w = wx * wy;
+                    weight += w;
+                    for (b, a) in acc.iter_mut().enumerate() {
+                        *a += w * win.dtype.get(&win.data, p * win.bands + b);
+                    }
                 }
             }
+            if weight < MIN_WEIGHT {
+                continue;
+            }
+            let norm = if (weight - 1.0).abs() > 1e-5 { weight } else { 1.0 };
+            for (b, a) in acc.iter().enumerate() {
+                put(out.dtype, &mut out.data, o * win.bands + b, a / norm);
+            }
+            out.valid[o] = 255;
         }
-        if weight < MIN_WEIGHT {
-            continue;
-        }
-        let norm = if (weight - 1.0).abs() > 1e-5 { weight } else { 1.0 };
-        for (b, a) in acc.iter().enumerate() {
-            put(out.dtype, &mut out.data, o * win.bands + b, a / norm);
-        }
-        out.valid[o] = 255;
     }
     out
 }
 
-/// Fills the horizontal and vertical taps of `kernel` at window position (`lx`, `ly`), leaving out
-/// taps beyond the window (which ends where the image does).
-fn kernel_taps(win: &Raster, kernel: &Kernel, (lx, ly): (f64, f64), tx: &mut Taps, ty: &mut Taps) {
+/// Fills the horizontal and vertical taps of `method` at `scale` and window position (`lx`, `ly`),
+/// leaving out taps beyond the window (which ends where the image does): GDAL's 2×2 and 4×4 formulas
+/// when both scales are ≥ 0.95, else its general filter widened by 1/scale.
+fn kernel_taps(
+    win: &Raster,
+    method: Resampling,
+    scale: (f64, f64),
+    (lx, ly): (f64, f64),
+    tx: &mut Taps,
+    ty: &mut Taps,
+) {
     let (w, h) = (win.width as i64, win.height as i64);
     let (ix, iy) = ((lx - 0.5).floor() as i64, (ly - 0.5).floor() as i64);
     let (dx, dy) = (lx - 0.5 - ix as f64, ly - 0.5 - iy as f64);
@@ -261,8 +347,9 @@ fn kernel_taps(win: &Raster, kernel: &Kernel, (lx, ly): (f64, f64), tx: &mut Tap
         taps.clear();
         taps.extend((i0..i0 + n).filter(|i| (0..len).contains(i)).map(|i| (i as usize, wt(i - i0))));
     };
-    let method = if kernel.four_sample() { kernel.method } else { Resampling::Nearest };
-    let cubic_ok = method == Resampling::Cubic
+    let four = scale.0 >= 0.95 && scale.1 >= 0.95;
+    let cubic_ok = four
+        && method == Resampling::Cubic
         && ix >= 1
         && iy >= 1
         && ix + 2 < w
@@ -272,14 +359,13 @@ fn kernel_taps(win: &Raster, kernel: &Kernel, (lx, ly): (f64, f64), tx: &mut Tap
         let (cx, cy) = (cubic_coefficients(dx), cubic_coefficients(dy));
         fill(tx, ix - 1, 4, w, &|k| cx[k as usize]);
         fill(ty, iy - 1, 4, h, &|k| cy[k as usize]);
-    } else if method != Resampling::Nearest {
+    } else if four {
         // GDAL's 2×2 bilinear (also the cubic's fallback): weights 1.5 − (x − i) and its complement.
         let (rx, ry) = (1.5 - (lx - ix as f64), 1.5 - (ly - iy as f64));
         fill(tx, ix, 2, w, &|k| if k == 0 { rx } else { 1.0 - rx });
         fill(ty, iy, 2, h, &|k| if k == 0 { ry } else { 1.0 - ry });
     } else {
-        // The general filter, widened by 1/scale when reducing.
-        let m = kernel.method;
+        let m = method;
         let axis = |taps: &mut Taps, i: i64, d: f64, s: f64, len: i64| {
             let r = m.radius() as f64;
             let reach = if s < 1.0 { (r / s).ceil() as i64 } else { r as i64 };
@@ -287,8 +373,8 @@ fn kernel_taps(win: &Raster, kernel: &Kernel, (lx, ly): (f64, f64), tx: &mut Tap
             let s = s.min(1.0);
             fill(taps, i + first, reach - first + 1, len, &|k| m.weight(((k + first) as f64 - d) * s));
         };
-        axis(tx, ix, dx, kernel.scale.0, w);
-        axis(ty, iy, dy, kernel.scale.1, h);
+        axis(tx, ix, dx, scale.0, w);
+        axis(ty, iy, dy, scale.1, h);
     }
 }
 
