@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::resample::{mask_nodata, resample, Kernel, Resampling};
 use crate::source::RangeSource;
 use crate::style::{render_default, render_style, BandStats, DefaultStyle, Style};
-use crate::warp::{choose_level, grid_window, source_grid, suggested_resolution, Crs, TileScheme};
+use crate::warp::{choose_level, grid_window, source_grid, suggested_resolution, Crs, TileScheme, APPROX_MAX_ERROR};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -193,7 +193,8 @@ impl<S: RangeSource> LargeImage<S> {
                 let bounds = scheme.tile_bounds(z, x, y)?;
                 let (src, inv) = self.crs()?;
                 let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme)?;
-                (source_grid(bounds, size, &scheme.crs(), src, &inv), size, size, factor)
+                let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
+                (source_grid(bounds, size, &scheme.crs(), src, &inv, max_error), size, size, factor)
             }
             None => {
                 let levels = self.pixel_levels();

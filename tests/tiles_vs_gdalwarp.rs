@@ -193,6 +193,14 @@ fn palette_images_render_in_their_colour_table() {
     }
     eprintln!("palette tile: {equal}/{n} pixels equal to GDAL's -expand rgba");
     assert!(n > 5000 && equal as f64 / n as f64 >= 0.995, "{equal}/{n}");
+    // Palette indexes are categories: a bilinear or cubic request still samples the nearest index.
+    for method in [Resampling::Bilinear, Resampling::Cubic] {
+        o.resampling = method;
+        assert!(
+            pollster::block_on(img.tile(5, 28, 5, &o)).unwrap() == ours,
+            "{method:?} palette tile differs from nearest"
+        );
+    }
 }
 
 #[test]
