@@ -159,7 +159,7 @@ export class LargeImage {
    * @param {number} z
    * @param {number} x
    * @param {number} y
-   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'webp' | 'rgba', tileSize?: number, style?: object | string }} [options]
+   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'webp' | 'rgba', tileSize?: number, style?: object | string, resampling?: 'nearest' | 'bilinear' | 'cubic' }} [options]
    * @returns {Promise<Uint8Array>}
    */
   tile(z, x, y, options = {}) {
