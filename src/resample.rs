@@ -406,3 +406,40 @@ fn put(dt: DType, data: &mut [u8], i: usize, v: f64) {
         DType::F64 => b.copy_from_slice(&v.to_ne_bytes()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cubic_coefficients_are_the_cubic_filter_at_the_four_taps() {
+        for x in [0.0, 0.1, 0.25, 0.5, 0.9, 0.999] {
+            let c = cubic_coefficients(x);
+            for (k, w) in c.iter().enumerate() {
+                let want = Resampling::Cubic.weight(k as f64 - 1.0 - x);
+                assert!((w - want).abs() < 1e-12, "x {x} tap {k}: {w} vs {want}");
+            }
+            assert!((c.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn warp_scale_rounds_to_a_whole_reduction_as_gdal() {
+        assert_eq!(warp_scale(256, 506.0, 500.0), 0.5); // 1/0.512 = 1.95: within 0.05 of 2
+        assert!((warp_scale(256, 406.0, 400.0) - 0.64).abs() < 1e-12);
+        assert_eq!(warp_scale(256, 258.0, 255.0), 1.0); // the window barely exceeds the output
+        assert!((warp_scale(256, 130.0, 128.0) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_constant_window_resamples_to_its_value() {
+        let win = Raster { width: 3, height: 3, bands: 1, dtype: DType::U8, data: vec![7; 9], valid: vec![255; 9] };
+        let grid = vec![(1.5, 1.5), (1.2, 1.7), (0.6, 2.4), (2.9, 0.1)];
+        for m in [Resampling::Nearest, Resampling::Bilinear, Resampling::Cubic] {
+            let k = Kernel { method: m, chunks: vec![Chunk { x0: 0, y0: 0, w: 2, h: 2, scale: (1.0, 1.0) }] };
+            let out = resample(&win, (0, 0), &grid, 2, 2, &k);
+            assert_eq!(out.data, vec![7; 4], "{m:?}");
+            assert_eq!(out.valid, vec![255; 4], "{m:?}");
+        }
+    }
+}
