@@ -1,7 +1,10 @@
 //! Native cost of the path benches/bench_geotiffjs.mjs times in wasm (a benchmark, not a test): for
 //! each fixture, every full-resolution pixel-space tile `LargeImage::tile(levels - 1, x, y, rgba)`
 //! from a `MemorySource`, split into decode only, `Cog::read_window` of the tile, and the whole `tile()`
-//! (window + nearest resampling + default styling to RGBA).
+//! (window + nearest resampling + default styling to RGBA). Then, per resampling method, one 256² map
+//! tile over the image centre (EPSG:3857 at z 12, reduced from level 0 at GDAL's scale ≈ 0.78; z 13,
+//! enlarged; EPSG:4326 at z 12, reprojected) with its source tiles already decoded, so the time is
+//! the grid, the resampling and the styling.
 //!
 //! ```text
 //! cargo run --release --example bench_tile -- [DIR] [--passes 7] [--only u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2]
@@ -13,7 +16,9 @@ use large_image_wasm::api::{LargeImage, TileOptions};
 use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::decode::{decode_tile, TileSpec};
 use large_image_wasm::encode::Format;
+use large_image_wasm::resample::Resampling;
 use large_image_wasm::source::MemorySource;
+use large_image_wasm::warp::{Crs, TileScheme};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -98,5 +103,39 @@ fn main() {
             tile = tile.min(t.elapsed().as_secs_f64());
         }
         println!("| {name} | {:.2} | {:.2} | {:.2} |", dec / n * 1e3, win / n * 1e3, tile / n * 1e3);
+    }
+    println!();
+    println!("| fixture | map tile | nearest ms | bilinear ms | cubic ms |");
+    println!("|---|---|---:|---:|---:|");
+    for name in only.split(',') {
+        let bytes = std::fs::read(dir.join(format!("{name}.tif"))).expect("fixture");
+        let img = open(name, &bytes);
+        let g = img.cog.georef.clone().expect("georeferenced fixture");
+        let b = img.cog.base();
+        let (cx, cy) = g.pixel_to_crs(b.width as f64 / 2.0, b.height as f64 / 2.0);
+        let (lon, lat) = Crs::WebMercator.to_lonlat(cx, cy);
+        for (scheme, z) in [(TileScheme::WebMercator, 12), (TileScheme::WebMercator, 13), (TileScheme::Geographic, 12)]
+        {
+            let (px, py) = scheme.crs().from_lonlat(lon, lat);
+            let [x0, y0, x1, y1] = scheme.tile_bounds(z, 0, 0).expect("tile 0/0");
+            let (tx, ty) = (((px - x0) / (x1 - x0)) as u64, ((y1 - py) / (y1 - y0)) as u64);
+            let proj = if scheme == TileScheme::Geographic { "EPSG:4326" } else { "EPSG:3857" };
+            let mut row = format!("| {name} | {proj} {z}/{tx}/{ty} |");
+            for method in [Resampling::Nearest, Resampling::Bilinear, Resampling::Cubic] {
+                let mut o = TileOptions::default();
+                o.projection = Some(proj.into());
+                o.format = Format::Rgba;
+                o.resampling = method;
+                black_box(pollster::block_on(img.tile(z, tx, ty, &o)).expect("warm-up tile"));
+                let mut best = f64::MAX;
+                for _ in 0..passes {
+                    let t = Instant::now();
+                    black_box(pollster::block_on(img.tile(z, tx, ty, &o)).unwrap());
+                    best = best.min(t.elapsed().as_secs_f64());
+                }
+                row += &format!(" {:.2} |", best * 1e3);
+            }
+            println!("{row}");
+        }
     }
 }

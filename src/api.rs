@@ -5,12 +5,13 @@ use crate::cog::{Cog, OpenOptions, Raster};
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::inspect::{structure, tiffdump};
+use crate::resample::{mask_nodata, resample, Kernel, Resampling};
 use crate::source::RangeSource;
 use crate::stats::{approx_statistics, BandStatistics};
 use crate::style::{default_value, render_default, render_style, BandStats, DefaultStyle, Style};
 use crate::titiler::TitilerParams;
 use crate::validate::{validate, ValidateOptions, ValidationReport};
-use crate::warp::{choose_level, grid_window, resample_nearest, source_grid, suggested_resolution, Crs, TileScheme};
+use crate::warp::{choose_level, grid_window, source_grid, suggested_resolution, Crs, TileScheme, APPROX_MAX_ERROR};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -32,11 +33,20 @@ pub struct TileOptions {
     /// TiTiler parameters (`bidx`, `expression`, `rescale`, `colormap_name`…, parsed with
     /// [`TitilerParams::from_query`] or [`TitilerParams::from_pairs`]); they win over `style`.
     pub titiler: Option<TitilerParams>,
+    /// Resampling of projected and pixel-space tiles (default nearest; palette images always nearest).
+    pub resampling: Resampling,
 }
 
 impl Default for TileOptions {
     fn default() -> Self {
-        TileOptions { projection: None, size: 256, format: Format::Png, style: None, titiler: None }
+        TileOptions {
+            projection: None,
+            size: 256,
+            format: Format::Png,
+            style: None,
+            titiler: None,
+            resampling: Resampling::Nearest,
+        }
     }
 }
 
@@ -67,12 +77,7 @@ impl<S: RangeSource> LargeImage<S> {
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
         let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage {
-            cog,
-            approx: Mutex::new(None),
-            natural: Mutex::new([None; 2]),
-            src_crs,
-        })
+        Ok(LargeImage { cog, approx: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
@@ -299,7 +304,15 @@ impl<S: RangeSource> LargeImage<S> {
             Some(v) => Some(Style::parse(v, self.cog.base().samples as usize)?),
             None => None,
         };
-        let raster = self.tile_raster(z, x, y, opts).await?;
+        // TiTiler's `resampling` parameter, when given, picks the resampling.
+        let raster = match opts.titiler.as_ref().and_then(|t| t.resampling.as_deref()) {
+            Some(r) => {
+                let mut o = opts.clone();
+                o.resampling = Resampling::parse(r)?;
+                self.tile_raster(z, x, y, &o).await?
+            }
+            None => self.tile_raster(z, x, y, opts).await?,
+        };
         let rgba = match (&opts.titiler, style) {
             (Some(t), _) => t.render(&raster, self.cog.base().nodata),
             (None, style) => match style {
@@ -310,8 +323,8 @@ impl<S: RangeSource> LargeImage<S> {
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
 
-    /// One tile's samples before styling (band values, validity), nearest-neighbour from the level
-    /// `gdalwarp -ovr AUTO` would read.
+    /// One tile's samples before styling (band values, validity), resampled as `gdalwarp -r` does from
+    /// the level `gdalwarp -ovr AUTO` would read.
     pub async fn tile_raster(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Raster> {
         let size = opts.size;
         if !(1..=4096).contains(&size) {
@@ -324,7 +337,8 @@ impl<S: RangeSource> LargeImage<S> {
                 let (src, inv) = self.crs()?;
                 let center_lon = scheme.crs().to_lonlat((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0).0;
                 let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme, center_lon)?;
-                (source_grid(bounds, size, &scheme.crs(), src, &inv), size, size, factor)
+                let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
+                (source_grid(bounds, size, &scheme.crs(), src, &inv, max_error), size, size, factor)
             }
             None => {
                 let levels = self.pixel_levels();
@@ -353,7 +367,7 @@ impl<S: RangeSource> LargeImage<S> {
                 (grid, tw, th, scale)
             }
         };
-        self.sample(grid, w, h, factor).await
+        self.sample(grid, w, h, factor, opts.resampling).await
     }
 
     /// large_image's `getPixel`: every band's value at (`left`, `top`) — full-resolution pixels, or
@@ -439,9 +453,16 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(r)
     }
 
-    /// Samples the image at `grid` (full-resolution pixel coordinates) from the pyramid level GDAL
-    /// would pick for `factor` source pixels per output pixel.
-    async fn sample(&self, grid: Vec<(f64, f64)>, w: usize, h: usize, factor: f64) -> Result<Raster> {
+    /// Samples the image at `grid` (full-resolution pixel coordinates) with `method` from the pyramid
+    /// level GDAL would pick for `factor` source pixels per output pixel.
+    async fn sample(
+        &self,
+        grid: Vec<(f64, f64)>,
+        w: usize,
+        h: usize,
+        factor: f64,
+        method: Resampling,
+    ) -> Result<Raster> {
         let widths: Vec<u64> =
             (0..self.cog.levels.len()).map(|l| self.cog.level(l).map(|i| i.width)).collect::<Result<_>>()?;
         let base = self.cog.base();
@@ -461,20 +482,21 @@ impl<S: RangeSource> LargeImage<S> {
                 valid: vec![0; w * h],
             });
         };
-        let win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
-        Ok(resample_nearest(&win, (x0, y0), &grid, w, h))
+        let method = if base.photometric == 3 { Resampling::Nearest } else { method };
+        let kernel = Kernel::new(method, &grid, w, h, (img.width, img.height));
+        let (px, py) = kernel.padding();
+        let (x0, y0) = ((x0 - px).max(0), (y0 - py).max(0));
+        let (x1, y1) = ((x1 + px).min(img.width as i64), (y1 + py).min(img.height as i64));
+        let mut win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
+        mask_nodata(&mut win, base.nodata, alpha_band(base));
+        Ok(resample(&win, (x0, y0), &grid, w, h, &kernel))
     }
 
     /// The default style: 8-bit data as is; other types stretched between the band information's min
     /// and max (the file's statistics, else GDAL's approximate statistics), as large_image does.
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
-        let alpha_band =
-            if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4) {
-                Some(b.samples as usize - 1)
-            } else {
-                None
-            };
+        let alpha_band = alpha_band(b);
         let ranges = if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 {
             vec![(0.0, 255.0); b.samples as usize]
         } else {
@@ -561,6 +583,12 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
         "xmin": f(&xs, false), "xmax": f(&xs, true), "ymin": f(&ys, false), "ymax": f(&ys, true),
         "srs": srs,
     })
+}
+
+/// The alpha band of a gray+alpha or RGBA image.
+fn alpha_band(b: &crate::tiff::ImageInfo) -> Option<usize> {
+    (b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4))
+        .then(|| b.samples as usize - 1)
 }
 
 /// large_image's band interpretation names.

@@ -5,8 +5,8 @@
 //! and encode map tiles — in the browser, with no backend.
 //!
 //! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`] → [`inspect`] → [`warp`] → [`style`] →
-//! [`encode`] → [`api`] (→ the wasm-bindgen face, compiled for wasm32 only).
+//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`] → [`inspect`] → [`resample`] → [`warp`] →
+//! [`style`] → [`encode`] → [`api`] (→ the wasm-bindgen face, compiled for wasm32 only).
 //!
 //! ```no_run
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
@@ -30,6 +30,7 @@ pub mod expr;
 pub mod geokeys;
 pub mod inspect;
 pub mod limits;
+pub mod resample;
 pub mod source;
 pub mod stats;
 pub mod style;

@@ -1,7 +1,6 @@
-//! Tiling schemes, CRS transforms, overview choice and resampling: from a map tile to the source pixels
-//! that fill it.
+//! Tiling schemes, CRS transforms and overview choice: from a map tile to the source pixels that fill it
+//! (sampled by [`crate::resample`]).
 
-use crate::cog::Raster;
 use crate::error::{Error, Result};
 use crate::tiff::GeoTransform;
 
@@ -168,17 +167,26 @@ impl Crs {
 }
 
 /// Largest error (|dx| + |dy|, in source pixels) of the linear interpolation used between exactly
-/// transformed points. GDAL's default (`gdalwarp -et 0.125`) moves about 3 % of nearest-neighbour
-/// samples of a UTM → web mercator tile to a neighbouring pixel; this tighter bound keeps the result
-/// equal to GDAL's exact transform (`gdalwarp -et 0`) at a few more exact transforms per row.
+/// transformed points for nearest-neighbour tiles. GDAL's default (`gdalwarp -et 0.125`) moves about
+/// 3 % of nearest-neighbour samples of a UTM → web mercator tile to a neighbouring pixel; this tighter
+/// bound keeps the result equal to GDAL's exact transform (`gdalwarp -et 0`) at a few more exact
+/// transforms per row. Interpolating resamplers need the exact positions (0.01 px moves a 16-bit
+/// bilinear sample by up to 1 % of its local gradient): they pass 0.
 pub const APPROX_MAX_ERROR: f64 = 0.01;
 
 /// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
 /// pixel (col, row) of the source image whose CRS is `src` and inverse geotransform is `inv`.
 ///
-/// Rows go through GDAL's approximate transformer ([`approx_row`]), so that nearest-neighbour
-/// sampling picks the same source pixels as `gdalwarp`.
-pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &Crs, inv: &GeoTransform) -> Vec<(f64, f64)> {
+/// Rows go through GDAL's approximate transformer ([`approx_row`]) with `max_error` (0: every point
+/// exact), so that sampling picks the same source positions as `gdalwarp`.
+pub fn source_grid(
+    bounds: [f64; 4],
+    size: usize,
+    dst: &Crs,
+    src: &Crs,
+    inv: &GeoTransform,
+    max_error: f64,
+) -> Vec<(f64, f64)> {
     let [x0, y0, x1, y1] = bounds;
     let rx = (x1 - x0) / size as f64;
     let ry = (y1 - y0) / size as f64;
@@ -196,20 +204,20 @@ pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &Crs, inv: &Ge
     for j in 0..size {
         let y = y1 - (j as f64 + 0.5) * ry;
         let row = &mut out[j * size..(j + 1) * size];
-        approx_row(row, &|i| exact(x0 + (i as f64 + 0.5) * rx, y));
+        approx_row(row, &|i| exact(x0 + (i as f64 + 0.5) * rx, y), max_error);
     }
     out
 }
 
 /// GDAL's approximate transformer over one row of `row.len()` points whose exact transform is
 /// `exact(i)`: transform the first, middle and last points; if the middle's error against the line
-/// through the ends (|dx| + |dy|) exceeds [`APPROX_MAX_ERROR`], split into the first `middle` points and
+/// through the ends (|dx| + |dy|) exceeds `max_error`, split into the first `middle` points and
 /// the rest and recurse, else interpolate linearly. Five points or fewer, or a failed end, are exact.
-pub fn approx_row(row: &mut [(f64, f64)], exact: &dyn Fn(usize) -> (f64, f64)) {
-    fn go(row: &mut [(f64, f64)], base: usize, exact: &dyn Fn(usize) -> (f64, f64)) {
+pub fn approx_row(row: &mut [(f64, f64)], exact: &dyn Fn(usize) -> (f64, f64), max_error: f64) {
+    fn go(row: &mut [(f64, f64)], base: usize, exact: &dyn Fn(usize) -> (f64, f64), max_error: f64) {
         let n = row.len();
         let ok = |p: (f64, f64)| p.0.is_finite() && p.1.is_finite();
-        if n <= 5 {
+        if n <= 5 || max_error <= 0.0 {
             for (i, cell) in row.iter_mut().enumerate() {
                 *cell = exact(base + i);
             }
@@ -226,16 +234,16 @@ pub fn approx_row(row: &mut [(f64, f64)], exact: &dyn Fn(usize) -> (f64, f64)) {
         let span = (n - 1) as f64;
         let (dx, dy) = ((pn.0 - p0.0) / span, (pn.1 - p0.1) / span);
         let err = (p0.0 + dx * mid as f64 - pm.0).abs() + (p0.1 + dy * mid as f64 - pm.1).abs();
-        if err > APPROX_MAX_ERROR {
-            go(&mut row[..=mid], base, exact);
-            go(&mut row[mid..], base + mid, exact);
+        if err > max_error {
+            go(&mut row[..=mid], base, exact, max_error);
+            go(&mut row[mid..], base + mid, exact, max_error);
             return;
         }
         for (i, cell) in row.iter_mut().enumerate() {
             *cell = (p0.0 + dx * i as f64, p0.1 + dy * i as f64);
         }
     }
-    go(row, 0, exact);
+    go(row, 0, exact, max_error);
 }
 
 /// Chooses the pyramid level for `factor` source pixels per output pixel exactly as `gdalwarp -ovr AUTO`
@@ -313,35 +321,6 @@ pub fn grid_window(grid: &[(f64, f64)], w: u64, h: u64) -> Option<(i64, i64, i64
         }
     }
     (x0 <= x1 && x0 != i64::MAX).then_some((x0, y0, x1, y1))
-}
-
-/// Nearest-neighbour resampling: for each grid point (in the window's level pixel coordinates), the
-/// sample of `win` (whose top-left is at `origin`); out-of-image points are invalid.
-pub fn resample_nearest(win: &Raster, origin: (i64, i64), grid: &[(f64, f64)], out_w: usize, out_h: usize) -> Raster {
-    let ss = win.dtype.size() * win.bands;
-    let mut out = Raster {
-        width: out_w,
-        height: out_h,
-        bands: win.bands,
-        dtype: win.dtype,
-        data: vec![0; out_w * out_h * ss],
-        valid: vec![0; out_w * out_h],
-    };
-    for (o, &(gx, gy)) in grid.iter().enumerate() {
-        let sx = gx.floor() as i64 - origin.0;
-        let sy = gy.floor() as i64 - origin.1;
-        if !(gx.is_finite() && gy.is_finite()) || sx < 0 || sy < 0 || sx >= win.width as i64 || sy >= win.height as i64
-        {
-            continue;
-        }
-        let s = sy as usize * win.width + sx as usize;
-        if win.valid[s] == 0 {
-            continue;
-        }
-        out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
-        out.valid[o] = 255;
-    }
-    out
 }
 
 #[cfg(test)]

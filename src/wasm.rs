@@ -5,6 +5,7 @@ use crate::api::{LargeImage, TileOptions};
 use crate::cog::OpenOptions;
 use crate::encode::Format;
 use crate::error::{Error, ErrorKind, Result};
+use crate::resample::Resampling;
 use crate::source::{slice_range, RangeSource};
 use crate::titiler::TitilerParams;
 use serde::Deserialize;
@@ -273,6 +274,7 @@ impl JsLargeImage {
             t.projection = o.projection;
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
+            t.resampling = Resampling::parse(o.resampling.as_deref().unwrap_or("nearest")).map_err(js_err)?;
             t.style = match o.style {
                 Some(serde_json::Value::String(text)) => Some(
                     serde_json::from_str(&text).map_err(|e| js_err(Error::usage(format!("style is not JSON: {e}"))))?,

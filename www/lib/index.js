@@ -185,7 +185,7 @@ export class LargeImage {
    * @param {number} y
    * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba', tileSize?: number, style?: object | string,
    *   titiler?: string, bidx?: number | number[], expression?: string, rescale?: string | number[] | string[],
-   *   colormapName?: string, colormap?: object | string, nodata?: number | string, resampling?: string }} [options]
+   *   colormapName?: string, colormap?: object | string, nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' }} [options]
    *   `style` is large_image's style JSON; TiTiler's parameters (as one query string in `titiler`, or one
    *   by one) win over it.
    * @returns {Promise<Uint8Array>}
