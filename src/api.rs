@@ -61,7 +61,7 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
-    fn crs(&self) -> Result<(&Crs, [f64; 6])> {
+    pub(crate) fn crs(&self) -> Result<(&Crs, [f64; 6])> {
         match &self.src_crs {
             Ok((c, inv)) => Ok((c, *inv)),
             Err(e) => Err(e.clone()),
@@ -165,15 +165,8 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// One tile, rendered with the default style and encoded.
     pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
-        let style = match &opts.style {
-            Some(v) => Some(Style::parse(v, self.cog.base().samples as usize)?),
-            None => None,
-        };
         let raster = self.tile_raster(z, x, y, opts).await?;
-        let rgba = match style {
-            Some(st) => render_style(&raster, &st, &self.band_stats().await?, self.cog.base().nodata),
-            None => render_default(&raster, &self.default_style().await?),
-        };
+        let rgba = self.render(&raster, opts.style.as_ref()).await?;
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
 
@@ -367,6 +360,19 @@ impl<S: RangeSource> LargeImage<S> {
         }
         *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
         Ok(out)
+    }
+
+    /// Renders samples to RGBA with a large_image style (JSON) or, with none, the default style: the one
+    /// styling path of tiles, regions, thumbnails and rendered histograms.
+    pub async fn render(&self, raster: &Raster, style: Option<&Value>) -> Result<Vec<u8>> {
+        let b = self.cog.base();
+        Ok(match style {
+            Some(v) => {
+                let st = Style::parse(v, b.samples as usize)?;
+                render_style(raster, &st, &self.band_stats().await?, b.nodata)
+            }
+            None => render_default(raster, &self.default_style().await?),
+        })
     }
 }
 

@@ -5,8 +5,8 @@
 //! and encode map tiles — in the browser, with no backend.
 //!
 //! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`warp`] → [`style`] → [`encode`] → [`api`]
-//! (→ the wasm-bindgen face, compiled for wasm32 only).
+//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`warp`] → [`style`] → [`encode`] ([`geotiff`],
+//! [`histogram`]) → [`api`] → [`views`] (→ the wasm-bindgen face, compiled for wasm32 only).
 //!
 //! ```no_run
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
@@ -26,10 +26,13 @@ pub mod cog;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod geotiff;
+pub mod histogram;
 pub mod limits;
 pub mod source;
 pub mod style;
 pub mod tiff;
+pub mod views;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]
