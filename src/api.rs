@@ -313,12 +313,7 @@ impl<S: RangeSource> LargeImage<S> {
     /// or the min and max [`Self::band_stats`] computes on the smallest overview.
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
-        let alpha_band =
-            if b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4) {
-                Some(b.samples as usize - 1)
-            } else {
-                None
-            };
+        let alpha_band = self.alpha_band();
         let ranges = if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 {
             vec![(0.0, 255.0); b.samples as usize]
         } else {
@@ -360,6 +355,13 @@ impl<S: RangeSource> LargeImage<S> {
         }
         *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
         Ok(out)
+    }
+
+    /// The index of the image's alpha band (ExtraSamples 1 or 2 on a grey+alpha or RGBA image), if any.
+    pub fn alpha_band(&self) -> Option<usize> {
+        let b = self.cog.base();
+        let alpha = b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2);
+        (alpha && (b.samples == 2 || b.samples == 4)).then(|| b.samples as usize - 1)
     }
 
     /// Renders samples to RGBA with a large_image style (JSON) or, with none, the default style: the one

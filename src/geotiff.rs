@@ -188,7 +188,8 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
         let mut bits = vec![0u8; mrow * h];
         for (p, &m) in mask.iter().enumerate() {
             if m != 0 {
-                bits[(p / w) * mrow + (p % w) / 8] |= 0x80 >> (p % 8);
+                let (row, col) = (p / w, p % w);
+                bits[row * mrow + col / 8] |= 0x80 >> (col % 8);
             }
         }
         let mrps = rows_per_strip(mrow, h);

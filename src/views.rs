@@ -192,7 +192,7 @@ fn sample_bytes(dtype: DType, v: f64) -> Vec<u8> {
 pub enum HistogramKind {
     /// The rendered 8-bit RGBA, one entry per channel, every pixel (large_image / django-large-image).
     Rendered,
-    /// Band values of valid pixels (masked, nodata and NaN samples left out).
+    /// Band values of valid pixels (masked by a mask IFD, colours under alpha 0, nodata and NaN left out).
     Bands,
 }
 
@@ -557,6 +557,8 @@ impl<S: RangeSource> LargeImage<S> {
         let two_pass = counted.is_none() && !o.only_min_max;
         let total = blocks.len() as u64 * if two_pass { 2 } else { 1 };
         let nodata = self.cog.base().nodata;
+        // As GDAL's mask bands: an alpha of 0 masks the colour bands (the alpha band itself is all valid).
+        let alpha = self.alpha_band();
         let mut done = 0;
         progress(0, total);
         let mut counts: Vec<ValueCounts> = match counted {
@@ -576,7 +578,11 @@ impl<S: RangeSource> LargeImage<S> {
                 if r.valid[p] == 0 {
                     continue;
                 }
+                let transparent = alpha.filter(|&a| r.dtype.get(&r.data, p * r.bands + a) == 0.0);
                 for (k, &b) in bands.iter().enumerate() {
+                    if transparent.is_some_and(|a| a != b) {
+                        continue;
+                    }
                     let v = r.dtype.get(&r.data, p * r.bands + b);
                     if !v.is_nan() && Some(v) != nodata {
                         f(k, v);
