@@ -85,7 +85,17 @@ pub struct RegionOptions {
 impl RegionOptions {
     /// A region with default units, size, style and format (GeoTIFF of band values).
     pub fn new(left: f64, top: f64, right: f64, bottom: f64) -> Self {
-        RegionOptions { left, top, right, bottom, units: None, width: None, height: None, style: None, format: Format::Tiff }
+        RegionOptions {
+            left,
+            top,
+            right,
+            bottom,
+            units: None,
+            width: None,
+            height: None,
+            style: None,
+            format: Format::Tiff,
+        }
     }
 }
 
@@ -362,11 +372,23 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// The plan for the full-resolution window `x, y, w, h` scaled to fit `out_w`×`out_h`.
-    fn plan_window(&self, x: u64, y: u64, w: u64, h: u64, out_w: Option<u64>, out_h: Option<u64>) -> Result<RegionPlan> {
+    fn plan_window(
+        &self,
+        x: u64,
+        y: u64,
+        w: u64,
+        h: u64,
+        out_w: Option<u64>,
+        out_h: Option<u64>,
+    ) -> Result<RegionPlan> {
         let (ow, oh) = fit_size(out_w, out_h, w, h);
         let b = self.cog.base();
         let limits = &self.cog.file.limits;
-        checked_size("region bytes", limits.max_window_bytes, &[ow, oh, b.samples.max(4), b.dtype.decoded().size() as u64])?;
+        checked_size(
+            "region bytes",
+            limits.max_window_bytes,
+            &[ow, oh, b.samples.max(4), b.dtype.decoded().size() as u64],
+        )?;
         let widths: Vec<u64> =
             (0..self.cog.levels.len()).map(|l| self.cog.level(l).map(|i| i.width)).collect::<Result<_>>()?;
         let level = region_level(b.width, &widths, (w, h), (ow, oh));
@@ -387,8 +409,14 @@ impl<S: RangeSource> LargeImage<S> {
         let dtype = img.dtype.decoded();
         let bands = img.samples as usize;
         let (ow, oh) = (p.out_width as usize, p.out_height as usize);
-        let mut out =
-            Raster { width: ow, height: oh, bands, dtype, data: vec![0; ow * oh * bands * dtype.size()], valid: vec![0; ow * oh] };
+        let mut out = Raster {
+            width: ow,
+            height: oh,
+            bands,
+            dtype,
+            data: vec![0; ow * oh * bands * dtype.size()],
+            valid: vec![0; ow * oh],
+        };
         let (c0, c1) = (cols[0], cols[ow - 1]);
         let row_bytes = ((c1 - c0 + 1) as usize * bands * dtype.size()).max(1);
         let budget_rows = ((32usize << 20) / row_bytes).max(1) as u64;

@@ -98,7 +98,8 @@ fn region_geotiff_equals_gdal_translate_srcwin() {
         o.units = Some("pixels".into());
         let tif = pollster::block_on(img.region(&o)).unwrap();
         let ours = gdal_dump("region_srcwin", &format!("{name}.tif"), &tif);
-        let gdal = oracle(&["translate", &fx.path, "-srcwin", &x.to_string(), &y.to_string(), &w.to_string(), &h.to_string()]);
+        let gdal =
+            oracle(&["translate", &fx.path, "-srcwin", &x.to_string(), &y.to_string(), &w.to_string(), &h.to_string()]);
         assert_same_raster(&ours, &gdal, tol, &format!("{name} -srcwin {x} {y} {w} {h}"));
     }
 }
@@ -169,12 +170,27 @@ fn scaled_region_and_thumbnail_equal_gdal_nearest_read_of_the_same_overview() {
         assert_eq!(plan.level, want_level, "{name} thumbnail {mw}×{mh}: level");
         let lw = oracle(&["window", &fx.path, &plan.level.to_string(), "0", "0", "1", "1"]);
         let (lw, lh) = (lw["width"].to_string(), lw["height"].to_string());
-        let gdal = oracle(&["resampled", &fx.path, &plan.level.to_string(), "0", "0", &lw, &lh, &ow.to_string(), &oh.to_string()]);
+        let gdal = oracle(&[
+            "resampled",
+            &fx.path,
+            &plan.level.to_string(),
+            "0",
+            "0",
+            &lw,
+            &lh,
+            &ow.to_string(),
+            &oh.to_string(),
+        ]);
         let rgba = pollster::block_on(img.thumbnail(Some(mw), Some(mh), None, Format::Rgba)).unwrap();
         assert_eq!(rgba.len() as u64, ow * oh * 4);
         let ours: Vec<Vec<f64>> = rgba.chunks(4).map(|p| vec![p[0] as f64, p[1] as f64, p[2] as f64]).collect();
         assert!(rgba.chunks(4).all(|p| p[3] == 255), "{name}: an RGB thumbnail is opaque");
-        assert_eq!(serde_json::json!(ours), gdal["data"], "{name} thumbnail {mw}×{mh} → {ow}×{oh} from level {}", plan.level);
+        assert_eq!(
+            serde_json::json!(ours),
+            gdal["data"],
+            "{name} thumbnail {mw}×{mh} → {ow}×{oh} from level {}",
+            plan.level
+        );
         eprintln!("{name} thumbnail {mw}×{mh}: {ow}×{oh} from level {}, equal to GDAL's nearest read", plan.level);
         let png = pollster::block_on(img.thumbnail(Some(mw), Some(mh), None, Format::Png)).unwrap();
         let dumped = gdal_dump("thumbnail", "t.png", &png);
@@ -194,7 +210,8 @@ fn styled_region_geotiff_is_georeferenced_rgba_with_alpha() {
     let plan = img.region_plan(&o).unwrap();
     let b = img.cog.base();
     assert_eq!((plan.x, plan.y, plan.width), (0, 45, b.width / 2), "fractions of the image (0.1 → row 45 of 450)");
-    let gdal = oracle(&["translate", &fx.path, "-srcwin", "0", "45", &plan.width.to_string(), &plan.height.to_string()]);
+    let gdal =
+        oracle(&["translate", &fx.path, "-srcwin", "0", "45", &plan.width.to_string(), &plan.height.to_string()]);
     assert_gt(&ours["geotransform"], &gdal["geotransform"], "styled region");
     assert_eq!(ours["epsg"], gdal["epsg"]);
     assert_eq!((ours["bands"].as_u64(), ours["alpha"].as_bool()), (Some(4), Some(true)), "RGBA with an alpha band");
@@ -250,7 +267,12 @@ fn assert_band_histograms(path: &str, o: &HistogramOptions, lossy: bool, what: &
         } else {
             assert_eq!(ours["hist"], g["hist"], "{what} band {}: counts", k + 1);
         }
-        eprintln!("{what} band {} (level {level}, {} px wide): {} samples, counts equal numpy's", k + 1, g["level_width"], g["count"]);
+        eprintln!(
+            "{what} band {} (level {level}, {} px wide): {} samples, counts equal numpy's",
+            k + 1,
+            g["level_width"],
+            g["count"]
+        );
     }
 }
 
