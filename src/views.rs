@@ -147,7 +147,7 @@ pub fn fit_size(max_w: Option<u64>, max_h: Option<u64>, region_w: u64, region_h:
 pub fn region_level(base_width: u64, widths: &[u64], region: (u64, u64), out: (u64, u64)) -> usize {
     let scale = (out.0 as f64 / region.0 as f64).min(out.1 as f64 / region.1 as f64);
     let k = ((scale.log2() * 1e4).round() / 1e4).ceil();
-    if !(k < 0.0) {
+    if k.is_nan() || k >= 0.0 {
         return 0;
     }
     let allowed = 2f64.powf(-k);
