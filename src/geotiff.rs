@@ -1,9 +1,8 @@
-//! A small GeoTIFF writer for regions: classic little-endian TIFF, pixel-interleaved strips, DEFLATE
-//! (with predictor 2 for integer samples),
-//! any of the crate's sample types and any number of samples, georeferenced with ModelPixelScale +
-//! ModelTiepoint (or ModelTransformation when rotated) and the source's GeoKeys, GDAL_NODATA, and an
-//! internal 1-bit transparency mask (a second IFD, as GDAL writes `GDAL_TIFF_INTERNAL_MASK`) for
-//! masked pixels that no nodata value can express.
+//! A small GeoTIFF writer for regions: classic little-endian TIFF, pixel-interleaved DEFLATE strips
+//! (predictor 2 for integer samples), any of the crate's sample types and any number of samples,
+//! georeferenced with ModelPixelScale + ModelTiepoint (or ModelTransformation when rotated) and the
+//! source's GeoKeys, GDAL_NODATA, and an internal 1-bit transparency mask (a second IFD, as GDAL writes
+//! `GDAL_TIFF_INTERNAL_MASK`) for masked pixels that no nodata value can express.
 //!
 //! The `tiff` crate's encoder fixes the samples per pixel at compile time (`ColorType` constants), so
 //! it cannot write "n bands of u16" chosen at run time; this writer is ~200 lines instead.
