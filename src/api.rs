@@ -81,7 +81,7 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// The source CRS, when the file is georeferenced with a known EPSG code.
-    fn crs(&self) -> Result<(&Crs, [f64; 6])> {
+    pub(crate) fn crs(&self) -> Result<(&Crs, [f64; 6])> {
         match &self.src_crs {
             Ok((c, inv)) => Ok((c, *inv)),
             Err(e) => Err(e.clone()),
@@ -300,10 +300,6 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// One tile, rendered with the default style and encoded.
     pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
-        let style = match &opts.style {
-            Some(v) => Some(Style::parse(v, self.cog.base().samples as usize)?),
-            None => None,
-        };
         // TiTiler's `resampling` parameter, when given, picks the resampling.
         let raster = match opts.titiler.as_ref().and_then(|t| t.resampling.as_deref()) {
             Some(r) => {
@@ -313,12 +309,9 @@ impl<S: RangeSource> LargeImage<S> {
             }
             None => self.tile_raster(z, x, y, opts).await?,
         };
-        let rgba = match (&opts.titiler, style) {
-            (Some(t), _) => t.render(&raster, self.cog.base().nodata),
-            (None, style) => match style {
-                Some(st) => render_style(&raster, &st, &self.band_stats().await?, self.cog.base().nodata),
-                None => render_default(&raster, &self.default_style().await?),
-            },
+        let rgba = match &opts.titiler {
+            Some(t) => t.render(&raster, self.cog.base().nodata),
+            None => self.render(&raster, opts.style.as_ref()).await?,
         };
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
@@ -488,7 +481,7 @@ impl<S: RangeSource> LargeImage<S> {
         let (x0, y0) = ((x0 - px).max(0), (y0 - py).max(0));
         let (x1, y1) = ((x1 + px).min(img.width as i64), (y1 + py).min(img.height as i64));
         let mut win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
-        mask_nodata(&mut win, base.nodata, alpha_band(base));
+        mask_nodata(&mut win, base.nodata, self.alpha_band());
         Ok(resample(&win, (x0, y0), &grid, w, h, &kernel))
     }
 
@@ -496,7 +489,7 @@ impl<S: RangeSource> LargeImage<S> {
     /// and max (the file's statistics, else GDAL's approximate statistics), as large_image does.
     async fn default_style(&self) -> Result<DefaultStyle> {
         let b = self.cog.base();
-        let alpha_band = alpha_band(b);
+        let alpha_band = self.alpha_band();
         let ranges = if b.dtype == crate::tiff::DType::U8 || b.photometric == 3 {
             vec![(0.0, 255.0); b.samples as usize]
         } else {
@@ -565,6 +558,24 @@ impl<S: RangeSource> LargeImage<S> {
     /// django-large-image's `info/tiffdump` (tifftools' JSON shape; see [`crate::inspect::tiffdump`]).
     pub async fn tiffdump(&self) -> Result<Value> {
         tiffdump(&self.cog.file).await
+    }
+
+    /// The index of the image's alpha band (ExtraSamples 1 or 2 on a grey+alpha or RGBA image), if any.
+    pub fn alpha_band(&self) -> Option<usize> {
+        alpha_band(self.cog.base())
+    }
+
+    /// Renders samples to RGBA with a large_image style (JSON) or, with none, the default style: the one
+    /// styling path of tiles, regions, thumbnails and rendered histograms.
+    pub async fn render(&self, raster: &Raster, style: Option<&Value>) -> Result<Vec<u8>> {
+        let b = self.cog.base();
+        Ok(match style {
+            Some(v) => {
+                let st = Style::parse(v, b.samples as usize)?;
+                render_style(raster, &st, &self.band_stats().await?, b.nodata)
+            }
+            None => render_default(raster, &self.default_style().await?),
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! Encoders for rendered tiles: PNG (fast settings) and JPEG.
+//! Encoders for rendered tiles: PNG (fast settings), JPEG, raw RGBA and (plain) TIFF.
 
 use crate::error::{Error, Result};
 use image::ImageEncoder;
@@ -12,16 +12,19 @@ pub enum Format {
     Jpeg,
     /// Raw RGBA bytes, for the browser fast path.
     Rgba,
+    /// TIFF: RGBA colours here; band values and georeferencing where a view has them (regions).
+    Tiff,
 }
 
 impl Format {
-    /// Parses `png`, `jpeg`/`jpg`, `rgba` (case-insensitive).
+    /// Parses `png`, `jpeg`/`jpg`, `rgba`, `tif`/`tiff` (case-insensitive).
     pub fn parse(s: &str) -> Result<Format> {
         match s.to_ascii_lowercase().as_str() {
             "png" => Ok(Format::Png),
             "jpeg" | "jpg" => Ok(Format::Jpeg),
             "rgba" | "raw" => Ok(Format::Rgba),
-            o => Err(Error::usage(format!("unknown format {o:?} (png, jpeg, rgba)"))),
+            "tif" | "tiff" | "geotiff" => Ok(Format::Tiff),
+            o => Err(Error::usage(format!("unknown format {o:?} (png, jpeg, rgba, tiff)"))),
         }
     }
     /// The MIME type.
@@ -30,6 +33,7 @@ impl Format {
             Format::Png => "image/png",
             Format::Jpeg => "image/jpeg",
             Format::Rgba => "application/octet-stream",
+            Format::Tiff => "image/tiff",
         }
     }
 }
@@ -40,6 +44,22 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
     let err = |e: image::ImageError| Error::usage(format!("encoding failed: {e}"));
     match format {
         Format::Rgba => return Ok(rgba),
+        Format::Tiff => {
+            use crate::geotiff::{write_geotiff, GeoTiff, Photometric};
+            let (width, height) = (width as usize, height as usize);
+            return write_geotiff(&GeoTiff {
+                width,
+                height,
+                bands: 4,
+                dtype: crate::tiff::DType::U8,
+                data: &rgba,
+                photometric: Photometric::Rgb,
+                geotransform: None,
+                geokeys: &[],
+                nodata: None,
+                mask: None,
+            });
+        }
         Format::Png => {
             use image::codecs::png::{CompressionType, FilterType, PngEncoder};
             PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)

@@ -6,7 +6,8 @@
 //!
 //! The modules import downward, in the order bytes flow:
 //! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`] → [`inspect`] → [`resample`] → [`warp`] →
-//! [`style`] → [`encode`] → [`api`] (→ the wasm-bindgen face, compiled for wasm32 only).
+//! [`style`] → [`encode`] ([`geotiff`], [`histogram`]) → [`api`] → [`views`] (→ the wasm-bindgen face,
+//! compiled for wasm32 only).
 //!
 //! ```no_run
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
@@ -28,6 +29,8 @@ pub mod encode;
 pub mod error;
 pub mod expr;
 pub mod geokeys;
+pub mod geotiff;
+pub mod histogram;
 pub mod inspect;
 pub mod limits;
 pub mod resample;
@@ -37,6 +40,7 @@ pub mod style;
 pub mod tiff;
 pub mod titiler;
 pub mod validate;
+pub mod views;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]

@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resample::Resampling;
 use crate::source::{slice_range, RangeSource};
 use crate::titiler::TitilerParams;
+use crate::views::{HistogramKind, HistogramOptions, RegionOptions, Resolution};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
@@ -183,6 +184,54 @@ fn to_js<T: Serialize>(v: &T) -> std::result::Result<JsValue, JsValue> {
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RegionOpts {
+    left: Option<f64>,
+    top: Option<f64>,
+    right: Option<f64>,
+    bottom: Option<f64>,
+    units: Option<String>,
+    width: Option<f64>,
+    height: Option<f64>,
+    style: Option<serde_json::Value>,
+    format: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ThumbnailOpts {
+    max_width: Option<u32>,
+    max_height: Option<u32>,
+    style: Option<serde_json::Value>,
+    format: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct HistogramOpts {
+    bins: Option<usize>,
+    density: Option<bool>,
+    only_min_max: Option<bool>,
+    band: Option<usize>,
+    /// A number (largest side in pixels of the level read) or `"exact"`.
+    resolution: Option<serde_json::Value>,
+    /// `"rendered"` (large_image's answer) or `"bands"` (band values); `band` implies `"bands"`.
+    kind: Option<String>,
+    range: Option<(f64, f64)>,
+    style: Option<serde_json::Value>,
+}
+
+/// A style given as an object, or as its JSON text.
+fn style_value(v: Option<serde_json::Value>) -> std::result::Result<Option<serde_json::Value>, JsValue> {
+    match v {
+        Some(serde_json::Value::String(text)) => {
+            Ok(Some(serde_json::from_str(&text).map_err(|e| js_err(Error::usage(format!("style is not JSON: {e}"))))?))
+        }
+        other => Ok(other),
+    }
+}
+
 fn js_err(e: Error) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()
 }
@@ -275,12 +324,7 @@ impl JsLargeImage {
             t.format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
             t.size = o.tile_size.unwrap_or(256);
             t.resampling = Resampling::parse(o.resampling.as_deref().unwrap_or("nearest")).map_err(js_err)?;
-            t.style = match o.style {
-                Some(serde_json::Value::String(text)) => Some(
-                    serde_json::from_str(&text).map_err(|e| js_err(Error::usage(format!("style is not JSON: {e}"))))?,
-                ),
-                other => other,
-            };
+            t.style = style_value(o.style)?;
             if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
                 return Err(js_err(Error::usage(format!("tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0"))));
             }
@@ -332,6 +376,90 @@ impl JsLargeImage {
         wasm_bindgen_futures::future_to_promise(async move {
             let o: MetaOpts = opts(options)?;
             to_js(&inner.tiles_metadata(o.projection.as_deref()).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?)
+        })
+    }
+
+    /// large_image's region (`{ left, top, right, bottom, units, width, height, style, format }`) →
+    /// `Uint8Array`: a GeoTIFF (`format` `tiff`, the default) of band values, or of styled RGBA when a
+    /// style is given; PNG, JPEG or raw RGBA otherwise.
+    pub fn region(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o: RegionOpts = opts(options)?;
+            let (Some(left), Some(top), Some(right), Some(bottom)) = (o.left, o.top, o.right, o.bottom) else {
+                return Err(js_err(Error::usage("region needs left, top, right and bottom")));
+            };
+            let mut r = RegionOptions::new(left, top, right, bottom);
+            r.units = o.units;
+            r.width = o.width.filter(|w| *w >= 1.0).map(|w| w as u64);
+            r.height = o.height.filter(|h| *h >= 1.0).map(|h| h as u64);
+            r.style = style_value(o.style)?;
+            r.format = Format::parse(o.format.as_deref().unwrap_or("tiff")).map_err(js_err)?;
+            let bytes = inner.region(&r).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            Ok(js_sys::Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// large_image's thumbnail (`{ maxWidth, maxHeight, style, format }`, 256 × 256 PNG by default) →
+    /// `Uint8Array`.
+    pub fn thumbnail(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o: ThumbnailOpts = opts(options)?;
+            let format = Format::parse(o.format.as_deref().unwrap_or("png")).map_err(js_err)?;
+            let style = style_value(o.style)?;
+            let bytes = inner
+                .thumbnail(o.max_width, o.max_height, style.as_ref(), format)
+                .await
+                .map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            Ok(js_sys::Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// Histograms (`{ bins, density, onlyMinMax, band, resolution, kind, range, style, onProgress }`):
+    /// large_image's rendered-RGBA answer by default, band values with `kind: 'bands'` or a `band`;
+    /// `onProgress(done, total)` is called after each window read.
+    pub fn histogram(&self, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let on_progress = if options.is_object() {
+                js_sys::Reflect::get(&options, &"onProgress".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            } else {
+                None
+            };
+            let o: HistogramOpts = opts(options)?;
+            let mut h = HistogramOptions::default();
+            h.bins = o.bins.unwrap_or(256);
+            h.density = o.density.unwrap_or(false);
+            h.only_min_max = o.only_min_max.unwrap_or(false);
+            h.band = o.band;
+            h.range = o.range;
+            h.style = style_value(o.style)?;
+            h.kind = match o.kind.as_deref() {
+                None if o.band.is_some() => HistogramKind::Bands,
+                None | Some("rendered") => HistogramKind::Rendered,
+                Some("bands") => HistogramKind::Bands,
+                Some(k) => return Err(js_err(Error::usage(format!("histogram kind {k:?} (rendered or bands)")))),
+            };
+            h.resolution = match o.resolution {
+                None | Some(serde_json::Value::Null) => Resolution::MaxSize(256),
+                Some(serde_json::Value::String(s)) if s == "exact" || s == "full" => Resolution::Exact,
+                Some(v) => match v.as_f64() {
+                    Some(0.0) => Resolution::Exact,
+                    Some(n) if n > 0.0 => Resolution::MaxSize(n as u64),
+                    _ => return Err(js_err(Error::usage(format!("histogram resolution {v} (pixels or \"exact\")")))),
+                },
+            };
+            let mut progress = |done: u64, total: u64| {
+                if let Some(f) = &on_progress {
+                    let _ = f.call2(&JsValue::NULL, &(done as f64).into(), &(total as f64).into());
+                }
+            };
+            let v = inner.histogram(&h, &mut progress).await.map_err(|e| js_err(e.at_url(inner.cog.url())))?;
+            v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
         })
     }
 

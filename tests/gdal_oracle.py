@@ -19,6 +19,19 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                warnings, details} (full: full_check=True, as the script does locally)
   layout FILE                  what GDAL tells of each image (main, overviews, masks): IFD offset, size,
                                block size, first block's offset and size; nodata, EPSG, geotransform
+  dump TIFF                    what GDAL reads from a (Geo)TIFF: {width, height, bands, dtype, geotransform,
+                               epsg, nodata, data, mask (per-dataset mask band, when any), alpha}
+  translate SRC ARG...         gdal_translate SRC with ARGs (e.g. -srcwin X Y W H) to a GeoTIFF, then dump it
+  projwin SRC EPSG L T R B     the box L,T,R,B in EPSG:code: its 4 corners transformed by OSR into SRC's CRS,
+                               their bounding box given to gdal_translate -projwin; prints the dump
+  resampled FILE LEVEL X Y W H BW BH
+                               GDAL's nearest-neighbour RasterIO of that window of that level into BW x BH
+  histogram FILE LEVEL BINS [density]
+                               per band, numpy.histogram of the valid (mask band != 0, not NaN) samples of
+                               that level, as float64: {hist, bin_edges, min, max, count}
+  rgba_histogram RAW W H BINS  per channel of raw RGBA bytes, numpy.histogram with range [min, max + 1] as
+                               large_image computes it: {hist, bin_edges, min, max, mean, stdev}
+  make_sample OUT              the COG of ../shared/oracle/make_sample.sh (django-large-image's recorded sample)
 """
 import json, os, subprocess, sys, tempfile
 import numpy as np
@@ -358,6 +371,117 @@ def layout(path):
                'geotransform': list(ds.GetGeoTransform())}, sys.stdout)
 
 
+def open_level(path, level):
+    return gdal.OpenEx(path, open_options=[] if level == 0 else ['OVERVIEW_LEVEL=%d' % (level - 1)])
+
+
+def dump(path):
+    ds = gdal.Open(path)
+    arr = ds.ReadAsArray()
+    if arr.ndim == 2:
+        arr = arr[None]
+    srs = ds.GetSpatialRef()
+    epsg = None
+    if srs is not None:
+        srs.AutoIdentifyEPSG()
+        code = srs.GetAuthorityCode(None)
+        epsg = int(code) if code else None
+    b1 = ds.GetRasterBand(1)
+    vals = np.moveaxis(arr, 0, -1).reshape(-1, arr.shape[0]).astype(np.float64)
+    out = {'width': ds.RasterXSize, 'height': ds.RasterYSize, 'bands': ds.RasterCount, 'dtype': str(arr.dtype),
+           'geotransform': list(ds.GetGeoTransform(can_return_null=True) or []), 'epsg': epsg,
+           'nodata': b1.GetNoDataValue(), 'alpha': ds.GetRasterBand(ds.RasterCount).GetColorInterpretation() == gdal.GCI_AlphaBand,
+           'data': [[None if np.isnan(v) else float(v) for v in px] for px in vals]}
+    if b1.GetMaskFlags() == gdal.GMF_PER_DATASET:
+        out['mask'] = b1.GetMaskBand().ReadAsArray().reshape(-1).tolist()
+    return out
+
+
+def translate(src, *args):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, 'out.tif')
+        subprocess.run(['gdal_translate', '-q', '-of', 'GTiff', *args, src, out], check=True)
+        return dump(out)
+
+
+def projwin(src, code, l, t, r, b):
+    ds = gdal.Open(src)
+    s_from = osr.SpatialReference(); s_from.ImportFromEPSG(int(code))
+    s_to = ds.GetSpatialRef()
+    for s in (s_from, s_to):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(s_from, s_to)
+    pts = [ct.TransformPoint(x, y)[:2] for x, y in ((l, t), (r, t), (l, b), (r, b))]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    gt = ds.GetGeoTransform()
+    # the bounding box, written as the pixel-space corners gdal_translate -projwin expects (north-up)
+    ulx, lrx = min(xs), max(xs)
+    uly, lry = (max(ys), min(ys)) if gt[5] < 0 else (min(ys), max(ys))
+    res = translate(src, '-projwin', repr(ulx), repr(uly), repr(lrx), repr(lry))
+    res['projwin'] = [ulx, uly, lrx, lry]
+    return res
+
+
+def resampled(path, level, x, y, w, h, bw, bh):
+    ds = open_level(path, level)
+    arr = ds.ReadAsArray(x, y, w, h, buf_xsize=bw, buf_ysize=bh, resample_alg=gdal.GRIORA_NearestNeighbour)
+    if arr.ndim == 2:
+        arr = arr[None]
+    vals = np.moveaxis(arr, 0, -1).reshape(-1, arr.shape[0]).astype(np.float64)
+    return {'bands': arr.shape[0], 'data': vals.tolist()}
+
+
+def histogram(path, level, bins, *flags):
+    ds = open_level(path, level)
+    out = []
+    for i in range(ds.RasterCount):
+        band = ds.GetRasterBand(i + 1)
+        a = band.ReadAsArray().astype(np.float64)
+        valid = (band.GetMaskBand().ReadAsArray() != 0) & ~np.isnan(a)
+        v = a[valid]
+        hist, edges = np.histogram(v, bins, density='density' in flags)
+        out.append({'hist': hist.tolist(), 'bin_edges': edges.tolist(), 'count': int(v.size),
+                    'min': float(v.min()) if v.size else None, 'max': float(v.max()) if v.size else None,
+                    'level_width': ds.RasterXSize})
+    return out
+
+
+def rgba_histogram(raw, w, h, bins):
+    a = np.fromfile(raw, dtype=np.uint8).reshape(h * w, 4)
+    out = []
+    for c in range(4):
+        v = a[:, c]
+        lo, hi = float(v.min()), float(v.max())
+        hist, edges = np.histogram(v, bins, (lo, hi + 1))
+        f = v.astype(np.float64)
+        out.append({'hist': hist.tolist(), 'bin_edges': edges.tolist(), 'min': lo, 'max': hi, 'mean': float(f.mean()),
+                    'stdev': float(max(0.0, (f ** 2).mean() - f.mean() ** 2) ** 0.5)})
+    return out
+
+
+def make_sample(out):
+    """The COG of ../shared/oracle/make_sample.sh, byte for byte the same recipe (1024², 2 × UInt16,
+    EPSG:32633, nodata 0 collar 64 px wide, DEFLATE + predictor 2, 256 px tiles, 2 overviews), whose
+    django-large-image 0.10.5 answers are kept in tests/data/dli-0.10.5/."""
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        tmp = out + '.src.tif'
+        y, x = np.mgrid[0:1024, 0:1024].astype(np.float64)
+        a = (np.sin(x / 50.0) * np.cos(y / 35.0) * 800 + x + 2000).astype(np.uint16)
+        b = (np.hypot(x - 512, y - 512) * 3 + 1000).astype(np.uint16)
+        a[:, :64] = 0; b[:, :64] = 0
+        ds = gdal.GetDriverByName('GTiff').Create(tmp, 1024, 1024, 2, gdal.GDT_UInt16)
+        s = osr.SpatialReference(); s.ImportFromEPSG(32633); ds.SetProjection(s.ExportToWkt())
+        ds.SetGeoTransform((400000, 20, 0, 5600000, 0, -20))
+        for i, arr in enumerate((a, b)):
+            band = ds.GetRasterBand(i + 1); band.WriteArray(arr); band.SetNoDataValue(0)
+        ds = None
+        subprocess.run(['gdal_translate', '-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2',
+                        '-co', 'BLOCKSIZE=256', '-co', 'OVERVIEWS=AUTO', tmp, out], check=True)
+        os.remove(tmp)
+    return {'path': out}
+
+
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'fixtures':
@@ -376,5 +500,21 @@ if __name__ == '__main__':
         validate(args[0], *args[1:])
     elif cmd == 'layout':
         layout(args[0])
+
+
+    elif cmd == 'dump':
+        json.dump(dump(args[0]), sys.stdout)
+    elif cmd == 'translate':
+        json.dump(translate(args[0], *args[1:]), sys.stdout)
+    elif cmd == 'projwin':
+        json.dump(projwin(args[0], args[1], *map(float, args[2:6])), sys.stdout)
+    elif cmd == 'resampled':
+        json.dump(resampled(args[0], *map(int, args[1:8])), sys.stdout)
+    elif cmd == 'histogram':
+        json.dump(histogram(args[0], int(args[1]), int(args[2]), *args[3:]), sys.stdout)
+    elif cmd == 'rgba_histogram':
+        json.dump(rgba_histogram(args[0], *map(int, args[1:4])), sys.stdout)
+    elif cmd == 'make_sample':
+        json.dump(make_sample(args[0]), sys.stdout)
     else:
         sys.exit('unknown command ' + cmd)

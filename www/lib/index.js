@@ -199,12 +199,23 @@ export class LargeImage {
     return this.#call('tileCorners', z, x, y, options ?? {});
   }
 
-  /** @param {{ maxWidth?: number, maxHeight?: number, style?: object | string, format?: string }} [options] */
+  /**
+   * The whole image fitted in maxWidth × maxHeight (256 each by default), styled like tiles.
+   * @param {{ maxWidth?: number, maxHeight?: number, style?: object | string, format?: 'png' | 'jpeg' | 'rgba' | 'tiff' }} [options]
+   * @returns {Promise<Uint8Array>}
+   */
   thumbnail(options = {}) {
     return this.#call('thumbnail', options ?? {});
   }
 
-  /** @param {{ left: number, top: number, right: number, bottom: number, units?: string, width?: number, height?: number, style?: object | string, format?: string }} options */
+  /**
+   * A region: left/top/right/bottom in `units` ('pixels', 'fraction' or 'EPSG:nnnn'; EPSG:4326 by
+   * default for georeferenced images), fitted in width × height when given. `format` 'tiff' (the
+   * default) gives a GeoTIFF of band values, or of styled RGBA when a style is given; 'png' | 'jpeg' |
+   * 'rgba' give the styled image.
+   * @param {{ left: number, top: number, right: number, bottom: number, units?: string, width?: number, height?: number, style?: object | string, format?: 'tiff' | 'png' | 'jpeg' | 'rgba' }} options
+   * @returns {Promise<Uint8Array>}
+   */
   region(options) {
     return this.#call('region', options ?? {});
   }
@@ -214,7 +225,14 @@ export class LargeImage {
     return this.#call('pixel', options ?? {});
   }
 
-  /** @param {{ bins?: number, density?: boolean, onlyMinMax?: boolean, band?: number, resolution?: number }} [options] */
+  /**
+   * Histograms of the level whose larger side has at least `resolution` pixels (256 by default;
+   * 'exact' = full resolution, read window by window). `kind` 'rendered' (default) answers as
+   * django-large-image (one entry per RGBA channel of the rendered image); 'bands' (or a `band`)
+   * counts band values of valid pixels with numpy.histogram's bins. `onProgress(done, total)` is
+   * called after each window.
+   * @param {{ bins?: number, density?: boolean, onlyMinMax?: boolean, band?: number, resolution?: number | 'exact', kind?: 'rendered' | 'bands', range?: [number, number], style?: object | string, onProgress?: (done: number, total: number) => void }} [options]
+   */
   histogram(options = {}) {
     return this.#call('histogram', options ?? {});
   }

@@ -1,0 +1,349 @@
+//! A small GeoTIFF writer for regions: classic little-endian TIFF, pixel-interleaved DEFLATE strips
+//! (predictor 2 for integer samples), any of the crate's sample types and any number of samples,
+//! georeferenced with ModelPixelScale + ModelTiepoint (or ModelTransformation when rotated) and the
+//! source's GeoKeys, GDAL_NODATA, and an internal 1-bit transparency mask (a second IFD, as GDAL writes
+//! `GDAL_TIFF_INTERNAL_MASK`) for masked pixels that no nodata value can express.
+//!
+//! The `tiff` crate's encoder fixes the samples per pixel at compile time (`ColorType` constants), so
+//! it cannot write "n bands of u16" chosen at run time; this writer is ~200 lines instead.
+
+use crate::error::{Error, Result};
+use crate::tiff::geo::GeoKeyValue;
+use crate::tiff::{DType, GeoTransform};
+
+/// What the samples mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Photometric {
+    /// Band values (`PHOTOMETRIC=MINISBLACK`, every band after the first an unspecified extra sample).
+    MinIsBlack,
+    /// Styled colours: 3 samples RGB, or 4 with the last an unassociated alpha.
+    Rgb,
+}
+
+/// An image to write.
+#[derive(Debug, Clone)]
+pub struct GeoTiff<'a> {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Samples per pixel.
+    pub bands: usize,
+    /// Sample type (a decoded type: not `Bit` or `F16`).
+    pub dtype: DType,
+    /// `width * height * bands` native-endian samples, pixel-interleaved.
+    pub data: &'a [u8],
+    /// What the samples mean.
+    pub photometric: Photometric,
+    /// Pixel → CRS transform (pixel-is-area).
+    pub geotransform: Option<GeoTransform>,
+    /// GeoKeys to write (raster type is forced to pixel-is-area to match `geotransform`).
+    pub geokeys: &'a [(u16, GeoKeyValue)],
+    /// GDAL_NODATA.
+    pub nodata: Option<f64>,
+    /// Per pixel 0 (masked) or non-zero (valid): written as an internal mask IFD when any is 0.
+    pub mask: Option<&'a [u8]>,
+}
+
+/// A TIFF field value.
+enum Value {
+    Short(Vec<u16>),
+    Long(Vec<u32>),
+    Double(Vec<f64>),
+    Ascii(String),
+}
+
+impl Value {
+    fn encode(&self) -> (u16, u32, Vec<u8>) {
+        match self {
+            Value::Short(v) => (3, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Long(v) => (4, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Double(v) => (12, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Ascii(s) => {
+                let mut b = s.as_bytes().to_vec();
+                b.push(0);
+                (2, b.len() as u32, b)
+            }
+        }
+    }
+}
+
+/// Rows per strip for about 256 KiB of uncompressed samples.
+fn rows_per_strip(row_bytes: usize, height: usize) -> usize {
+    (256 * 1024 / row_bytes.max(1)).clamp(1, height.max(1))
+}
+
+/// DEFLATE (zlib, level 3: on a 1024² × 2 × u16 region 2.5× faster than level 6 for 10 % more bytes)
+/// strips of `rows` rows of `row_bytes` bytes from `data`.
+fn strips(data: &[u8], row_bytes: usize, rows: usize) -> Vec<Vec<u8>> {
+    data.chunks(row_bytes * rows).map(|c| miniz_oxide::deflate::compress_to_vec_zlib(c, 3)).collect()
+}
+
+/// TIFF predictor 2 on one row of little-endian samples (`bands` per pixel, `size` bytes each): each
+/// sample minus the same band's sample of the previous pixel, wrapping.
+fn differentiate(row: &mut [u8], bands: usize, size: usize) {
+    fn go<const N: usize>(row: &mut [u8], bands: usize, get: fn([u8; N]) -> u64, put: fn(u64) -> [u8; N]) {
+        let count = row.len() / N;
+        for i in (bands..count).rev() {
+            let at = |k: usize| get(row[k * N..(k + 1) * N].try_into().unwrap_or([0; N]));
+            let d = at(i).wrapping_sub(at(i - bands));
+            row[i * N..(i + 1) * N].copy_from_slice(&put(d));
+        }
+    }
+    match size {
+        1 => go::<1>(row, bands, |b| b[0] as u64, |v| [v as u8]),
+        2 => go::<2>(row, bands, |b| u16::from_le_bytes(b) as u64, |v| (v as u16).to_le_bytes()),
+        4 => go::<4>(row, bands, |b| u32::from_le_bytes(b) as u64, |v| (v as u32).to_le_bytes()),
+        _ => go::<8>(row, bands, u64::from_le_bytes, u64::to_le_bytes),
+    }
+}
+
+/// GDAL's text for a nodata value (`nan`, `inf`, shortest round-trip decimal otherwise).
+pub fn nodata_text(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The GeoKeyDirectory, GeoDoubleParams and GeoAsciiParams for `keys` (pixel-is-area forced).
+fn geokey_tags(keys: &[(u16, GeoKeyValue)]) -> Vec<(u16, Value)> {
+    let mut keys: Vec<(u16, GeoKeyValue)> = keys.iter().filter(|(k, _)| *k != 1025).cloned().collect();
+    keys.push((1025, GeoKeyValue::Short(1)));
+    keys.sort_by_key(|(k, _)| *k);
+    let mut dir = vec![1u16, 1, 0, keys.len() as u16];
+    let (mut doubles, mut ascii) = (Vec::<f64>::new(), String::new());
+    for (k, v) in &keys {
+        match v {
+            GeoKeyValue::Short(s) => dir.extend([*k, 0, 1, *s]),
+            GeoKeyValue::Doubles(d) => {
+                dir.extend([*k, 34736, d.len() as u16, doubles.len() as u16]);
+                doubles.extend(d);
+            }
+            GeoKeyValue::Ascii(a) => {
+                let a = a.replace('|', "/");
+                dir.extend([*k, 34737, a.len() as u16 + 1, ascii.len() as u16]);
+                ascii.push_str(&a);
+                ascii.push('|');
+            }
+        }
+    }
+    let mut out = vec![(34735, Value::Short(dir))];
+    if !doubles.is_empty() {
+        out.push((34736, Value::Double(doubles)));
+    }
+    if !ascii.is_empty() {
+        out.push((34737, Value::Ascii(ascii)));
+    }
+    out
+}
+
+/// One IFD to lay out: its tags (without strip offsets) and compressed strips.
+struct Ifd {
+    tags: Vec<(u16, Value)>,
+    strips: Vec<Vec<u8>>,
+}
+
+/// Writes `img` as a GeoTIFF (DEFLATE strips). Errors when the sizes disagree or the file would pass
+/// the 4 GiB of a classic TIFF.
+pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
+    let ss = img.dtype.size();
+    let (w, h, n) = (img.width, img.height, img.bands);
+    if w == 0 || h == 0 || n == 0 || w > u32::MAX as usize || h > u32::MAX as usize || n > 0xFFFF {
+        return Err(Error::usage(format!("GeoTIFF of {w}×{h} pixels × {n} bands")));
+    }
+    if matches!(img.dtype, DType::Bit | DType::F16) || img.data.len() != w * h * n * ss {
+        return Err(Error::usage(format!("GeoTIFF data: {} bytes for {w}×{h}×{n} {:?}", img.data.len(), img.dtype)));
+    }
+    let format = match img.dtype {
+        DType::F32 | DType::F64 => 3u16,
+        DType::I8 | DType::I16 | DType::I32 | DType::I64 => 2,
+        _ => 1,
+    };
+    let mut le: Vec<u8> = if cfg!(target_endian = "big") && ss > 1 {
+        img.data.chunks_exact(ss).flat_map(|c| c.iter().rev().copied()).collect()
+    } else {
+        img.data.to_vec()
+    };
+    let row = w * n * ss;
+    // Horizontal differencing (predictor 2) for integers: DEFLATE then sees small numbers.
+    let predictor = if format == 3 { 1u16 } else { 2 };
+    if predictor == 2 {
+        for r in le.chunks_exact_mut(row) {
+            differentiate(r, n, ss);
+        }
+    }
+    let rps = rows_per_strip(row, h);
+    let (photometric, extra): (u16, Vec<u16>) = match (img.photometric, n) {
+        (Photometric::Rgb, 3) => (2, vec![]),
+        (Photometric::Rgb, 4) => (2, vec![2]),
+        (Photometric::Rgb, _) => return Err(Error::usage(format!("an RGB GeoTIFF needs 3 or 4 bands, not {n}"))),
+        (Photometric::MinIsBlack, _) => (1, vec![0; n - 1]),
+    };
+    let mut tags = vec![
+        (256, Value::Long(vec![w as u32])),
+        (257, Value::Long(vec![h as u32])),
+        (258, Value::Short(vec![img.dtype.file_bits() as u16; n])),
+        (259, Value::Short(vec![8])),
+        (262, Value::Short(vec![photometric])),
+        (277, Value::Short(vec![n as u16])),
+        (278, Value::Long(vec![rps as u32])),
+        (284, Value::Short(vec![1])),
+        (317, Value::Short(vec![predictor])),
+        (339, Value::Short(vec![format; n])),
+    ];
+    if !extra.is_empty() {
+        tags.push((338, Value::Short(extra)));
+    }
+    if let Some(g) = img.geotransform {
+        if g[2] == 0.0 && g[4] == 0.0 {
+            tags.push((33550, Value::Double(vec![g[1], -g[5], 0.0])));
+            tags.push((33922, Value::Double(vec![0.0, 0.0, 0.0, g[0], g[3], 0.0])));
+        } else {
+            let m = vec![g[1], g[2], 0.0, g[0], g[4], g[5], 0.0, g[3], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+            tags.push((34264, Value::Double(m)));
+        }
+        tags.extend(geokey_tags(img.geokeys));
+    }
+    if let Some(nd) = img.nodata {
+        tags.push((42113, Value::Ascii(nodata_text(nd))));
+    }
+    let mut ifds = vec![Ifd { tags, strips: strips(&le, row, rps) }];
+    if let Some(mask) = img.mask.filter(|m| m.len() == w * h && m.contains(&0)) {
+        // 1 bit per pixel, rows padded to whole bytes, most significant bit first; 1 = valid.
+        let mrow = w.div_ceil(8);
+        let mut bits = vec![0u8; mrow * h];
+        for (p, &m) in mask.iter().enumerate() {
+            if m != 0 {
+                let (row, col) = (p / w, p % w);
+                bits[row * mrow + col / 8] |= 0x80 >> (col % 8);
+            }
+        }
+        let mrps = rows_per_strip(mrow, h);
+        let mtags = vec![
+            (254, Value::Long(vec![4])),
+            (256, Value::Long(vec![w as u32])),
+            (257, Value::Long(vec![h as u32])),
+            (258, Value::Short(vec![1])),
+            (259, Value::Short(vec![8])),
+            (262, Value::Short(vec![4])),
+            (277, Value::Short(vec![1])),
+            (278, Value::Long(vec![mrps as u32])),
+            (284, Value::Short(vec![1])),
+        ];
+        ifds.push(Ifd { tags: mtags, strips: strips(&bits, mrow, mrps) });
+    }
+    layout(ifds)
+}
+
+/// Lays out the header, every IFD's strips, then the IFDs with their out-of-line values.
+fn layout(ifds: Vec<Ifd>) -> Result<Vec<u8>> {
+    let mut out = vec![b'I', b'I', 42, 0, 0, 0, 0, 0];
+    let pad = |out: &mut Vec<u8>| {
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+    };
+    let mut placed = Vec::new();
+    for ifd in ifds {
+        let mut offsets = Vec::new();
+        let mut counts = Vec::new();
+        for s in &ifd.strips {
+            pad(&mut out);
+            offsets.push(out.len() as u64);
+            counts.push(s.len() as u32);
+            out.extend_from_slice(s);
+        }
+        let mut tags = ifd.tags;
+        let fits = |v: &[u64]| v.iter().all(|&o| o <= u32::MAX as u64);
+        if !fits(&offsets) {
+            return Err(Error::usage("the GeoTIFF would pass 4 GiB (classic TIFF): ask for a smaller region"));
+        }
+        tags.push((273, Value::Long(offsets.iter().map(|&o| o as u32).collect())));
+        tags.push((279, Value::Long(counts)));
+        tags.sort_by_key(|(t, _)| *t);
+        placed.push(tags);
+    }
+    let mut next_link = 4usize; // where the previous IFD offset goes
+    for tags in placed {
+        pad(&mut out);
+        let ifd_at = out.len();
+        if ifd_at > u32::MAX as usize - 65536 {
+            return Err(Error::usage("the GeoTIFF would pass 4 GiB (classic TIFF): ask for a smaller region"));
+        }
+        out[next_link..next_link + 4].copy_from_slice(&(ifd_at as u32).to_le_bytes());
+        let size = 2 + tags.len() * 12 + 4;
+        let mut extra_at = ifd_at + size;
+        let mut dir = Vec::with_capacity(size);
+        let mut extra = Vec::new();
+        dir.extend_from_slice(&(tags.len() as u16).to_le_bytes());
+        for (tag, v) in &tags {
+            let (typ, count, bytes) = v.encode();
+            dir.extend_from_slice(&tag.to_le_bytes());
+            dir.extend_from_slice(&typ.to_le_bytes());
+            dir.extend_from_slice(&count.to_le_bytes());
+            if bytes.len() <= 4 {
+                let mut inline = [0u8; 4];
+                inline[..bytes.len()].copy_from_slice(&bytes);
+                dir.extend_from_slice(&inline);
+            } else {
+                dir.extend_from_slice(&(extra_at as u32).to_le_bytes());
+                extra.extend_from_slice(&bytes);
+                if extra.len() % 2 == 1 {
+                    extra.push(0);
+                }
+                extra_at = ifd_at + size + extra.len();
+            }
+        }
+        next_link = ifd_at + size - 4;
+        dir.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&dir);
+        out.extend_from_slice(&extra);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+    use crate::tiff::TiffFile;
+
+    #[test]
+    fn round_trips_through_our_reader() {
+        let (w, h) = (300usize, 70usize);
+        let data: Vec<u8> = (0..w * h * 2).flat_map(|i| (i as u16).to_ne_bytes()).collect();
+        let keys = vec![(1024, GeoKeyValue::Short(1)), (3072, GeoKeyValue::Short(32633))];
+        let mut mask = vec![255u8; w * h];
+        mask[5] = 0;
+        let img = GeoTiff {
+            width: w,
+            height: h,
+            bands: 2,
+            dtype: DType::U16,
+            data: &data,
+            photometric: Photometric::MinIsBlack,
+            geotransform: Some([400000.0, 20.0, 0.0, 5600000.0, 0.0, -20.0]),
+            geokeys: &keys,
+            nodata: None,
+            mask: Some(&mask),
+        };
+        let bytes = write_geotiff(&img).unwrap();
+        let src = MemorySource::new("mem.tif", bytes);
+        let f = pollster::block_on(TiffFile::open(src, 1 << 20, crate::Limits::default())).unwrap();
+        assert_eq!(f.images.len(), 2);
+        let im = &f.images[0];
+        assert_eq!((im.width, im.height, im.samples, im.dtype), (w as u64, h as u64, 2, DType::U16));
+        assert!(f.images[1].is_mask());
+        let g = crate::tiff::geo::read_georef(im, f.header.order).unwrap().unwrap();
+        assert_eq!(g.geotransform, [400000.0, 20.0, 0.0, 5600000.0, 0.0, -20.0]);
+        assert_eq!(g.epsg, Some(32633));
+        // Samples (predictor 2 + DEFLATE) and the mask come back through the reader.
+        let src = MemorySource::new("mem.tif", write_geotiff(&img).unwrap());
+        let cog = pollster::block_on(crate::cog::Cog::open(src, Default::default())).unwrap();
+        let r = pollster::block_on(cog.read_window(0, 0, 0, w, h)).unwrap();
+        assert_eq!(r.data, data);
+        assert_eq!(r.valid, mask);
+    }
+}
