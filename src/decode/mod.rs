@@ -4,6 +4,7 @@
 //! turns them into samples (so decoding can move to a worker).
 
 pub mod codecs;
+pub mod jpeg;
 pub mod predictor;
 
 use crate::error::{Error, Result};

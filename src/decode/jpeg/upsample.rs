@@ -1,0 +1,112 @@
+//! Chroma upsampling as libjpeg-turbo does it with `do_fancy_upsampling` left TRUE (libtiff only turns
+//! it off for raw, still-subsampled output): jdsample.c's `h2v1_fancy_upsample`, `h2v2_fancy_upsample`
+//! and `h1v2_fancy_upsample` (triangle filters with libjpeg's alternating rounding biases), and plain
+//! replication (`h2v1_upsample`, `h2v2_upsample`, `int_upsample`) where libjpeg uses it.
+
+use crate::error::{Error, Result};
+
+/// How one component's rows become full-resolution rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Full resolution already.
+    Copy,
+    /// 2:1 horizontally, triangle filter.
+    FancyH2V1,
+    /// 2:1 both ways, triangle filter using the row above or below.
+    FancyH2V2,
+    /// 2:1 vertically, triangle filter.
+    FancyH1V2,
+    /// Integral factors, each sample repeated.
+    Replicate { h: usize, v: usize },
+}
+
+impl Method {
+    /// libjpeg's choice (jinit_upsampler) for a component sampled `h`×`v` times less than the frame's
+    /// maximum, `width` samples wide after downsampling.
+    pub fn choose(h: usize, v: usize, width: usize) -> Result<Method> {
+        Ok(match (h, v) {
+            (1, 1) => Method::Copy,
+            (2, 1) if width > 2 => Method::FancyH2V1,
+            (2, 2) if width > 2 => Method::FancyH2V2,
+            (1, 2) => Method::FancyH1V2,
+            (h, v) if h >= 1 && v >= 1 => Method::Replicate { h, v },
+            _ => return Err(Error::unsupported("JPEG with fractional sampling factors")),
+        })
+    }
+
+    /// Output row `y` of a component plane (`width`×`height` real samples, rows `stride` apart) into
+    /// `out`, at least `width × h` long; returns the row (a slice of `plane` for [`Method::Copy`]).
+    pub fn row<'a>(
+        self,
+        plane: &'a [u8],
+        stride: usize,
+        width: usize,
+        height: usize,
+        y: usize,
+        out: &'a mut [u8],
+    ) -> &'a [u8] {
+        let at = |r: usize| &plane[r * stride..r * stride + width];
+        let last = height - 1;
+        match self {
+            Method::Copy => at(y.min(last)),
+            Method::FancyH2V1 => {
+                let i = at(y.min(last));
+                h2v1(i, out);
+                &out[..2 * width]
+            }
+            Method::FancyH2V2 | Method::FancyH1V2 => {
+                let r = (y / 2).min(last);
+                let (near, far) = if y % 2 == 0 { (r, r.saturating_sub(1)) } else { (r, (r + 1).min(last)) };
+                let (near, far) = (at(near), at(far));
+                if self == Method::FancyH1V2 {
+                    let bias = if y % 2 == 0 { 1 } else { 2 };
+                    for ((o, &a), &b) in out.iter_mut().zip(near).zip(far) {
+                        *o = ((a as u16 * 3 + b as u16 + bias) >> 2) as u8;
+                    }
+                    &out[..width]
+                } else {
+                    h2v2(near, far, out);
+                    &out[..2 * width]
+                }
+            }
+            Method::Replicate { h, v } => {
+                let i = at((y / v).min(last));
+                for (o, &s) in out.chunks_exact_mut(h).zip(i) {
+                    o.fill(s);
+                }
+                &out[..h * width]
+            }
+        }
+    }
+}
+
+/// jdsample.c `h2v1_fancy_upsample`: 3/4 nearer + 1/4 further sample, biases 1 and 2; edges copied.
+fn h2v1(i: &[u8], out: &mut [u8]) {
+    let w = i.len();
+    let out = &mut out[..2 * w];
+    out[0] = i[0];
+    out[1] = ((i[0] as u16 * 3 + i[1] as u16 + 2) >> 2) as u8;
+    for x in 1..w - 1 {
+        let v = i[x] as u16 * 3;
+        out[2 * x] = ((v + i[x - 1] as u16 + 1) >> 2) as u8;
+        out[2 * x + 1] = ((v + i[x + 1] as u16 + 2) >> 2) as u8;
+    }
+    out[2 * w - 2] = ((i[w - 1] as u16 * 3 + i[w - 2] as u16 + 1) >> 2) as u8;
+    out[2 * w - 1] = i[w - 1];
+}
+
+/// jdsample.c `h2v2_fancy_upsample`: column sums 3 × nearer row + further row, then 3/4 + 1/4 across,
+/// biases 8 and 7.
+fn h2v2(near: &[u8], far: &[u8], out: &mut [u8]) {
+    let w = near.len();
+    let out = &mut out[..2 * w];
+    let sum = |x: usize| near[x] as u32 * 3 + far[x] as u32;
+    let (mut last, mut this) = (sum(0), sum(0));
+    for x in 0..w {
+        let next = if x + 1 < w { sum(x + 1) } else { this };
+        out[2 * x] = ((this * 3 + last + 8) >> 4) as u8;
+        out[2 * x + 1] = ((this * 3 + next + 7) >> 4) as u8;
+        last = this;
+        this = next;
+    }
+}
