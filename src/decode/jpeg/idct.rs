@@ -50,79 +50,74 @@ fn limit(x: i32) -> u8 {
     RANGE_LIMIT[(x & 1023) as usize]
 }
 
-/// The odd part shared by both passes: inputs 1, 3, 5, 7 → (tmp0, tmp1, tmp2, tmp3).
+/// Eight lanes: the same 1-D transform runs on 8 columns (pass 1) or 8 rows (pass 2) at once.
+type Lanes = [W<i32>; 8];
+
 #[inline(always)]
-fn odd(mut tmp3: W<i32>, mut tmp2: W<i32>, mut tmp1: W<i32>, mut tmp0: W<i32>) -> [W<i32>; 4] {
-    let z4 = tmp1 + tmp3;
-    let z3 = tmp0 + tmp2;
-    let z2 = tmp1 + tmp2;
-    let z1 = tmp0 + tmp3;
-    let z5 = (z3 + z4) * FIX_1_175875602;
-    tmp3 *= FIX_1_501321110;
-    tmp2 *= FIX_3_072711026;
-    tmp1 *= FIX_2_053119869;
-    tmp0 *= FIX_0_298631336;
-    let z4 = z4 * -FIX_0_390180644 + z5;
-    let z3 = z3 * -FIX_1_961570560 + z5;
-    let z1 = z1 * -FIX_0_899976223;
-    let z2 = z2 * -FIX_2_562915447;
-    [tmp0 + z1 + z3, tmp1 + z2 + z4, tmp2 + z2 + z3, tmp3 + z1 + z4]
+fn lanes(f: impl Fn(usize) -> W<i32>) -> Lanes {
+    std::array::from_fn(f)
 }
 
-/// The even part: inputs 0, 2, 4, 6 (input 0 and 4 already scaled as the pass needs) →
-/// (tmp10, tmp11, tmp12, tmp13).
+/// jidctint.c's 1-D transform on 8 lanes: `x[k]` is input k of every lane; returns outputs 0..8 of
+/// every lane before the final descale (the even part's inputs 0 and 4 are scaled by `CONST_BITS` here).
 #[inline(always)]
-fn even(x0: W<i32>, x2: W<i32>, x4: W<i32>, x6: W<i32>) -> [W<i32>; 4] {
-    let z1 = (x2 + x6) * FIX_0_541196100;
-    let tmp2 = z1 + x6 * -FIX_1_847759065;
-    let tmp3 = z1 + x2 * FIX_0_765366865;
-    let tmp0 = (x0 + x4) << CONST_BITS;
-    let tmp1 = (x0 - x4) << CONST_BITS;
-    [tmp0 + tmp3, tmp1 + tmp2, tmp1 - tmp2, tmp0 - tmp3]
+fn transform(x: &[Lanes; 8]) -> [Lanes; 8] {
+    // Even part: the rotator is sqrt(2)·c(−6).
+    let z1 = lanes(|i| (x[2][i] + x[6][i]) * FIX_0_541196100);
+    let tmp2 = lanes(|i| z1[i] + x[6][i] * -FIX_1_847759065);
+    let tmp3 = lanes(|i| z1[i] + x[2][i] * FIX_0_765366865);
+    let tmp0 = lanes(|i| (x[0][i] + x[4][i]) << CONST_BITS);
+    let tmp1 = lanes(|i| (x[0][i] - x[4][i]) << CONST_BITS);
+    let t10 = lanes(|i| tmp0[i] + tmp3[i]);
+    let t13 = lanes(|i| tmp0[i] - tmp3[i]);
+    let t11 = lanes(|i| tmp1[i] + tmp2[i]);
+    let t12 = lanes(|i| tmp1[i] - tmp2[i]);
+    // Odd part: inputs 7, 5, 3, 1 are tmp0..tmp3.
+    let (o0, o1, o2, o3) = (&x[7], &x[5], &x[3], &x[1]);
+    let z1 = lanes(|i| o0[i] + o3[i]);
+    let z2 = lanes(|i| o1[i] + o2[i]);
+    let z3 = lanes(|i| o0[i] + o2[i]);
+    let z4 = lanes(|i| o1[i] + o3[i]);
+    let z5 = lanes(|i| (z3[i] + z4[i]) * FIX_1_175875602);
+    let z1 = lanes(|i| z1[i] * -FIX_0_899976223);
+    let z2 = lanes(|i| z2[i] * -FIX_2_562915447);
+    let z3 = lanes(|i| z3[i] * -FIX_1_961570560 + z5[i]);
+    let z4 = lanes(|i| z4[i] * -FIX_0_390180644 + z5[i]);
+    let u0 = lanes(|i| o0[i] * FIX_0_298631336 + z1[i] + z3[i]);
+    let u1 = lanes(|i| o1[i] * FIX_2_053119869 + z2[i] + z4[i]);
+    let u2 = lanes(|i| o2[i] * FIX_3_072711026 + z2[i] + z3[i]);
+    let u3 = lanes(|i| o3[i] * FIX_1_501321110 + z1[i] + z4[i]);
+    [
+        lanes(|i| t10[i] + u3[i]),
+        lanes(|i| t11[i] + u2[i]),
+        lanes(|i| t12[i] + u1[i]),
+        lanes(|i| t13[i] + u0[i]),
+        lanes(|i| t13[i] - u0[i]),
+        lanes(|i| t12[i] - u1[i]),
+        lanes(|i| t11[i] - u2[i]),
+        lanes(|i| t10[i] - u3[i]),
+    ]
 }
 
 /// Inverse DCT of one block: `coef` in natural order, `quant` the dequantization multipliers (libjpeg's
 /// `ISLOW_MULT_TYPE`, i.e. the table values as i16), 8 rows of 8 samples written at `out[r * stride..]`.
+/// jidctint.c skips the arithmetic for columns and rows whose AC terms are zero; that shortcut gives
+/// the same values as the full arithmetic done here for all of them.
 pub fn islow(coef: &[i16; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
-    let mut ws = [0i32; 64];
-    for c in 0..8 {
-        let dq = |r: usize| W(coef[r * 8 + c] as i32 * quant[r * 8 + c]);
-        if (1..8).all(|r| coef[r * 8 + c] == 0) {
-            let dc = (dq(0) << PASS1_BITS).0;
-            for r in 0..8 {
-                ws[r * 8 + c] = dc;
-            }
-            continue;
-        }
-        let [t10, t11, t12, t13] = even(dq(0), dq(2), dq(4), dq(6));
-        let [t0, t1, t2, t3] = odd(dq(1), dq(3), dq(5), dq(7));
-        let n = CONST_BITS - PASS1_BITS;
-        ws[c] = descale(t10 + t3, n);
-        ws[8 + c] = descale(t11 + t2, n);
-        ws[16 + c] = descale(t12 + t1, n);
-        ws[24 + c] = descale(t13 + t0, n);
-        ws[32 + c] = descale(t13 - t0, n);
-        ws[40 + c] = descale(t12 - t1, n);
-        ws[48 + c] = descale(t11 - t2, n);
-        ws[56 + c] = descale(t10 - t3, n);
-    }
-    for (r, w) in ws.chunks_exact(8).enumerate() {
+    // Pass 1, lanes = columns: x[k][c] = dequantized coefficient (row k, column c).
+    let x: [Lanes; 8] = std::array::from_fn(|k| lanes(|c| W(coef[k * 8 + c] as i32 * quant[k * 8 + c])));
+    let y = transform(&x);
+    // ws[r][c] = pass-1 output row r of column c, scaled up by PASS1_BITS; transposed so that pass 2
+    // (lanes = rows) reads input k of every row as one vector.
+    let n1 = CONST_BITS - PASS1_BITS;
+    let t: [Lanes; 8] = std::array::from_fn(|k| lanes(|r| W(descale(y[r][k], n1))));
+    let z = transform(&t);
+    let n2 = CONST_BITS + PASS1_BITS + 3;
+    for r in 0..8 {
         let Some(o) = out.get_mut(r * stride..r * stride + 8) else { return };
-        if w[1..].iter().all(|&v| v == 0) {
-            o.fill(limit(descale(W(w[0]), PASS1_BITS + 3)));
-            continue;
+        for (k, v) in o.iter_mut().enumerate() {
+            *v = limit(descale(z[k][r], n2));
         }
-        let [t10, t11, t12, t13] = even(W(w[0]), W(w[2]), W(w[4]), W(w[6]));
-        let [t0, t1, t2, t3] = odd(W(w[1]), W(w[3]), W(w[5]), W(w[7]));
-        let n = CONST_BITS + PASS1_BITS + 3;
-        o[0] = limit(descale(t10 + t3, n));
-        o[7] = limit(descale(t10 - t3, n));
-        o[1] = limit(descale(t11 + t2, n));
-        o[6] = limit(descale(t11 - t2, n));
-        o[2] = limit(descale(t12 + t1, n));
-        o[5] = limit(descale(t12 - t1, n));
-        o[3] = limit(descale(t13 + t0, n));
-        o[4] = limit(descale(t13 - t0, n));
     }
 }
 

@@ -36,6 +36,34 @@ struct Plane {
     height: usize,
 }
 
+thread_local! {
+    /// Plane buffers of earlier tiles, reused: a fresh multi-hundred-kB allocation per tile costs page
+    /// faults every time.
+    static POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Plane {
+    /// `len` zero bytes, from the pool if it has a buffer.
+    fn buffer(len: usize) -> Vec<u8> {
+        let mut v = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+        v.clear();
+        v.resize(len, 0);
+        v
+    }
+}
+
+impl Drop for Plane {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.samples);
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < 4 && v.capacity() <= 1 << 22 {
+                p.push(v);
+            }
+        });
+    }
+}
+
 fn bad(reason: impl std::fmt::Display) -> Error {
     Error::decode("JPEG", reason)
 }
@@ -157,7 +185,7 @@ impl<'a> Decoder<'a> {
                 return Err(Error::limit("JPEG component plane bytes", max_plane_bytes as u64, total as u64));
             }
             planes.push(Plane {
-                samples: vec![0u8; stride * rows],
+                samples: Plane::buffer(stride * rows),
                 stride,
                 width: (f.width * c.h).div_ceil(hmax),
                 height: (f.height * c.v).div_ceil(vmax),
@@ -260,11 +288,12 @@ impl<'a> Decoder<'a> {
             .map(|(c, p)| Method::choose(hmax / c.h, vmax / c.v, p.width).unwrap_or(Method::Replicate { h: 1, v: 1 }))
             .collect();
         let mut out = vec![0u8; w * f.height * n];
-        let mut tmp: Vec<Vec<u8>> = planes.iter().map(|p| vec![0u8; p.width * hmax + 16]).collect();
+        let mut tmp: Vec<(Vec<u8>, Vec<u16>)> =
+            planes.iter().map(|p| (vec![0u8; p.width * hmax + 16], vec![0u16; p.width])).collect();
         for (y, orow) in out.chunks_exact_mut(w * n).enumerate() {
             let mut rows: [&[u8]; 4] = [&[]; 4];
             for (k, ((p, m), t)) in planes.iter().zip(&methods).zip(tmp.iter_mut()).enumerate() {
-                rows[k] = &m.row(&p.samples, p.stride, p.width, p.height, y, t)[..w];
+                rows[k] = &m.row(&p.samples, p.stride, p.width, p.height, y, &mut t.0, &mut t.1)[..w];
             }
             if ycbcr {
                 color::ycc_to_rgb(rows[0], rows[1], rows[2], orow);

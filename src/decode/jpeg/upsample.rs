@@ -35,7 +35,9 @@ impl Method {
     }
 
     /// Output row `y` of a component plane (`width`×`height` real samples, rows `stride` apart) into
-    /// `out`, at least `width × h` long; returns the row (a slice of `plane` for [`Method::Copy`]).
+    /// `out`, at least `width × h` long (`sums`: scratch, `width` long); returns the row (a slice of
+    /// `plane` for [`Method::Copy`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn row<'a>(
         self,
         plane: &'a [u8],
@@ -44,6 +46,7 @@ impl Method {
         height: usize,
         y: usize,
         out: &'a mut [u8],
+        sums: &mut [u16],
     ) -> &'a [u8] {
         let at = |r: usize| &plane[r * stride..r * stride + width];
         let last = height - 1;
@@ -65,7 +68,7 @@ impl Method {
                     }
                     &out[..width]
                 } else {
-                    h2v2(near, far, out);
+                    h2v2(near, far, out, sums);
                     &out[..2 * width]
                 }
             }
@@ -81,32 +84,38 @@ impl Method {
 }
 
 /// jdsample.c `h2v1_fancy_upsample`: 3/4 nearer + 1/4 further sample, biases 1 and 2; edges copied.
+/// `i` holds at least 3 samples.
 fn h2v1(i: &[u8], out: &mut [u8]) {
     let w = i.len();
     let out = &mut out[..2 * w];
     out[0] = i[0];
     out[1] = ((i[0] as u16 * 3 + i[1] as u16 + 2) >> 2) as u8;
-    for x in 1..w - 1 {
-        let v = i[x] as u16 * 3;
-        out[2 * x] = ((v + i[x - 1] as u16 + 1) >> 2) as u8;
-        out[2 * x + 1] = ((v + i[x + 1] as u16 + 2) >> 2) as u8;
+    let inner = out[2..2 * w - 2].chunks_exact_mut(2);
+    for (((o, &l), &c), &r) in inner.zip(&i[..w - 2]).zip(&i[1..w - 1]).zip(&i[2..]) {
+        let v = c as u16 * 3;
+        o[0] = ((v + l as u16 + 1) >> 2) as u8;
+        o[1] = ((v + r as u16 + 2) >> 2) as u8;
     }
     out[2 * w - 2] = ((i[w - 1] as u16 * 3 + i[w - 2] as u16 + 1) >> 2) as u8;
     out[2 * w - 1] = i[w - 1];
 }
 
 /// jdsample.c `h2v2_fancy_upsample`: column sums 3 × nearer row + further row, then 3/4 + 1/4 across,
-/// biases 8 and 7.
-fn h2v2(near: &[u8], far: &[u8], out: &mut [u8]) {
+/// biases 8 and 7. Rows hold at least 3 samples.
+fn h2v2(near: &[u8], far: &[u8], out: &mut [u8], sums: &mut [u16]) {
     let w = near.len();
-    let out = &mut out[..2 * w];
-    let sum = |x: usize| near[x] as u32 * 3 + far[x] as u32;
-    let (mut last, mut this) = (sum(0), sum(0));
-    for x in 0..w {
-        let next = if x + 1 < w { sum(x + 1) } else { this };
-        out[2 * x] = ((this * 3 + last + 8) >> 4) as u8;
-        out[2 * x + 1] = ((this * 3 + next + 7) >> 4) as u8;
-        last = this;
-        this = next;
+    let (out, cs) = (&mut out[..2 * w], &mut sums[..w]);
+    for ((s, &a), &b) in cs.iter_mut().zip(near).zip(far) {
+        *s = a as u16 * 3 + b as u16;
     }
+    out[0] = ((cs[0] * 4 + 8) >> 4) as u8;
+    out[1] = ((cs[0] * 3 + cs[1] + 7) >> 4) as u8;
+    let inner = out[2..2 * w - 2].chunks_exact_mut(2);
+    for (((o, &l), &c), &r) in inner.zip(&cs[..w - 2]).zip(&cs[1..w - 1]).zip(&cs[2..]) {
+        let v = c * 3;
+        o[0] = ((v + l + 8) >> 4) as u8;
+        o[1] = ((v + r + 7) >> 4) as u8;
+    }
+    out[2 * w - 2] = ((cs[w - 1] * 3 + cs[w - 2] + 8) >> 4) as u8;
+    out[2 * w - 1] = ((cs[w - 1] * 4 + 7) >> 4) as u8;
 }
