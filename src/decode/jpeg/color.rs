@@ -33,6 +33,7 @@ fn pixel(y: u8, cb: u8, cr: u8) -> [u8; 3] {
 }
 
 /// YCbCr rows → one RGB row (`out.len()` / 3 pixels), as libjpeg-turbo's `ycc_rgb_convert`.
+#[inline(always)]
 pub fn ycc_to_rgb(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
     const N: usize = 16;
     let n = out.len() / 3;
@@ -55,6 +56,7 @@ pub fn ycc_to_rgb(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
 }
 
 /// Component rows → one pixel-interleaved row (`out.len()` / `rows.len()` pixels).
+#[inline(always)]
 pub fn interleave(rows: &[&[u8]], out: &mut [u8]) {
     match rows {
         [a] => out.copy_from_slice(&a[..out.len()]),

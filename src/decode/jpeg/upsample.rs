@@ -38,6 +38,7 @@ impl Method {
     /// `out`, at least `width × h` long (`sums`: scratch, `width` long); returns the row (a slice of
     /// `plane` for [`Method::Copy`]).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn row<'a>(
         self,
         plane: &'a [u8],
@@ -85,6 +86,7 @@ impl Method {
 
 /// jdsample.c `h2v1_fancy_upsample`: 3/4 nearer + 1/4 further sample, biases 1 and 2; edges copied.
 /// `i` holds at least 3 samples.
+#[inline(always)]
 fn h2v1(i: &[u8], out: &mut [u8]) {
     let w = i.len();
     let out = &mut out[..2 * w];
@@ -102,6 +104,7 @@ fn h2v1(i: &[u8], out: &mut [u8]) {
 
 /// jdsample.c `h2v2_fancy_upsample`: column sums 3 × nearer row + further row, then 3/4 + 1/4 across,
 /// biases 8 and 7. Rows hold at least 3 samples.
+#[inline(always)]
 fn h2v2(near: &[u8], far: &[u8], out: &mut [u8], sums: &mut [u16]) {
     let w = near.len();
     let (out, cs) = (&mut out[..2 * w], &mut sums[..w]);
