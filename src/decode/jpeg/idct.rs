@@ -121,8 +121,8 @@ pub fn islow(coef: &[i16; 64], quant: &[i32; 64], out: &mut [u8], stride: usize)
     let t: [Lanes; 8] = std::array::from_fn(|k| lanes(|r| W(descale(y[r][k], n1))));
     let z = transform(&t);
     let n2 = CONST_BITS + PASS1_BITS + 3;
-    for r in 0..8 {
-        let Some(o) = out.get_mut(r * stride..r * stride + 8) else { return };
+    for (r, line) in out.chunks_mut(stride).take(8).enumerate() {
+        let Some(o) = line.get_mut(..8) else { return };
         let row: [u8; 8] = std::array::from_fn(|k| limit_arith(descale(z[k][r], n2)));
         o.copy_from_slice(&row);
     }
