@@ -57,53 +57,56 @@ fn limit_arith(x: i32) -> u8 {
     (((x << 22) >> 22) + 128).clamp(0, 255) as u8
 }
 
-/// Eight lanes: the same 1-D transform runs on 8 columns (pass 1) or 8 rows (pass 2) at once.
-type Lanes = [W<i32>; 8];
-
+/// jidctint.c's 1-D transform on 8 lanes at once (8 columns in pass 1, 8 rows in pass 2): `x[k][i]` is
+/// input k of lane i; `y[k][i]` receives output k of lane i, descaled by `shift` bits. One plain loop
+/// over the lanes, which the compiler turns into vector code.
 #[inline(always)]
-fn lanes(f: impl Fn(usize) -> W<i32>) -> Lanes {
-    std::array::from_fn(f)
+#[allow(clippy::needless_range_loop)]
+fn pass(x: &[[i32; 8]; 8], y: &mut [[i32; 8]; 8], shift: u32) {
+    let round = 1i32 << (shift - 1);
+    for i in 0..8 {
+        // Even part: the rotator is sqrt(2)·c(−6).
+        let (z2, z3) = (x[2][i], x[6][i]);
+        let z1 = z2.wrapping_add(z3).wrapping_mul(FIX_0_541196100.0);
+        let tmp2 = z1.wrapping_add(z3.wrapping_mul(-FIX_1_847759065.0));
+        let tmp3 = z1.wrapping_add(z2.wrapping_mul(FIX_0_765366865.0));
+        let tmp0 = x[0][i].wrapping_add(x[4][i]).wrapping_shl(CONST_BITS as u32);
+        let tmp1 = x[0][i].wrapping_sub(x[4][i]).wrapping_shl(CONST_BITS as u32);
+        let t10 = tmp0.wrapping_add(tmp3);
+        let t13 = tmp0.wrapping_sub(tmp3);
+        let t11 = tmp1.wrapping_add(tmp2);
+        let t12 = tmp1.wrapping_sub(tmp2);
+        // Odd part: inputs 7, 5, 3, 1.
+        let (o0, o1, o2, o3) = (x[7][i], x[5][i], x[3][i], x[1][i]);
+        let z1 = o0.wrapping_add(o3);
+        let z2 = o1.wrapping_add(o2);
+        let z3 = o0.wrapping_add(o2);
+        let z4 = o1.wrapping_add(o3);
+        let z5 = z3.wrapping_add(z4).wrapping_mul(FIX_1_175875602.0);
+        let z1 = z1.wrapping_mul(-FIX_0_899976223.0);
+        let z2 = z2.wrapping_mul(-FIX_2_562915447.0);
+        let z3 = z3.wrapping_mul(-FIX_1_961570560.0).wrapping_add(z5);
+        let z4 = z4.wrapping_mul(-FIX_0_390180644.0).wrapping_add(z5);
+        let u0 = o0.wrapping_mul(FIX_0_298631336.0).wrapping_add(z1).wrapping_add(z3);
+        let u1 = o1.wrapping_mul(FIX_2_053119869.0).wrapping_add(z2).wrapping_add(z4);
+        let u2 = o2.wrapping_mul(FIX_3_072711026.0).wrapping_add(z2).wrapping_add(z3);
+        let u3 = o3.wrapping_mul(FIX_1_501321110.0).wrapping_add(z1).wrapping_add(z4);
+        let d = |v: i32| v.wrapping_add(round) >> shift;
+        y[0][i] = d(t10.wrapping_add(u3));
+        y[7][i] = d(t10.wrapping_sub(u3));
+        y[1][i] = d(t11.wrapping_add(u2));
+        y[6][i] = d(t11.wrapping_sub(u2));
+        y[2][i] = d(t12.wrapping_add(u1));
+        y[5][i] = d(t12.wrapping_sub(u1));
+        y[3][i] = d(t13.wrapping_add(u0));
+        y[4][i] = d(t13.wrapping_sub(u0));
+    }
 }
 
-/// jidctint.c's 1-D transform on 8 lanes: `x[k]` is input k of every lane; returns outputs 0..8 of
-/// every lane before the final descale (the even part's inputs 0 and 4 are scaled by `CONST_BITS` here).
+/// `m` transposed.
 #[inline(always)]
-fn transform(x: &[Lanes; 8]) -> [Lanes; 8] {
-    // Even part: the rotator is sqrt(2)·c(−6).
-    let z1 = lanes(|i| (x[2][i] + x[6][i]) * FIX_0_541196100);
-    let tmp2 = lanes(|i| z1[i] + x[6][i] * -FIX_1_847759065);
-    let tmp3 = lanes(|i| z1[i] + x[2][i] * FIX_0_765366865);
-    let tmp0 = lanes(|i| (x[0][i] + x[4][i]) << CONST_BITS);
-    let tmp1 = lanes(|i| (x[0][i] - x[4][i]) << CONST_BITS);
-    let t10 = lanes(|i| tmp0[i] + tmp3[i]);
-    let t13 = lanes(|i| tmp0[i] - tmp3[i]);
-    let t11 = lanes(|i| tmp1[i] + tmp2[i]);
-    let t12 = lanes(|i| tmp1[i] - tmp2[i]);
-    // Odd part: inputs 7, 5, 3, 1 are tmp0..tmp3.
-    let (o0, o1, o2, o3) = (&x[7], &x[5], &x[3], &x[1]);
-    let z1 = lanes(|i| o0[i] + o3[i]);
-    let z2 = lanes(|i| o1[i] + o2[i]);
-    let z3 = lanes(|i| o0[i] + o2[i]);
-    let z4 = lanes(|i| o1[i] + o3[i]);
-    let z5 = lanes(|i| (z3[i] + z4[i]) * FIX_1_175875602);
-    let z1 = lanes(|i| z1[i] * -FIX_0_899976223);
-    let z2 = lanes(|i| z2[i] * -FIX_2_562915447);
-    let z3 = lanes(|i| z3[i] * -FIX_1_961570560 + z5[i]);
-    let z4 = lanes(|i| z4[i] * -FIX_0_390180644 + z5[i]);
-    let u0 = lanes(|i| o0[i] * FIX_0_298631336 + z1[i] + z3[i]);
-    let u1 = lanes(|i| o1[i] * FIX_2_053119869 + z2[i] + z4[i]);
-    let u2 = lanes(|i| o2[i] * FIX_3_072711026 + z2[i] + z3[i]);
-    let u3 = lanes(|i| o3[i] * FIX_1_501321110 + z1[i] + z4[i]);
-    [
-        lanes(|i| t10[i] + u3[i]),
-        lanes(|i| t11[i] + u2[i]),
-        lanes(|i| t12[i] + u1[i]),
-        lanes(|i| t13[i] + u0[i]),
-        lanes(|i| t13[i] - u0[i]),
-        lanes(|i| t12[i] - u1[i]),
-        lanes(|i| t11[i] - u2[i]),
-        lanes(|i| t10[i] - u3[i]),
-    ]
+fn transpose(m: &[[i32; 8]; 8]) -> [[i32; 8]; 8] {
+    std::array::from_fn(|k| std::array::from_fn(|r| m[r][k]))
 }
 
 /// Inverse DCT of one block: `coef` in natural order, `quant` the dequantization multipliers (libjpeg's
@@ -112,18 +115,18 @@ fn transform(x: &[Lanes; 8]) -> [Lanes; 8] {
 /// the same values as the full arithmetic done here for all of them.
 #[inline(always)]
 pub fn islow(coef: &[i16; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
-    // Pass 1, lanes = columns: x[k][c] = dequantized coefficient (row k, column c).
-    let x: [Lanes; 8] = std::array::from_fn(|k| lanes(|c| W(coef[k * 8 + c] as i32 * quant[k * 8 + c])));
-    let y = transform(&x);
-    // ws[r][c] = pass-1 output row r of column c, scaled up by PASS1_BITS; transposed so that pass 2
-    // (lanes = rows) reads input k of every row as one vector.
-    let n1 = CONST_BITS - PASS1_BITS;
-    let t: [Lanes; 8] = std::array::from_fn(|k| lanes(|r| W(descale(y[r][k], n1))));
-    let z = transform(&t);
-    let n2 = CONST_BITS + PASS1_BITS + 3;
-    for (r, line) in out.chunks_mut(stride).take(8).enumerate() {
+    // Pass 1, lanes = columns: x[k][c] = dequantized coefficient (row k, column c); ws[r][c] = output
+    // row r of column c, scaled up by PASS1_BITS.
+    let x: [[i32; 8]; 8] = std::array::from_fn(|k| std::array::from_fn(|c| coef[k * 8 + c] as i32 * quant[k * 8 + c]));
+    let mut ws = [[0i32; 8]; 8];
+    pass(&x, &mut ws, (CONST_BITS - PASS1_BITS) as u32);
+    // Pass 2, lanes = rows: input k of row r is ws[r][k]; z[k][r] = sample k of row r.
+    let mut z = [[0i32; 8]; 8];
+    pass(&transpose(&ws), &mut z, (CONST_BITS + PASS1_BITS + 3) as u32);
+    let z = transpose(&z);
+    for (line, zr) in out.chunks_mut(stride).take(8).zip(&z) {
         let Some(o) = line.get_mut(..8) else { return };
-        let row: [u8; 8] = std::array::from_fn(|k| limit_arith(descale(z[k][r], n2)));
+        let row: [u8; 8] = std::array::from_fn(|k| limit_arith(zr[k]));
         o.copy_from_slice(&row);
     }
 }
