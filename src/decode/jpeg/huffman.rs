@@ -54,6 +54,9 @@ impl HuffTable {
             if n > 0 {
                 t.valoffset[len] = k as i32 - code;
                 for _ in 0..n {
+                    if code >= (1 << len) {
+                        return Err(Error::decode("JPEG", "bad Huffman table (code space overflow)"));
+                    }
                     if len as u32 <= LOOKAHEAD {
                         let shift = LOOKAHEAD - len as u32;
                         let base = (code as usize) << shift;
@@ -288,5 +291,22 @@ impl<'a> BitReader<'a> {
         }
         self.at_marker = true;
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts that ask for more codes of a length than the code space holds are refused, not indexed.
+    #[test]
+    fn overfull_table_is_an_error() {
+        let mut counts = [0u8; 16];
+        counts[0] = 3; // three 1-bit codes
+        assert!(HuffTable::new(&counts, &[0, 1, 2], false).is_err());
+        counts[0] = 2; // "0" and "1": all ones is not allowed either (jdhuff.c)
+        assert!(HuffTable::new(&counts, &[0, 1], false).is_err());
+        counts[0] = 1;
+        assert!(HuffTable::new(&counts, &[0], false).is_ok());
     }
 }
