@@ -8,6 +8,8 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
   window FILE LEVEL X Y W H    print GDAL's samples of that window of that level (level 0 = full
                                resolution) as JSON {dtype, bands, data: [[band values per pixel]...]}
   corners FILE                 GDAL's CRS authority code and PROJ.4 string, image corners in lon/lat
+  raw FILE LEVEL OUT           write the whole level as GDAL reads it (pixel-interleaved native samples) to
+                               OUT, print {dtype, bands, width, height}
   warp FILE SCHEME Z X Y SIZE RESAMPLING [rgba] [exact]
                                (rgba: expand a palette first; exact: gdalwarp -et 0)
                                gdalwarp the tile bounds of SCHEME (EPSG:3857 | EPSG:4326) to SIZE²,
@@ -157,6 +159,15 @@ def fixtures(out):
     add('u8_palette_lzw', 300, 200, 1, np.uint8, ['COMPRESS=LZW', 'TILED=YES'], driver='GTiff', palette=True)
     add('u8_rgba_deflate_alpha', 400, 300, 4, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'], alpha=True)
     add('u8_rgb_jpeg_mask', 500, 400, 3, np.uint8, ['COMPRESS=JPEG', 'BLOCKSIZE=256'], lossless=False, mask=True)
+    # JPEG without colour conversion (PHOTOMETRIC=RGB: no subsampling), one gray band, and YCbCr strips
+    # of odd width and height (partial last strip: chroma edge replication at the right and bottom).
+    add('u8_rgb_jpeg_photometric_rgb', 520, 300, 3, np.uint8,
+        ['COMPRESS=JPEG', 'PHOTOMETRIC=RGB', 'JPEG_QUALITY=80', 'TILED=YES', 'COPY_SRC_OVERVIEWS=YES'],
+        lossless=False, driver='GTiff')
+    add('u8_gray_jpeg', 450, 330, 1, np.uint8, ['COMPRESS=JPEG', 'QUALITY=75', 'BLOCKSIZE=256'], lossless=False)
+    add('u8_rgb_jpeg_ycbcr_strips', 333, 201, 3, np.uint8,
+        ['COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR', 'JPEG_QUALITY=85', 'BLOCKYSIZE=32'], lossless=False, driver='GTiff',
+        overviews=False)
     add('u16_utm33_deflate', 800, 600, 1, np.uint16, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKSIZE=256'],
         srs=32633, gt=(400000.0, 30.0, 0, 5600000.0, 0, -30.0))
     add('u8_rgb_polar_3413', 600, 600, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
@@ -207,6 +218,16 @@ def window(path, level, x, y, w, h):
     vals = arr.astype(np.float64)
     json.dump({'dtype': str(arr.dtype), 'bands': arr.shape[1], 'width': ds.RasterXSize, 'height': ds.RasterYSize,
                'data': [[None if np.isnan(v) else float(v) for v in px] for px in vals]}, sys.stdout)
+
+
+def raw(path, level, out):
+    ds = gdal.OpenEx(path, open_options=[] if level == 0 else ['OVERVIEW_LEVEL=%d' % (level - 1)])
+    arr = ds.ReadAsArray()
+    if arr.ndim == 2:
+        arr = arr[None]
+    np.ascontiguousarray(np.moveaxis(arr, 0, -1)).tofile(out)
+    json.dump({'dtype': str(arr.dtype), 'bands': arr.shape[0], 'width': ds.RasterXSize, 'height': ds.RasterYSize},
+              sys.stdout)
 
 
 def windows(path):
@@ -492,6 +513,8 @@ if __name__ == '__main__':
         window(args[0], *map(int, args[1:6]))
     elif cmd == 'corners':
         corners(args[0])
+    elif cmd == 'raw':
+        raw(args[0], int(args[1]), args[2])
     elif cmd == 'warp':
         warp(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]), args[6], *args[7:])
     elif cmd == 'cog_cases':

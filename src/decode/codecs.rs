@@ -83,9 +83,10 @@ pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// JPEG, with the TIFF `JPEGTables` stream merged in front; YCbCr is converted to RGB (as GDAL does
-/// with `JPEGCOLORMODE=RGB`), other component counts come out as they are stored. A frame that would
-/// decode to more than `max_bytes` is refused before anything is allocated.
+/// JPEG, decoded as GDAL (libtiff + libjpeg-turbo) decodes it, see [`super::jpeg`]: the TIFF
+/// `JPEGTables` stream is read before the tile; photometric YCbCr (6) is converted to RGB (libtiff's
+/// `JPEGCOLORMODE_RGB`, which GDAL sets), any other photometric comes out as stored. A frame larger than
+/// `max_dim` on a side or decoding to more than `max_bytes` is refused before anything is allocated.
 pub fn jpeg(
     data: &[u8],
     tables: Option<&[u8]>,
@@ -94,47 +95,20 @@ pub fn jpeg(
     max_dim: usize,
     max_bytes: usize,
 ) -> Result<(Vec<u8>, usize, usize)> {
-    use zune_core::colorspace::ColorSpace;
-    use zune_core::options::DecoderOptions;
-    let merged;
-    let stream: &[u8] = match tables {
-        Some(t) if t.len() > 4 && data.len() > 2 => {
-            // tables = SOI .. EOI; tile = SOI .. EOI: drop the tables' EOI and the tile's SOI.
-            let mut m = Vec::with_capacity(t.len() + data.len());
-            m.extend_from_slice(&t[..t.len() - 2]);
-            m.extend_from_slice(&data[2..]);
-            merged = m;
-            &merged
-        }
-        _ => data,
-    };
-    let out_cs = match samples {
-        1 => ColorSpace::Luma,
-        3 => ColorSpace::RGB,
-        4 if photometric == 5 => ColorSpace::CMYK,
-        4 => ColorSpace::RGBA,
-        n => return Err(Error::unsupported(format!("JPEG with {n} samples per pixel"))),
-    };
-    let opts = DecoderOptions::default()
-        .jpeg_set_out_colorspace(out_cs)
-        .set_max_width(max_dim)
-        .set_max_height(max_dim)
-        .set_strict_mode(false);
-    let rgb_stream;
-    let stream = if photometric == 2 && samples == 3 {
-        // An RGB (not YCbCr) JPEG: name its components R, G, B so the decoder does not colour-convert.
-        rgb_stream = mark_rgb_components(stream);
-        &rgb_stream[..]
-    } else {
-        stream
-    };
-    let mut dec = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(stream), opts);
-    dec.decode_headers().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
-    if let Some((w, h)) = dec.dimensions() {
-        check_frame("JPEG", w, h, samples, max_bytes)?;
+    let dec = super::jpeg::Decoder::new(tables, data)?;
+    let (w, h) = dec.dimensions();
+    check_frame("JPEG", w, h, samples, max_bytes)?;
+    if w > max_dim || h > max_dim {
+        return Err(Error::limit("JPEG frame dimension", max_dim as u64, w.max(h) as u64));
     }
-    let pixels = dec.decode().map_err(|e| Error::decode("JPEG", format!("{e:?}")))?;
-    let (w, h) = dec.dimensions().ok_or_else(|| Error::decode("JPEG", "no frame header"))?;
+    if dec.components() != samples {
+        return Err(Error::decode(
+            "JPEG",
+            format!("{} components in the frame, the tile has {samples} samples", dec.components()),
+        ));
+    }
+    // Block padding and chroma planes add at most a few times the frame's own size.
+    let pixels = dec.decode(photometric == 6, max_bytes.saturating_mul(4).max(1 << 20))?;
     Ok((pixels, w, h))
 }
 
@@ -166,47 +140,6 @@ pub fn webp(data: &[u8], samples: usize, max_bytes: usize) -> Result<(Vec<u8>, u
         (_, n) => return Err(Error::unsupported(format!("WebP with {n} samples per pixel"))),
     };
     Ok((out, w as usize, h as usize))
-}
-
-/// Rewrites a JPEG stream so that its three frame components carry the ids 'R', 'G', 'B' and its Adobe
-/// APP14 segment (if any) is neutralised: decoders then read the samples as RGB, not YCbCr or CMYK.
-fn mark_rgb_components(stream: &[u8]) -> Vec<u8> {
-    let mut s = stream.to_vec();
-    let mut ids: Vec<u8> = Vec::new();
-    let mut i = 2;
-    while i + 4 <= s.len() && s[i] == 0xFF {
-        let marker = s[i + 1];
-        let len = u16::from_be_bytes([s[i + 2], s[i + 3]]) as usize;
-        if marker == 0xEE && s.len() >= i + 9 && &s[i + 4..i + 9] == b"Adobe" {
-            s[i + 4] = b'X'; // no longer an Adobe segment: skipped as an unknown APP14
-        }
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
-            && i + 10 <= s.len()
-            && ids.is_empty()
-        {
-            let n = (s[i + 9] as usize).min(3);
-            for (k, id) in [b'R', b'G', b'B'].into_iter().enumerate().take(n) {
-                if let Some(b) = s.get_mut(i + 10 + 3 * k) {
-                    ids.push(*b);
-                    *b = id;
-                }
-            }
-        }
-        if marker == 0xDA {
-            // The scan names components by id: rename them the same way.
-            let n = s.get(i + 4).copied().unwrap_or(0) as usize;
-            for k in 0..n {
-                if let Some(b) = s.get_mut(i + 5 + 2 * k) {
-                    if let Some(&new) = ids.iter().position(|id| id == b).and_then(|pos| [b'R', b'G', b'B'].get(pos)) {
-                        *b = new;
-                    }
-                }
-            }
-            break;
-        }
-        i += 2 + len;
-    }
-    s
 }
 
 /// LERC (Esri's Limited Error Raster Compression, v2), via the pure-Rust `lerc-rs`, after the optional

@@ -4,6 +4,7 @@
 //! turns them into samples (so decoding can move to a worker).
 
 pub mod codecs;
+pub mod jpeg;
 pub mod predictor;
 
 use crate::error::{Error, Result};
@@ -169,5 +170,16 @@ mod tests {
         };
         let e = decode_tile(&spec, &j, &Limits::default()).unwrap_err();
         assert!(e.to_string().contains("frame 60000×60000"), "{e}");
+    }
+
+    /// Progressive and 12-bit frames are refused as unsupported, by name.
+    #[test]
+    fn progressive_and_12_bit_jpeg_are_unsupported() {
+        for (marker, precision, name) in [(0xC2, 8, "progressive JPEG"), (0xC1, 12, "12-bit JPEG")] {
+            let mut j = vec![0xFF, 0xD8, 0xFF, marker, 0x00, 0x0B, precision, 0x00, 0x10, 0x00, 0x10, 0x01];
+            j.extend_from_slice(&[0x01, 0x11, 0x00, 0xFF, 0xD9]);
+            let e = super::codecs::jpeg(&j, None, 1, 1, 1 << 16, 1 << 20).unwrap_err();
+            assert!(matches!(e.kind, crate::error::ErrorKind::Unsupported(_)) && e.to_string().contains(name), "{e}");
+        }
     }
 }
