@@ -31,31 +31,44 @@ fn riotiler(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("oracle JSON")
 }
 
-/// Our RGBA tile with TiTiler parameters `query` against rio-tiler's styling of gdalwarp's samples:
-/// (pixels opaque in either, pixels equal in all four channels, largest channel difference).
-fn compare(name: &str, scheme: &str, z: u32, x: u64, y: u64, query: &str) -> (usize, usize, i32) {
+/// Our RGBA web tile of fixture `name` (TiTiler parameters `query`, when given).
+fn ours(name: &str, scheme: &str, (z, x, y): (u32, u64, u64), query: Option<&str>) -> Vec<u8> {
     let f = fixture(name);
     let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
     o.format = Format::Rgba;
-    o.titiler = Some(TitilerParams::from_query(query, f.bands).unwrap());
-    let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
-    let (zs, xs, ys) = (z.to_string(), x.to_string(), y.to_string());
-    let g = riotiler(&["render", &f.path, scheme, &zs, &xs, &ys, query]);
-    let theirs: Vec<i32> = g["rgba"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
+    o.titiler = query.map(|q| TitilerParams::from_query(q, f.bands).unwrap());
+    pollster::block_on(img.tile(z, x, y, &o)).unwrap()
+}
+
+/// Two RGBA tiles: (pixels opaque in either, pixels equal in all four channels, largest channel
+/// difference, pixels opaque in one only).
+fn agreement(ours: &[u8], theirs: &Value) -> (usize, usize, i32, usize) {
+    let theirs: Vec<i32> = theirs["rgba"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
     assert_eq!(theirs.len(), ours.len());
-    let (mut n, mut equal, mut max) = (0, 0, 0);
-    for p in 0..256 * 256 {
+    let (mut n, mut equal, mut max, mut coverage) = (0, 0, 0, 0);
+    for p in 0..ours.len() / 4 {
         let (a, b) = (&ours[p * 4..p * 4 + 4], &theirs[p * 4..p * 4 + 4]);
         if a[3] == 0 && b[3] == 0 {
             continue;
         }
         n += 1;
+        coverage += usize::from((a[3] == 0) != (b[3] == 0));
         let d = (0..4).map(|c| (a[c] as i32 - b[c]).abs()).max().unwrap();
         max = max.max(d);
         equal += usize::from(d == 0);
     }
+    (n, equal, max, coverage)
+}
+
+/// Our RGBA tile with TiTiler parameters `query` against rio-tiler's styling of gdalwarp's samples:
+/// (pixels opaque in either, pixels equal in all four channels, largest channel difference).
+fn compare(name: &str, scheme: &str, z: u32, x: u64, y: u64, query: &str) -> (usize, usize, i32) {
+    let f = fixture(name);
+    let (zs, xs, ys) = (z.to_string(), x.to_string(), y.to_string());
+    let g = riotiler(&["render", &f.path, scheme, &zs, &xs, &ys, query]);
+    let (n, equal, max, _) = agreement(&ours(name, scheme, (z, x, y), Some(query)), &g);
     (n, equal, max)
 }
 
@@ -93,24 +106,8 @@ fn tiles_match_riotiler_reader() {
     let cases = [("u8_rgb_zstd_3857", 7, 67, 44), ("u8_rgb_polar_3413", 3, 3, 1), ("u8_rgb_deflate", 7, 63, 44)];
     for (name, z, x, y) in cases {
         let f = fixture(name);
-        let img =
-            pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
-        let mut o = TileOptions::default();
-        o.projection = Some("EPSG:3857".into());
-        o.format = Format::Rgba;
-        let ours = pollster::block_on(img.tile(z, x, y, &o)).unwrap();
         let g = riotiler(&["tile", &f.path, &z.to_string(), &x.to_string(), &y.to_string()]);
-        let theirs: Vec<i64> = g["rgba"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-        let (mut n, mut equal, mut alpha_differs) = (0, 0, 0);
-        for p in 0..256 * 256 {
-            let (a, b) = (&ours[p * 4..p * 4 + 4], &theirs[p * 4..p * 4 + 4]);
-            if a[3] == 0 && b[3] == 0 {
-                continue;
-            }
-            n += 1;
-            alpha_differs += usize::from((a[3] == 0) != (b[3] == 0));
-            equal += usize::from((0..4).all(|c| a[c] as i64 == b[c]));
-        }
+        let (n, equal, _, alpha_differs) = agreement(&ours(name, "EPSG:3857", (z, x, y), None), &g);
         let share = equal as f64 / n.max(1) as f64;
         eprintln!(
             "{name} 3857 {z}/{x}/{y}: {n} pixels, {:.3}% equal to rio-tiler's Reader.tile, coverage differs on {alpha_differs}",
