@@ -33,7 +33,7 @@ Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
                                that level, as float64: {hist, bin_edges, min, max, count}
   rgba_histogram RAW W H BINS  per channel of raw RGBA bytes, numpy.histogram with range [min, max + 1] as
                                large_image computes it: {hist, bin_edges, min, max, mean, stdev}
-  make_sample OUT              the COG of ../shared/oracle/make_sample.sh (django-large-image's recorded sample)
+  make_sample OUT              the COG of tests/dli_recorded/make_sample.sh (django-large-image's recorded sample)
 """
 import json, os, subprocess, sys, tempfile
 import numpy as np
@@ -481,25 +481,13 @@ def rgba_histogram(raw, w, h, bins):
 
 
 def make_sample(out):
-    """The COG of ../shared/oracle/make_sample.sh, byte for byte the same recipe (1024², 2 × UInt16,
-    EPSG:32633, nodata 0 collar 64 px wide, DEFLATE + predictor 2, 256 px tiles, 2 overviews), whose
-    django-large-image 0.10.5 answers are kept in tests/data/dli-0.10.5/."""
+    """The COG django-large-image 0.10.5's answers in tests/dli_recorded/ were recorded for, made by the
+    same script (tests/dli_recorded/make_sample.sh)."""
     if not os.path.exists(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        tmp = out + '.src.tif'
-        y, x = np.mgrid[0:1024, 0:1024].astype(np.float64)
-        a = (np.sin(x / 50.0) * np.cos(y / 35.0) * 800 + x + 2000).astype(np.uint16)
-        b = (np.hypot(x - 512, y - 512) * 3 + 1000).astype(np.uint16)
-        a[:, :64] = 0; b[:, :64] = 0
-        ds = gdal.GetDriverByName('GTiff').Create(tmp, 1024, 1024, 2, gdal.GDT_UInt16)
-        s = osr.SpatialReference(); s.ImportFromEPSG(32633); ds.SetProjection(s.ExportToWkt())
-        ds.SetGeoTransform((400000, 20, 0, 5600000, 0, -20))
-        for i, arr in enumerate((a, b)):
-            band = ds.GetRasterBand(i + 1); band.WriteArray(arr); band.SetNoDataValue(0)
-        ds = None
-        subprocess.run(['gdal_translate', '-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2',
-                        '-co', 'BLOCKSIZE=256', '-co', 'OVERVIEWS=AUTO', tmp, out], check=True)
-        os.remove(tmp)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'dli_recorded', 'make_sample.sh')
+        subprocess.run(['bash', script, out + '.tmp.tif'], check=True)
+        os.replace(out + '.tmp.tif', out)
     return {'path': out}
 
 

@@ -1,6 +1,6 @@
 //! COG validation, internal metadata and tiffdump against their real counterparts: GDAL's
 //! `validate_cloud_optimized_geotiff.py` (run on the same files), what GDAL reports of each image, and the
-//! tifftools dump django-large-image 0.10.5 answered for the sample COG (shared/oracle).
+//! tifftools dump django-large-image 0.10.5 answered for the sample COG (tests/dli_recorded/).
 
 mod common;
 use common::{fixtures, oracle, scratch};
@@ -82,13 +82,14 @@ fn without_path_and_size(mut v: Value) -> Value {
 
 #[test]
 fn tiffdump_equals_django_large_image_answer() {
-    // shared/ sits beside the checkout (as for CI); make_sample.sh is the script the answer was recorded with.
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle");
+    // The recorded answers and the script the answer was recorded with, kept in tests/dli_recorded/.
+    let recorded_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dli_recorded");
     let recorded: Value =
-        serde_json::from_slice(&std::fs::read(shared.join("samples/sample_utm_u16/07_info_tiffdump.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(recorded_dir.join("sample_utm_u16/07_info_tiffdump.json")).unwrap())
             .unwrap();
     let out = scratch("tiffdump").join("sample.tif");
-    let status = std::process::Command::new("bash").arg(shared.join("make_sample.sh")).arg(&out).status().unwrap();
+    let status =
+        std::process::Command::new("bash").arg(recorded_dir.join("make_sample.sh")).arg(&out).status().unwrap();
     assert!(status.success(), "make_sample.sh");
     let len = std::fs::metadata(&out).unwrap().len();
     assert_eq!(Some(len), recorded["size"].as_u64(), "the sample made here is the file the answer was recorded for");

@@ -18,7 +18,7 @@ fn open(path: &str) -> LargeImage<FileSource> {
     pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
 }
 
-/// The django-large-image sample COG (the recipe of ../shared/oracle/make_sample.sh).
+/// The django-large-image sample COG (tests/dli_recorded/make_sample.sh's recipe).
 fn sample() -> String {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures").join("sample_utm_u16.tif");
     oracle(&["make_sample", out.to_str().unwrap()])["path"].as_str().unwrap().to_string()
@@ -336,7 +336,7 @@ fn rendered_histogram_equals_numpy_of_our_rendered_pixels() {
 }
 
 fn recorded(name: &str) -> Value {
-    let p = format!("{}/tests/data/dli-0.10.5/{name}", env!("CARGO_MANIFEST_DIR"));
+    let p = format!("{}/tests/dli_recorded/sample_utm_u16/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
