@@ -18,6 +18,10 @@ use std::sync::Mutex;
 /// Corner points ll, ul, lr, ur.
 type Corners = [(f64, f64); 4];
 
+/// A natural-resolution measurement: the resolution (`None` when too few points transform) and the
+/// (min, max) longitude of its sample points before any wrap.
+type Natural = (Option<f64>, (f64, f64));
+
 /// Options of a tile request.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -56,7 +60,7 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
-    natural: Mutex<[Option<f64>; 2]>,
+    natural: Mutex<[Option<Natural>; 2]>,
     src_crs: Result<(Crs, [f64; 6])>,
 }
 
@@ -410,40 +414,52 @@ impl<S: RangeSource> LargeImage<S> {
     /// The image's natural resolution in the scheme's CRS units, as gdalwarp suggests it for a tile
     /// centred on longitude `center_lon`: like GDAL's transformer towards a geographic or mercator
     /// target, longitudes are taken within 180° of the tile's centre, so that an image across the
-    /// antimeridian (or around a pole) is measured in one piece next to the tile. Cached while no
-    /// sampled longitude needs that wrap.
+    /// antimeridian (or around a pole) is measured in one piece next to the tile. The unwrapped
+    /// measurement is cached with the longitude span of its sample points and serves every tile whose
+    /// centre needs none of them wrapped.
     fn natural_resolution(&self, scheme: TileScheme, center_lon: f64) -> Result<f64> {
         let key = scheme as usize;
+        let cached = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key];
+        let unwrapped = match cached {
+            Some(m) => m,
+            None => {
+                let m = self.measure_resolution(scheme, None)?;
+                self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(m);
+                m
+            }
+        };
+        let (lo, hi) = unwrapped.1;
+        let r = if lo >= center_lon - 180.0 && hi <= center_lon + 180.0 {
+            unwrapped.0
+        } else {
+            self.measure_resolution(scheme, Some(center_lon))?.0
+        };
+        r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))
+    }
+
+    /// One measurement of the natural resolution (see [`Self::natural_resolution`]), longitudes taken
+    /// within 180° of `center_lon` when given.
+    fn measure_resolution(&self, scheme: TileScheme, center_lon: Option<f64>) -> Result<Natural> {
         let (src, _) = self.crs()?;
         let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
         let dst = scheme.crs();
         let b = self.cog.base();
-        let wrapped = std::cell::Cell::new(false);
+        let span = std::cell::Cell::new((f64::INFINITY, f64::NEG_INFINITY));
         let r = suggested_resolution(b.width, b.height, |c, r| {
             let (x, y) = g.pixel_to_crs(c, r);
             if *src == dst {
                 return Some((x, y));
             }
             let (lon, lat) = src.to_lonlat(x, y);
-            let d = lon - center_lon;
-            let lon = if d.abs() > 180.0 {
-                wrapped.set(true);
-                center_lon + (d + 180.0).rem_euclid(360.0) - 180.0
-            } else {
-                lon
+            let (lo, hi) = span.get();
+            span.set((lo.min(lon), hi.max(lon)));
+            let lon = match center_lon {
+                Some(c) if (lon - c).abs() > 180.0 => c + (lon - c + 180.0).rem_euclid(360.0) - 180.0,
+                _ => lon,
             };
             dst.try_from_lonlat(lon, lat)
         });
-        if !wrapped.get() {
-            if let Some(r) = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] {
-                return Ok(r);
-            }
-        }
-        let r = r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))?;
-        if !wrapped.get() {
-            self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(r);
-        }
-        Ok(r)
+        Ok((r, span.get()))
     }
 
     /// Samples the image at `grid` (full-resolution pixel coordinates) with `method` from the pyramid
