@@ -578,7 +578,9 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// The index of the image's alpha band (ExtraSamples 1 or 2 on a grey+alpha or RGBA image), if any.
     pub fn alpha_band(&self) -> Option<usize> {
-        alpha_band(self.cog.base())
+        let b = self.cog.base();
+        (b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4))
+            .then(|| b.samples as usize - 1)
     }
 
     /// Renders samples to RGBA with a large_image style (JSON) or, with none, the default style: the one
@@ -610,12 +612,6 @@ fn bounds_json(c: &Corners, srs: &str) -> Value {
         "xmin": f(&xs, false), "xmax": f(&xs, true), "ymin": f(&ys, false), "ymax": f(&ys, true),
         "srs": srs,
     })
-}
-
-/// The alpha band of a gray+alpha or RGBA image.
-fn alpha_band(b: &crate::tiff::ImageInfo) -> Option<usize> {
-    (b.extra_samples.first().is_some_and(|&e| e == 1 || e == 2) && (b.samples == 2 || b.samples == 4))
-        .then(|| b.samples as usize - 1)
 }
 
 /// large_image's band interpretation names.

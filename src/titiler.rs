@@ -122,8 +122,9 @@ impl TitilerParams {
                     p.rescale.push((number("rescale", a)?, number("rescale", b)?));
                 }
                 "colormap_name" => {
-                    let stops = colormap(v).ok_or_else(|| Error::usage(format!("colormap_name={v:?}: unknown")))?;
-                    p.colormap = Some(lut256(&stops));
+                    // Named colormaps are 256-colour tables (build.rs checks it), indexed by the 8-bit value.
+                    p.colormap =
+                        Some(colormap(v).ok_or_else(|| Error::usage(format!("colormap_name={v:?}: unknown")))?);
                 }
                 "colormap" => p.custom_colormap = Some(parse_custom_colormap(v)?),
                 "nodata" => p.nodata = Some(number("nodata", v)?),
@@ -244,22 +245,6 @@ impl TitilerParams {
             }
         }
     }
-}
-
-/// A 256-entry lookup table from a colormap's stops, interpolated linearly (as rio-tiler's tables).
-fn lut256(stops: &[[u8; 4]]) -> Vec<[u8; 4]> {
-    if stops.len() == 256 || stops.len() < 2 {
-        return stops.to_vec();
-    }
-    (0..256)
-        .map(|i| {
-            let x = i as f64 / 255.0 * (stops.len() - 1) as f64;
-            let k = (x.floor() as usize).min(stops.len() - 2);
-            let f = x - k as f64;
-            let (a, b) = (stops[k], stops[k + 1]);
-            std::array::from_fn(|c| (a[c] as f64 + (b[c] as f64 - a[c] as f64) * f).round() as u8)
-        })
-        .collect()
 }
 
 /// Decodes `%xx` escapes and `+` (as a space) of a query component.
