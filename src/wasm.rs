@@ -98,8 +98,9 @@ struct TileOpts {
     style: Option<serde_json::Value>,
     /// TiTiler parameters as a query string (`"bidx=1&rescale=0,3000&colormap_name=viridis"`)…
     titiler: Option<String>,
-    /// …or one by one (these win): `bidx` (number or list), `expression`, `rescale` (`"min,max"` or a
-    /// list of them), `colormapName`, `colormap` (object or JSON text), `nodata`, `resampling`.
+    /// …or one by one (not both): `bidx` (number or list), `expression`, `rescale` (`"min,max"` or a
+    /// list of them), `colormapName`, `colormap` (object or JSON text), `nodata`. (`resampling` is the
+    /// tile's own option, whichever styling is used.)
     bidx: Option<serde_json::Value>,
     expression: Option<String>,
     rescale: Option<serde_json::Value>,
@@ -150,7 +151,6 @@ impl TileOpts {
         pairs.extend(self.colormap_name.iter().map(|v| ("colormap_name", v.clone())));
         pairs.extend(self.colormap.iter().map(|v| ("colormap", text(v))));
         pairs.extend(self.nodata.iter().map(|v| ("nodata", text(v))));
-        pairs.extend(self.resampling.iter().map(|v| ("resampling", v.clone())));
         if pairs.is_empty() {
             return Ok(None);
         }
