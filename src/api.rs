@@ -164,7 +164,7 @@ impl<S: RangeSource> LargeImage<S> {
         if let Some(s) = self.approx.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             return Ok(s);
         }
-        let s = approx_statistics(&self.cog, self.cog.base().nodata).await?;
+        let s = approx_statistics(&self.cog).await?;
         *self.approx.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
         Ok(s)
     }

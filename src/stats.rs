@@ -93,11 +93,9 @@ pub fn sample_level(sizes: &[(u64, u64)]) -> usize {
 }
 
 /// Approximate statistics of every band (`None` for a band with no valid sample), as GDAL computes
-/// them; `nodata` values are left out.
-pub async fn approx_statistics<S: RangeSource>(
-    cog: &Cog<S>,
-    nodata: Option<f64>,
-) -> Result<Vec<Option<BandStatistics>>> {
+/// them; the file's nodata values are left out.
+pub async fn approx_statistics<S: RangeSource>(cog: &Cog<S>) -> Result<Vec<Option<BandStatistics>>> {
+    let nodata = cog.base().nodata;
     let sizes: Vec<(u64, u64)> =
         (0..cog.levels.len()).map(|l| cog.level(l).map(|i| (i.width, i.height))).collect::<Result<_>>()?;
     let level = sample_level(&sizes);
