@@ -24,7 +24,7 @@
 use large_image_wasm::cog::{Cog, OpenOptions};
 use large_image_wasm::decode::{decode_tile, TileSpec};
 use large_image_wasm::source::MemorySource;
-use large_image_wasm::tiff::image::compression_name;
+use large_image_wasm::tiff::tags::compression_name;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -14,7 +14,7 @@ use large_image_wasm::api::{LargeImage, TileOptions};
 use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::encode::Format;
 use large_image_wasm::source::FileSource;
-use large_image_wasm::titiler::TitilerParams;
+use large_image_wasm::style::TitilerParams;
 use std::time::Instant;
 
 fn main() {

@@ -9,10 +9,10 @@
 //! (empty tile cache), so every time includes decoding the tiles it touches. Best of `--runs`.
 
 use large_image_wasm::api::LargeImage;
+use large_image_wasm::api::{HistogramKind, HistogramOptions, RegionOptions, Resolution};
 use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::encode::Format;
 use large_image_wasm::source::MemorySource;
-use large_image_wasm::views::{HistogramKind, HistogramOptions, RegionOptions, Resolution};
 use std::time::Instant;
 
 fn main() {
@@ -54,6 +54,8 @@ fn main() {
         let mut o = HistogramOptions::default();
         o.kind = kind;
         o.resolution = res;
-        time(name, &|img| pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap().to_string().len());
+        time(name, &|img| {
+            serde_json::to_string(&pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap()).unwrap().len()
+        });
     }
 }

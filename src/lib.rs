@@ -4,10 +4,11 @@
 //! read a Cloud Optimized GeoTIFF with HTTP range requests, decode its tiles, reproject and style them,
 //! and encode map tiles — in the browser, with no backend.
 //!
-//! The modules import downward, in the order bytes flow:
-//! [`source`] → [`tiff`] → [`decode`] → [`cog`] → [`validate`] → [`inspect`] → [`resample`] → [`warp`] →
-//! [`style`] → [`encode`] ([`geotiff`], [`histogram`]) → [`api`] → [`views`] (→ the wasm-bindgen face,
-//! compiled for wasm32 only).
+//! The modules are the pipeline's stages, each importing only the stages above it, in the order the
+//! bytes flow: [`source`] (range reads) → [`tiff`] (header, IFDs, named tags) → [`decode`] (codecs,
+//! [`decode::Raster`]) → [`cog`] (levels, windowed reads, validation) → [`warp`] (tile schemes, CRSs,
+//! resampling) → [`style`] (one render plan) → [`stats`] (statistics, histograms) → [`encode`] (PNG,
+//! JPEG, GeoTIFF) → [`api`] (large_image's views) → the wasm-bindgen face (wasm32 only).
 //!
 //! ```no_run
 //! # async fn demo() -> large_image_wasm::error::Result<()> {
@@ -22,29 +23,19 @@
 #![warn(missing_docs)]
 
 pub mod api;
-pub mod cache;
 pub mod cog;
 pub mod decode;
 pub mod encode;
 pub mod error;
-pub mod expr;
-pub mod geokeys;
-pub mod geotiff;
-pub mod histogram;
-pub mod inspect;
 pub mod limits;
-pub mod resample;
 pub mod source;
 pub mod stats;
 pub mod style;
 pub mod tiff;
-pub mod titiler;
-pub mod validate;
-pub mod views;
 pub mod warp;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;

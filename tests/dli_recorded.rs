@@ -2,76 +2,18 @@
 //! COG (tests/dli_recorded/; the COG is regenerated here by its maker script with Debian's GDAL).
 
 mod common;
+use common::{assert_same, dli_sample, recorded, rgba_agreement};
 use large_image_wasm::api::{LargeImage, TileOptions};
-use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::encode::Format;
 use large_image_wasm::source::FileSource;
-use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/dli_recorded")
 }
 
-/// The sample COG, made once per test binary by the recorded system's own maker script.
-fn sample() -> &'static PathBuf {
-    static P: OnceLock<PathBuf> = OnceLock::new();
-    P.get_or_init(|| {
-        let out = common::scratch("dli").join("sample_utm_u16.tif");
-        if !out.exists() {
-            let ok = std::process::Command::new("bash")
-                .arg(dir().join("make_sample.sh"))
-                .arg(&out)
-                .status()
-                .expect("bash make_sample.sh");
-            assert!(ok.success(), "make_sample.sh failed");
-        }
-        out
-    })
-}
-
 fn open() -> LargeImage<FileSource> {
-    pollster::block_on(LargeImage::open(FileSource::open(sample()).unwrap(), OpenOptions::default())).unwrap()
-}
-
-fn recorded(name: &str) -> Value {
-    let p = dir().join("sample_utm_u16").join(name);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"))).unwrap()
-}
-
-/// Every key the recorded answer has must be in ours with an equal value (numbers to `rel` relative
-/// error); keys only we give are allowed. Returns the paths that differ.
-fn diff(path: &str, ours: &Value, theirs: &Value, rel: f64, out: &mut Vec<String>) {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, tv) in b {
-                match a.get(k) {
-                    Some(ov) => diff(&format!("{path}.{k}"), ov, tv, rel, out),
-                    None => out.push(format!("{path}.{k}: missing (recorded {tv})")),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                diff(&format!("{path}[{i}]"), x, y, rel, out);
-            }
-        }
-        (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            if (a - b).abs() > rel * b.abs().max(1e-300) && a != b {
-                out.push(format!("{path}: {a} vs recorded {b}"));
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: {a} vs recorded {b}")),
-    }
-}
-
-fn assert_same(what: &str, ours: &Value, theirs: &Value, rel: f64) {
-    let mut d = Vec::new();
-    diff("", ours, theirs, rel, &mut d);
-    assert!(d.is_empty(), "{what} differs from django-large-image:\n  {}\nours: {ours}", d.join("\n  "));
+    common::open(&dli_sample())
 }
 
 #[test]
@@ -132,17 +74,9 @@ fn compare_png(ours: &[u8], file: &str) -> (usize, usize, i32) {
         image::load_from_memory(&std::fs::read(dir().join("sample_utm_u16").join(file)).unwrap()).unwrap().to_rgba8();
     let ours = image::load_from_memory(ours).unwrap().to_rgba8();
     assert_eq!(ours.dimensions(), theirs.dimensions(), "{file}: size");
-    let (mut n, mut eq, mut max) = (0, 0, 0);
-    for (a, b) in ours.pixels().zip(theirs.pixels()) {
-        if a[3] == 0 && b[3] == 0 {
-            continue;
-        }
-        n += 1;
-        let d = (0..4).map(|c| (a[c] as i32 - b[c] as i32).abs()).max().unwrap();
-        eq += usize::from(d == 0);
-        max = max.max(d);
-    }
-    (n, eq, max)
+    let theirs: Vec<f64> = theirs.as_raw().iter().map(|&v| v as f64).collect();
+    let a = rgba_agreement(ours.as_raw(), &theirs);
+    (a.n, a.equal, a.max as i32)
 }
 
 /// z, x, y, projection, style, recorded PNG, least share equal, largest difference allowed.

@@ -1,14 +1,8 @@
 //! Bad input: clear errors naming the file, the byte range and the reason; never a panic or a hang.
 
 mod common;
-use common::fixture;
-use large_image_wasm::cog::{Cog, OpenOptions};
-use large_image_wasm::source::MemorySource;
+use common::{fixture, open_bytes as open};
 use large_image_wasm::ErrorKind;
-
-fn open(name: &str, bytes: Vec<u8>) -> large_image_wasm::Result<Cog<MemorySource>> {
-    pollster::block_on(Cog::open(MemorySource::new(name, bytes), OpenOptions::default()))
-}
 
 #[test]
 fn not_a_tiff_names_the_url_and_what_was_found() {

@@ -1,13 +1,7 @@
 //! The reader against GDAL: every fixture, every level, windows compared sample by sample.
 
 mod common;
-use common::{fixture, fixtures, oracle};
-use large_image_wasm::cog::{Cog, OpenOptions};
-use large_image_wasm::source::FileSource;
-
-fn open(path: &str) -> Cog<FileSource> {
-    pollster::block_on(Cog::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
-}
+use common::{fixture, fixtures, open_cog as open, oracle};
 
 #[test]
 fn every_fixture_every_level_matches_gdal() {

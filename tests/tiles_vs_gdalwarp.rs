@@ -1,16 +1,14 @@
 //! Map tiles against `gdalwarp` of the same tile bounds (nearest neighbour, bilinear, cubic).
 
 mod common;
-use common::{fixture, oracle};
-use large_image_wasm::api::{LargeImage, TileOptions};
-use large_image_wasm::cog::OpenOptions;
+use common::{fixture, json, open, oracle, rgba_agreement};
+use large_image_wasm::api::TileOptions;
 use large_image_wasm::encode::Format;
-use large_image_wasm::resample::Resampling;
-use large_image_wasm::source::FileSource;
+use large_image_wasm::warp::Resampling;
 
 /// Renders tile z/x/y as RGBA and compares it with gdalwarp's: returns (compared, equal, max diff).
 fn compare(path: &str, scheme: &str, z: u32, x: u64, y: u64) -> (usize, usize, f64) {
-    let img = pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(path);
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
     o.format = Format::Rgba;
@@ -19,24 +17,16 @@ fn compare(path: &str, scheme: &str, z: u32, x: u64, y: u64) -> (usize, usize, f
     let g = oracle(&["warp", path, scheme, &z.to_string(), &x.to_string(), &y.to_string(), "256", "near"]);
     let data = g["data"].as_array().unwrap();
     let alpha = g["alpha"].as_array().unwrap();
-    let (mut compared, mut equal, mut max) = (0, 0, 0.0f64);
-    for p in 0..256 * 256 {
-        let ga = alpha[p].as_f64().unwrap();
-        let oa = ours[p * 4 + 3] as f64;
-        if ga == 0.0 && oa == 0.0 {
-            continue;
-        }
-        compared += 1;
-        let px = data[p].as_array().unwrap();
-        let mut d = (ga - oa).abs();
-        for b in 0..3 {
-            let gv = px[b.min(px.len() - 1)].as_f64().unwrap();
-            d = d.max((gv - ours[p * 4 + b] as f64).abs());
-        }
-        max = max.max(d);
-        equal += usize::from(d == 0.0);
-    }
-    (compared, equal, max)
+    // gdalwarp's bands as RGBA (a grey band as all three colours) with its alpha.
+    let theirs: Vec<f64> = (0..256 * 256)
+        .flat_map(|p| {
+            let px = data[p].as_array().unwrap();
+            let gv = |b: usize| px[b.min(px.len() - 1)].as_f64().unwrap();
+            [gv(0), gv(1), gv(2), alpha[p].as_f64().unwrap()]
+        })
+        .collect();
+    let a = rgba_agreement(&ours, &theirs);
+    (a.n, a.equal, a.max)
 }
 
 #[test]
@@ -80,7 +70,7 @@ struct Agreement {
 
 /// Our `tile_raster` with `resampling` against `gdalwarp -r <resampling>` (`-et 0` when `exact`).
 fn agreement(path: &str, scheme: &str, (z, x, y): (u32, u64, u64), resampling: &str, exact: bool) -> Agreement {
-    let img = pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(path);
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
     o.resampling = Resampling::parse(resampling).unwrap();
@@ -182,7 +172,7 @@ fn antimeridian_and_pole_tiles_cover_what_gdalwarp_covers() {
 #[test]
 fn palette_images_render_in_their_colour_table() {
     let f = fixture("u8_palette_lzw");
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(&f.path);
     let mut o = TileOptions::default();
     o.projection = Some("EPSG:4326".into());
     o.format = Format::Rgba;
@@ -213,7 +203,7 @@ fn palette_images_render_in_their_colour_table() {
 #[test]
 fn tile_outside_the_image_is_transparent() {
     let f = fixture("u8_rgb_deflate");
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(&f.path);
     let mut o = TileOptions::default();
     o.projection = Some("EPSG:3857".into());
     o.format = Format::Rgba;
@@ -227,7 +217,7 @@ fn tile_outside_the_image_is_transparent() {
 #[test]
 fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/bmng.tif");
-    let img = pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(path);
     let cases = [
         ("EPSG:3857", 1, 1, 0),
         ("EPSG:3857", 2, 2, 1),
@@ -266,7 +256,7 @@ fn embedded_cog_tiles_read_the_level_gdalwarp_reads() {
 #[test]
 fn styled_tile_follows_the_style_on_gdal_values() {
     let f = fixture("u16_deflate_pred2");
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(&f.path);
     let mut o = TileOptions::default();
     o.projection = Some("EPSG:4326".into());
     o.format = Format::Rgba;
@@ -303,34 +293,33 @@ fn styled_tile_follows_the_style_on_gdal_values() {
 #[test]
 fn pixel_values_equal_gdallocationinfo() {
     let f = fixture("u16_utm33_deflate");
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(&f.path);
     let gdal = |args: &[&str]| -> f64 {
         let out =
             std::process::Command::new("gdallocationinfo").args(["-valonly", &f.path]).args(args).output().unwrap();
         String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
     };
     for (x, y) in [(0.0, 0.0), (123.0, 456.0), (799.0, 599.0), (400.5, 300.9)] {
-        let ours = pollster::block_on(img.pixel(x, y, None)).unwrap();
+        let ours = json(pollster::block_on(img.pixel(x, y, None)).unwrap());
         let want = gdal(&[&(x as u64).to_string(), &(y as u64).to_string()]);
         assert_eq!(ours["bands"]["1"].as_f64(), Some(want), "pixel ({x}, {y}): {ours}");
     }
     // Geographic coordinates (gdallocationinfo -wgs84 takes lon lat).
     let (lon, lat) = (13.75, 50.45);
-    let ours = pollster::block_on(img.pixel(lon, lat, Some("EPSG:4326"))).unwrap();
+    let ours = json(pollster::block_on(img.pixel(lon, lat, Some("EPSG:4326"))).unwrap());
     let out = std::process::Command::new("gdallocationinfo")
         .args(["-valonly", "-wgs84", &f.path, "13.75", "50.45"])
         .output()
         .unwrap();
     let want: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     assert_eq!(ours["bands"]["1"].as_f64(), Some(want), "{ours}");
-    assert_eq!(pollster::block_on(img.pixel(5000.0, 10.0, None)).unwrap(), serde_json::json!({}));
+    assert_eq!(json(pollster::block_on(img.pixel(5000.0, 10.0, None)).unwrap()), serde_json::json!({}));
     // A pixel hidden by the internal mask has null bands and a transparent colour.
     let m = fixture("u8_rgb_jpeg_mask");
-    let mimg =
-        pollster::block_on(LargeImage::open(FileSource::open(&m.path).unwrap(), OpenOptions::default())).unwrap();
-    let hidden = pollster::block_on(mimg.pixel(0.0, 0.0, None)).unwrap(); // (x//37 + y//29) % 3 == 0 → masked
+    let mimg = open(&m.path);
+    let hidden = json(pollster::block_on(mimg.pixel(0.0, 0.0, None)).unwrap()); // (x//37 + y//29) % 3 == 0 → masked
     assert!(hidden["bands"]["1"].is_null() && hidden["a"] == 0.0, "{hidden}");
-    let shown = pollster::block_on(mimg.pixel(40.0, 0.0, None)).unwrap();
+    let shown = json(pollster::block_on(mimg.pixel(40.0, 0.0, None)).unwrap());
     assert!(shown["bands"]["1"].is_number() && shown["a"] == 255.0, "{shown}");
 }
 
@@ -346,8 +335,8 @@ fn metadata_reports_gdal_statistics() {
     assert!(ok.success());
     let info = std::process::Command::new("gdalinfo").args(["-json", out.to_str().unwrap()]).output().unwrap();
     let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&out).unwrap(), OpenOptions::default())).unwrap();
-    let meta = pollster::block_on(img.metadata(None)).unwrap();
+    let img = open(&out);
+    let meta = json(pollster::block_on(img.metadata(None)).unwrap());
     for b in 0..2 {
         let g = &info["bands"][b];
         let ours = &meta["bands"][(b + 1).to_string()];
@@ -386,9 +375,8 @@ fn user_defined_geokey_crs_match_gdal() {
         let f = fixture(name);
         let g = oracle(&["corners", &f.path]);
         assert!(g["authority"].is_null(), "{name}: the fixture should carry a user-defined CRS, GDAL says {g}");
-        let img =
-            pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
-        let meta = pollster::block_on(img.metadata(None)).unwrap();
+        let img = open(&f.path);
+        let meta = json(pollster::block_on(img.metadata(None)).unwrap());
         for c in ["ll", "ul", "lr", "ur"] {
             let (lon, lat) = (g["corners"][c][0].as_f64().unwrap(), g["corners"][c][1].as_f64().unwrap());
             let ours = &meta["bounds"][c];

@@ -3,12 +3,10 @@
 //! styles the band values gdalwarp gives for the same tile, we style ours.
 
 mod common;
-use common::fixture;
-use large_image_wasm::api::{LargeImage, TileOptions};
-use large_image_wasm::cog::OpenOptions;
+use common::{fixture, open, rgba_agreement};
+use large_image_wasm::api::TileOptions;
 use large_image_wasm::encode::Format;
-use large_image_wasm::source::FileSource;
-use large_image_wasm::titiler::TitilerParams;
+use large_image_wasm::style::TitilerParams;
 use serde_json::Value;
 use std::process::Command;
 
@@ -34,7 +32,7 @@ fn riotiler(args: &[&str]) -> Value {
 /// Our RGBA web tile of fixture `name` (TiTiler parameters `query`, when given).
 fn ours(name: &str, scheme: &str, (z, x, y): (u32, u64, u64), query: Option<&str>) -> Vec<u8> {
     let f = fixture(name);
-    let img = pollster::block_on(LargeImage::open(FileSource::open(&f.path).unwrap(), OpenOptions::default())).unwrap();
+    let img = open(&f.path);
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
     o.format = Format::Rgba;
@@ -45,21 +43,9 @@ fn ours(name: &str, scheme: &str, (z, x, y): (u32, u64, u64), query: Option<&str
 /// Two RGBA tiles: (pixels opaque in either, pixels equal in all four channels, largest channel
 /// difference, pixels opaque in one only).
 fn agreement(ours: &[u8], theirs: &Value) -> (usize, usize, i32, usize) {
-    let theirs: Vec<i32> = theirs["rgba"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
-    assert_eq!(theirs.len(), ours.len());
-    let (mut n, mut equal, mut max, mut coverage) = (0, 0, 0, 0);
-    for p in 0..ours.len() / 4 {
-        let (a, b) = (&ours[p * 4..p * 4 + 4], &theirs[p * 4..p * 4 + 4]);
-        if a[3] == 0 && b[3] == 0 {
-            continue;
-        }
-        n += 1;
-        coverage += usize::from((a[3] == 0) != (b[3] == 0));
-        let d = (0..4).map(|c| (a[c] as i32 - b[c]).abs()).max().unwrap();
-        max = max.max(d);
-        equal += usize::from(d == 0);
-    }
-    (n, equal, max, coverage)
+    let theirs: Vec<f64> = theirs["rgba"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as f64).collect();
+    let a = rgba_agreement(ours, &theirs);
+    (a.n, a.equal, a.max as i32, a.coverage)
 }
 
 /// Our RGBA tile with TiTiler parameters `query` against rio-tiler's styling of gdalwarp's samples:

@@ -3,17 +3,10 @@
 //! tifftools dump django-large-image 0.10.5 answered for the sample COG (tests/dli_recorded/).
 
 mod common;
-use common::{fixtures, oracle, scratch};
-use large_image_wasm::api::LargeImage;
-use large_image_wasm::cog::OpenOptions;
-use large_image_wasm::source::FileSource;
+use common::{dli_sample, fixtures, open, oracle, recorded, scratch};
 use serde_json::Value;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::OnceLock;
-
-fn open(path: &str) -> LargeImage<FileSource> {
-    pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
-}
 
 /// The validation fixtures (tests/gdal_oracle.py `cog_cases`) as (name, path), made once per test binary.
 fn cog_cases() -> Vec<(String, String)> {
@@ -82,15 +75,9 @@ fn without_path_and_size(mut v: Value) -> Value {
 
 #[test]
 fn tiffdump_equals_django_large_image_answer() {
-    // The recorded answers and the script the answer was recorded with, kept in tests/dli_recorded/.
-    let recorded_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dli_recorded");
-    let recorded: Value =
-        serde_json::from_slice(&std::fs::read(recorded_dir.join("sample_utm_u16/07_info_tiffdump.json")).unwrap())
-            .unwrap();
-    let out = scratch("tiffdump").join("sample.tif");
-    let status =
-        std::process::Command::new("bash").arg(recorded_dir.join("make_sample.sh")).arg(&out).status().unwrap();
-    assert!(status.success(), "make_sample.sh");
+    // The recorded answers and the sample made by the script the answer was recorded with.
+    let recorded = recorded("07_info_tiffdump.json");
+    let out = PathBuf::from(dli_sample());
     let len = std::fs::metadata(&out).unwrap().len();
     assert_eq!(Some(len), recorded["size"].as_u64(), "the sample made here is the file the answer was recorded for");
     let ours = pollster::block_on(open(out.to_str().unwrap()).tiffdump()).unwrap();

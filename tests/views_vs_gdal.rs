@@ -4,25 +4,11 @@
 //! rendered histograms against numpy and against django-large-image 0.10.5's recorded answers.
 
 mod common;
-use common::{fixture, oracle, scratch};
-use large_image_wasm::api::LargeImage;
-use large_image_wasm::cog::OpenOptions;
+use common::{dli_sample as sample, fixture, json, open, oracle, recorded, scratch};
+use large_image_wasm::api::{HistogramKind, HistogramOptions, RegionOptions, Resolution};
 use large_image_wasm::encode::Format;
-use large_image_wasm::source::FileSource;
-use large_image_wasm::views::{HistogramKind, HistogramOptions, RegionOptions, Resolution};
 use large_image_wasm::ErrorKind;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn open(path: &str) -> LargeImage<FileSource> {
-    pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
-}
-
-/// The django-large-image sample COG (tests/dli_recorded/make_sample.sh's recipe).
-fn sample() -> String {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures").join("sample_utm_u16.tif");
-    oracle(&["make_sample", out.to_str().unwrap()])["path"].as_str().unwrap().to_string()
-}
 
 /// Writes `bytes` to the test's scratch folder and returns GDAL's dump of it.
 fn gdal_dump(test: &str, name: &str, bytes: &[u8]) -> Value {
@@ -241,7 +227,7 @@ fn assert_band_histograms(path: &str, o: &HistogramOptions, what: &str) {
     let img = open(path);
     let level = img.histogram_level(o.resolution).unwrap();
     let mut calls = Vec::new();
-    let ours = pollster::block_on(img.histogram(o, &mut |d, t| calls.push((d, t)))).unwrap();
+    let ours = json(pollster::block_on(img.histogram(o, &mut |d, t| calls.push((d, t)))).unwrap());
     let (d, t) = *calls.last().unwrap();
     assert!(d == t && t > 0 && calls.windows(2).all(|w| w[1].0 >= w[0].0), "{what}: progress {calls:?}");
     let mut args = vec![path.to_string(), level.to_string(), o.bins.to_string()];
@@ -303,7 +289,7 @@ fn band_histograms_equal_numpy_of_gdal_reads() {
     o.band = Some(2);
     o.only_min_max = true;
     o.density = false;
-    let v = pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap();
+    let v = json(pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap());
     let g = oracle(&["histogram", &sample(), "0", "4"]);
     assert_eq!((v["min"][0].as_f64(), v["max"][0].as_f64()), (g[1]["min"].as_f64(), g[1]["max"].as_f64()));
 }
@@ -315,7 +301,7 @@ fn rendered_histogram_equals_numpy_of_our_rendered_pixels() {
     let mut o = HistogramOptions::default();
     o.resolution = Resolution::Exact;
     o.bins = 8;
-    let ours = pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap();
+    let ours = json(pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap());
     let mut r = RegionOptions::new(0.0, 0.0, 1024.0, 1024.0);
     r.units = Some("pixels".into());
     r.format = Format::Rgba;
@@ -335,11 +321,6 @@ fn rendered_histogram_equals_numpy_of_our_rendered_pixels() {
     }
 }
 
-fn recorded(name: &str) -> Value {
-    let p = format!("{}/tests/dli_recorded/sample_utm_u16/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
 /// django-large-image renders with float arithmetic (`(v − min) / (max − min) · 255`, not clamped: its
 /// max is GDAL's approximate statistic, 3820, while the data reach 3822, hence 255.2) and histograms
 /// those floats; ours renders to 8 bits. Alpha matches exactly; grey within that rounding.
@@ -356,7 +337,7 @@ fn rendered_histogram_against_django_large_image_recording() {
         o.bins = bins;
         o.density = density;
         o.only_min_max = only;
-        let ours = pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap();
+        let ours = json(pollster::block_on(img.histogram(&o, &mut |_, _| {})).unwrap());
         let theirs = recorded(file);
         if only {
             for k in ["min", "max", "mean", "stdev"] {

@@ -1,6 +1,7 @@
 //! Decompressors, each writing at most the size the tile must have.
 
 use crate::error::{Error, Result};
+use crate::tiff::tags::{named, PhotometricInterpretation};
 use std::io::Read;
 
 /// Copies uncompressed data.
@@ -84,7 +85,7 @@ pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
 }
 
 /// JPEG, decoded as GDAL (libtiff + libjpeg-turbo) decodes it, see [`super::jpeg`]: the TIFF
-/// `JPEGTables` stream is read before the tile; photometric YCbCr (6) is converted to RGB (libtiff's
+/// `JPEGTables` stream is read before the tile; photometric YCbCr is converted to RGB (libtiff's
 /// `JPEGCOLORMODE_RGB`, which GDAL sets), any other photometric comes out as stored. A frame larger than
 /// `max_dim` on a side or decoding to more than `max_bytes` is refused before anything is allocated.
 pub fn jpeg(
@@ -108,7 +109,8 @@ pub fn jpeg(
         ));
     }
     // Block padding and chroma planes add at most a few times the frame's own size.
-    let pixels = dec.decode(photometric == 6, max_bytes.saturating_mul(4).max(1 << 20))?;
+    let ycbcr = named(photometric, PhotometricInterpretation::from_u16) == Some(PhotometricInterpretation::YCbCr);
+    let pixels = dec.decode(ycbcr, max_bytes.saturating_mul(4).max(1 << 20))?;
     Ok((pixels, w, h))
 }
 

@@ -1,4 +1,4 @@
-//! Tile decoding: codec → predictor → native-endian typed samples.
+//! Tile decoding: codec → predictor → native-endian typed samples, and the [`Raster`] they fill.
 //!
 //! [`decode_tile`] is synchronous and pure: the async part of the crate fetches compressed bytes, this
 //! turns them into samples (so decoding can move to a worker).
@@ -6,10 +6,13 @@
 pub mod codecs;
 pub mod jpeg;
 pub mod predictor;
+pub mod raster;
+
+pub use raster::Raster;
 
 use crate::error::{Error, Result};
 use crate::limits::{checked_size, Limits};
-use crate::tiff::image::compression_name;
+use crate::tiff::tags::{compression_name, CompressionMethod, LERC};
 use crate::tiff::{ByteOrder, DType, ImageInfo};
 
 /// What is needed to decode one tile (or strip).
@@ -76,21 +79,23 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
         limits.max_decoded_bytes,
         &[spec.width as u64, spec.height as u64, spec.samples as u64, spec.dtype.decoded().size() as u64],
     )?;
+    use CompressionMethod as C;
     let stored = spec.stored_len();
     let name = compression_name(spec.compression);
-    let raw = match spec.compression {
-        1 => codecs::none(data, stored)?,
-        5 => codecs::lzw(data, stored)?,
-        8 | 32946 => codecs::deflate(data, stored)?,
-        32773 => codecs::packbits(data, stored)?,
-        50000 => codecs::zstd(data, stored)?,
-        7 | 50001 => {
+    let method = u16::try_from(spec.compression).map_or(C::Unknown(0), C::from_u16_exhaustive);
+    let raw = match method {
+        C::None => codecs::none(data, stored)?,
+        C::LZW => codecs::lzw(data, stored)?,
+        C::Deflate | C::OldDeflate => codecs::deflate(data, stored)?,
+        C::PackBits => codecs::packbits(data, stored)?,
+        C::ZSTD => codecs::zstd(data, stored)?,
+        C::ModernJPEG | C::WebP => {
             if spec.dtype != DType::U8 {
                 return Err(Error::unsupported(format!("{name} with {} samples", spec.dtype.name())));
             }
             // A frame may exceed its tile a little (strips, padding) but not by more than 4×.
             let max_frame = (spec.decoded_len().saturating_mul(4)).min(limits.max_decoded_bytes as usize);
-            let (px, w, h) = if spec.compression == 7 {
+            let (px, w, h) = if method == C::ModernJPEG {
                 codecs::jpeg(
                     data,
                     spec.jpeg_tables,
@@ -104,7 +109,7 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
             };
             return fit_pixels(px, w, h, spec);
         }
-        34887 => {
+        LERC => {
             let out =
                 codecs::lerc(data, spec.lerc_additional, spec.dtype, spec.samples, limits.max_decoded_bytes as usize)?;
             if out.len() != spec.decoded_len() {
@@ -115,8 +120,8 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
             }
             return Ok(out);
         }
-        c => {
-            return Err(Error::unsupported(format!("compression {c} ({name})")));
+        _ => {
+            return Err(Error::unsupported(format!("compression {} ({name})", spec.compression)));
         }
     };
     if raw.len() < stored {

@@ -2,14 +2,16 @@
 
 use super::TileSpec;
 use crate::error::{Error, Result};
+use crate::tiff::tags::{named, Predictor};
 use crate::tiff::{ByteOrder, DType};
 
 /// Turns decompressed bytes (file order, predictor applied) into native-endian decoded samples.
 pub fn finish(spec: &TileSpec, mut raw: Vec<u8>) -> Result<Vec<u8>> {
     let (w, h, s) = (spec.width, spec.height, spec.samples);
+    let predictor = named(spec.predictor, Predictor::from_u16);
     match spec.dtype {
         DType::Bit => return Ok(unpack_bits(&raw, w * s, h)),
-        DType::F16 if spec.predictor != 3 => {
+        DType::F16 if predictor != Some(Predictor::FloatingPoint) => {
             raw.truncate(w * h * s * 2);
             to_native(&mut raw, 2, spec.order);
             return Ok(widen_f16(&raw));
@@ -18,9 +20,9 @@ pub fn finish(spec: &TileSpec, mut raw: Vec<u8>) -> Result<Vec<u8>> {
     }
     let size = spec.dtype.file_bits() as usize / 8;
     raw.truncate(w * h * s * size);
-    match spec.predictor {
-        1 => to_native(&mut raw, size, spec.order),
-        2 => {
+    match predictor {
+        Some(Predictor::None) => to_native(&mut raw, size, spec.order),
+        Some(Predictor::Horizontal) => {
             to_native(&mut raw, size, spec.order);
             match size {
                 1 => horizontal::<1>(&mut raw, w, s),
@@ -30,7 +32,7 @@ pub fn finish(spec: &TileSpec, mut raw: Vec<u8>) -> Result<Vec<u8>> {
                 _ => unreachable_size(size)?,
             }
         }
-        3 => {
+        Some(Predictor::FloatingPoint) => {
             if !spec.dtype.is_float() {
                 return Err(Error::format("floating-point predictor on integer samples"));
             }
@@ -39,7 +41,7 @@ pub fn finish(spec: &TileSpec, mut raw: Vec<u8>) -> Result<Vec<u8>> {
                 return Ok(widen_f16(&raw));
             }
         }
-        p => return Err(Error::unsupported(format!("predictor {p}"))),
+        _ => return Err(Error::unsupported(format!("predictor {}", spec.predictor))),
     }
     Ok(raw)
 }

@@ -2,6 +2,7 @@
 
 use super::ifd::ByteOrder;
 use super::image::ImageInfo;
+use super::tags::{geokey, Tag, USER_DEFINED};
 use crate::error::Result;
 use serde::Serialize;
 
@@ -45,14 +46,19 @@ impl Georef {
 
     /// Maps pixel (col, row) to CRS coordinates.
     pub fn pixel_to_crs(&self, col: f64, row: f64) -> (f64, f64) {
-        let g = &self.geotransform;
-        (g[0] + col * g[1] + row * g[2], g[3] + col * g[4] + row * g[5])
+        apply_geotransform(&self.geotransform, col, row)
     }
 
     /// The inverse geotransform (CRS → pixel), `None` when singular.
     pub fn inverse(&self) -> Option<GeoTransform> {
         invert_geotransform(&self.geotransform)
     }
+}
+
+/// Applies an affine geotransform (or its inverse, from [`invert_geotransform`]) to (`x`, `y`).
+#[inline]
+pub fn apply_geotransform(g: &GeoTransform, x: f64, y: f64) -> (f64, f64) {
+    (g[0] + x * g[1] + y * g[2], g[3] + x * g[4] + y * g[5])
 }
 
 /// Inverts an affine geotransform.
@@ -72,10 +78,10 @@ pub fn invert_geotransform(g: &GeoTransform) -> Option<GeoTransform> {
 pub fn read_georef(img: &ImageInfo, order: ByteOrder) -> Result<Option<Georef>> {
     let floats = |tag| img.entry(tag).and_then(|e| e.floats(order));
     let keys = read_geokeys(img, order);
-    let pixel_is_point = keys.iter().any(|(k, v)| *k == 1025 && *v == GeoKeyValue::Short(2));
-    let mut gt = if let Some(m) = floats(34264).filter(|m| m.len() >= 16) {
+    let pixel_is_point = keys.iter().any(|(k, v)| *k == geokey::RASTER_TYPE && *v == GeoKeyValue::Short(2));
+    let mut gt = if let Some(m) = floats(Tag::ModelTransformationTag).filter(|m| m.len() >= 16) {
         [m[3], m[0], m[1], m[7], m[4], m[5]]
-    } else if let (Some(tp), Some(sc)) = (floats(33922), floats(33550)) {
+    } else if let (Some(tp), Some(sc)) = (floats(Tag::ModelTiepointTag), floats(Tag::ModelPixelScaleTag)) {
         if tp.len() < 6 || sc.len() < 2 {
             return Ok(None);
         }
@@ -90,22 +96,22 @@ pub fn read_georef(img: &ImageInfo, order: ByteOrder) -> Result<Option<Georef>> 
         gt[3] -= 0.5 * gt[4] + 0.5 * gt[5];
     }
     let mut g = Georef { geotransform: gt, epsg: None, keys, pixel_is_point };
-    g.epsg = match (g.short(1024), g.short(3072), g.short(2048)) {
-        (_, Some(p), _) if p != 0 && p != 32767 => Some(p as u32),
-        (Some(2), _, Some(c)) if c != 32767 => Some(c as u32),
-        (None | Some(1), None, Some(c)) if c != 32767 => Some(c as u32),
+    g.epsg = match (g.short(geokey::MODEL_TYPE), g.short(geokey::PROJECTED_TYPE), g.short(geokey::GEOGRAPHIC_TYPE)) {
+        (_, Some(p), _) if p != 0 && p != USER_DEFINED => Some(p as u32),
+        (Some(2), _, Some(c)) if c != USER_DEFINED => Some(c as u32),
+        (None | Some(1), None, Some(c)) if c != USER_DEFINED => Some(c as u32),
         _ => None,
     };
     Ok(Some(g))
 }
 
-/// Decodes GeoKeyDirectory (34735) with GeoDoubleParams (34736) and GeoAsciiParams (34737).
+/// Decodes GeoKeyDirectory with GeoDoubleParams and GeoAsciiParams.
 pub fn read_geokeys(img: &ImageInfo, order: ByteOrder) -> Vec<(u16, GeoKeyValue)> {
-    let Some(dir) = img.entry(34735).and_then(|e| e.uints(order)) else {
+    let Some(dir) = img.entry(Tag::GeoKeyDirectoryTag).and_then(|e| e.uints(order)) else {
         return vec![];
     };
-    let doubles = img.entry(34736).and_then(|e| e.floats(order)).unwrap_or_default();
-    let ascii = img.entry(34737).and_then(|e| e.bytes().map(|b| b.to_vec())).unwrap_or_default();
+    let doubles = img.entry(Tag::GeoDoubleParamsTag).and_then(|e| e.floats(order)).unwrap_or_default();
+    let ascii = img.entry(Tag::GeoAsciiParamsTag).and_then(|e| e.bytes().map(|b| b.to_vec())).unwrap_or_default();
     let n = dir.get(3).copied().unwrap_or(0) as usize;
     let mut out = Vec::new();
     for k in 0..n {
@@ -113,17 +119,20 @@ pub fn read_geokeys(img: &ImageInfo, order: ByteOrder) -> Vec<(u16, GeoKeyValue)
             break;
         };
         let (id, loc, count, off) = (e[0] as u16, e[1], e[2] as usize, e[3] as usize);
+        const DIRECTORY: u64 = Tag::GeoKeyDirectoryTag.to_u16() as u64;
+        const DOUBLES: u64 = Tag::GeoDoubleParamsTag.to_u16() as u64;
+        const ASCII: u64 = Tag::GeoAsciiParamsTag.to_u16() as u64;
         let v = match loc {
             0 => GeoKeyValue::Short(off as u16),
-            34736 => match doubles.get(off..off.saturating_add(count)) {
+            DOUBLES => match doubles.get(off..off.saturating_add(count)) {
                 Some(d) => GeoKeyValue::Doubles(d.to_vec()),
                 None => continue,
             },
-            34737 => match ascii.get(off..off.saturating_add(count)) {
+            ASCII => match ascii.get(off..off.saturating_add(count)) {
                 Some(a) => GeoKeyValue::Ascii(String::from_utf8_lossy(a).trim_end_matches(['|', '\0']).to_string()),
                 None => continue,
             },
-            34735 => match dir.get(off..off.saturating_add(count)) {
+            DIRECTORY => match dir.get(off..off.saturating_add(count)) {
                 Some(s) if count == 1 => GeoKeyValue::Short(s[0] as u16),
                 _ => continue,
             },

@@ -1,5 +1,6 @@
 //! TIFF and BigTIFF headers, IFD entries and their values, parsed from in-memory bytes.
 
+use super::tags::{Tag, Type};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Byte order of a TIFF file.
@@ -89,37 +90,19 @@ pub fn parse_header(b: &[u8]) -> Result<Header> {
 
 /// Size in bytes of one value of a TIFF field type, or `None` for an unknown type.
 pub fn type_size(typ: u16) -> Option<u64> {
-    Some(match typ {
-        1 | 2 | 6 | 7 => 1,   // BYTE ASCII SBYTE UNDEFINED
-        3 | 8 => 2,           // SHORT SSHORT
-        4 | 9 | 11 | 13 => 4, // LONG SLONG FLOAT IFD
-        5 | 10 | 12 => 8,     // RATIONAL SRATIONAL DOUBLE
-        16..=18 => 8,         // LONG8 SLONG8 IFD8
+    Some(match Type::from_u16(typ)? {
+        Type::BYTE | Type::ASCII | Type::SBYTE | Type::UNDEFINED => 1,
+        Type::SHORT | Type::SSHORT => 2,
+        Type::LONG | Type::SLONG | Type::FLOAT | Type::IFD => 4,
+        Type::RATIONAL | Type::SRATIONAL | Type::DOUBLE => 8,
+        Type::LONG8 | Type::SLONG8 | Type::IFD8 => 8,
         _ => return None,
     })
 }
 
-/// Name of a TIFF field type.
-pub fn type_name(typ: u16) -> &'static str {
-    match typ {
-        1 => "BYTE",
-        2 => "ASCII",
-        3 => "SHORT",
-        4 => "LONG",
-        5 => "RATIONAL",
-        6 => "SBYTE",
-        7 => "UNDEFINED",
-        8 => "SSHORT",
-        9 => "SLONG",
-        10 => "SRATIONAL",
-        11 => "FLOAT",
-        12 => "DOUBLE",
-        13 => "IFD",
-        16 => "LONG8",
-        17 => "SLONG8",
-        18 => "IFD8",
-        _ => "UNKNOWN",
-    }
+/// Name of a TIFF field type (`SHORT`, `DOUBLE` …), `UNKNOWN` for an unknown type.
+pub fn type_name(typ: u16) -> String {
+    Type::from_u16(typ).map_or_else(|| "UNKNOWN".to_string(), |t| format!("{t:?}"))
 }
 
 /// Where an entry's value is.
@@ -153,11 +136,11 @@ impl Entry {
         let Value::Bytes(b) = &self.value else {
             return None;
         };
-        let size = match self.typ {
-            1 | 7 => 1,
-            3 => 2,
-            4 | 13 => 4,
-            16 | 18 => 8,
+        let size = match Type::from_u16(self.typ)? {
+            Type::BYTE | Type::UNDEFINED => 1,
+            Type::SHORT => 2,
+            Type::LONG | Type::IFD => 4,
+            Type::LONG8 | Type::IFD8 => 8,
             _ => return None,
         };
         Some(b.chunks_exact(size).map(|c| order.uint(c)).collect())
@@ -174,17 +157,20 @@ impl Entry {
             return None;
         };
         let size = type_size(self.typ)? as usize;
+        let typ = Type::from_u16(self.typ)?;
         let one = |c: &[u8]| -> f64 {
-            match self.typ {
-                1 | 3 | 4 | 7 | 13 | 16 | 18 => order.uint(c) as f64,
-                6 => c[0] as i8 as f64,
-                8 => order.uint(c) as u16 as i16 as f64,
-                9 => order.uint(c) as u32 as i32 as f64,
-                17 => order.uint(c) as i64 as f64,
-                11 => f32::from_bits(order.uint(c) as u32) as f64,
-                12 => f64::from_bits(order.uint(c)),
-                5 => order.uint(&c[..4]) as f64 / order.uint(&c[4..]) as f64,
-                10 => order.uint(&c[..4]) as u32 as i32 as f64 / order.uint(&c[4..]) as u32 as i32 as f64,
+            match typ {
+                Type::BYTE | Type::SHORT | Type::LONG | Type::UNDEFINED | Type::IFD | Type::LONG8 | Type::IFD8 => {
+                    order.uint(c) as f64
+                }
+                Type::SBYTE => c[0] as i8 as f64,
+                Type::SSHORT => order.uint(c) as u16 as i16 as f64,
+                Type::SLONG => order.uint(c) as u32 as i32 as f64,
+                Type::SLONG8 => order.uint(c) as i64 as f64,
+                Type::FLOAT => f32::from_bits(order.uint(c) as u32) as f64,
+                Type::DOUBLE => f64::from_bits(order.uint(c)),
+                Type::RATIONAL => order.uint(&c[..4]) as f64 / order.uint(&c[4..]) as f64,
+                Type::SRATIONAL => order.uint(&c[..4]) as u32 as i32 as f64 / order.uint(&c[4..]) as u32 as i32 as f64,
                 _ => f64::NAN,
             }
         };
@@ -211,7 +197,10 @@ impl Entry {
 
 /// Tags whose arrays are read lazily, entry by entry, instead of with the IFD.
 pub fn is_lazy_tag(tag: u16) -> bool {
-    matches!(tag, 273 | 279 | 324 | 325)
+    matches!(
+        Tag::from_u16(tag),
+        Some(Tag::StripOffsets | Tag::StripByteCounts | Tag::TileOffsets | Tag::TileByteCounts)
+    )
 }
 
 /// The raw entries of one IFD before out-of-line values are read: `(tag, type, count, inline bytes or

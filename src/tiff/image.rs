@@ -1,6 +1,10 @@
 //! One TIFF image (an IFD) described as a raster: size, tiling, samples, codec, georeferencing tags.
 
 use super::ifd::{ByteOrder, Entry};
+use super::tags::{
+    named, PhotometricInterpretation, PlanarConfiguration, SampleFormat, Tag, GDAL_METADATA, LERC_PARAMETERS,
+    SUBFILE_MASK, SUBFILE_REDUCED,
+};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 
@@ -34,22 +38,23 @@ pub enum DType {
 }
 
 impl DType {
-    /// From TIFF `SampleFormat` (1 uint, 2 int, 3 float) and `BitsPerSample`.
+    /// From TIFF `SampleFormat` (1 uint, 2 int, 3 float, 4 void read as uint) and `BitsPerSample`.
     pub fn from_tiff(format: u64, bits: u64) -> Result<DType> {
         use DType::*;
-        Ok(match (format, bits) {
+        use SampleFormat as F;
+        Ok(match (named(format, SampleFormat::from_u16), bits) {
             (_, 1) => Bit,
-            (1 | 4, 8) => U8,
-            (1 | 4, 16) => U16,
-            (1 | 4, 32) => U32,
-            (1 | 4, 64) => U64,
-            (2, 8) => I8,
-            (2, 16) => I16,
-            (2, 32) => I32,
-            (2, 64) => I64,
-            (3, 16) => F16,
-            (3, 32) => F32,
-            (3, 64) => F64,
+            (Some(F::Uint | F::Void), 8) => U8,
+            (Some(F::Uint | F::Void), 16) => U16,
+            (Some(F::Uint | F::Void), 32) => U32,
+            (Some(F::Uint | F::Void), 64) => U64,
+            (Some(F::Int), 8) => I8,
+            (Some(F::Int), 16) => I16,
+            (Some(F::Int), 32) => I32,
+            (Some(F::Int), 64) => I64,
+            (Some(F::IEEEFP), 16) => F16,
+            (Some(F::IEEEFP), 32) => F32,
+            (Some(F::IEEEFP), 64) => F64,
             _ => return Err(Error::unsupported(format!("SampleFormat {format} with {bits} bits per sample"))),
         })
     }
@@ -121,49 +126,6 @@ impl DType {
             F64 => (f64::MIN, f64::MAX),
         }
     }
-    /// Reads decoded sample `i` of native-endian `data` as f64.
-    #[inline]
-    pub fn get(self, data: &[u8], i: usize) -> f64 {
-        use DType::*;
-        let s = self.decoded().size();
-        let b = &data[i * s..i * s + s];
-        match self {
-            Bit | U8 => b[0] as f64,
-            I8 => b[0] as i8 as f64,
-            U16 => u16::from_ne_bytes([b[0], b[1]]) as f64,
-            I16 => i16::from_ne_bytes([b[0], b[1]]) as f64,
-            U32 => u32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
-            I32 => i32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
-            F32 | F16 => f32::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
-            U64 => u64::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
-            I64 => i64::from_ne_bytes(b.try_into().unwrap_or_default()) as f64,
-            F64 => f64::from_ne_bytes(b.try_into().unwrap_or_default()),
-        }
-    }
-}
-
-/// TIFF compression codes this crate knows by name.
-pub fn compression_name(code: u64) -> &'static str {
-    match code {
-        1 => "NONE",
-        2 => "CCITT RLE",
-        3 => "CCITT FAX3",
-        4 => "CCITT FAX4",
-        5 => "LZW",
-        6 => "OJPEG",
-        7 => "JPEG",
-        8 | 32946 => "DEFLATE",
-        32773 => "PACKBITS",
-        34676 => "SGILOG",
-        34712 => "JPEG2000",
-        34887 => "LERC",
-        34925 => "LZMA",
-        50000 => "ZSTD",
-        50001 => "WEBP",
-        50002 => "JXL",
-        52546 => "JPEGXL",
-        _ => "UNKNOWN",
-    }
 }
 
 /// A raster image held by one IFD: its layout, codec and (lazy) tile index.
@@ -227,44 +189,52 @@ impl ImageInfo {
         order: ByteOrder,
         limits: &Limits,
     ) -> Result<Self> {
-        let find = |tag: u16| entries.iter().find(|e| e.tag == tag);
-        let uint = |tag: u16, default: Option<u64>| -> Result<u64> {
+        let find = |tag: Tag| entries.iter().find(|e| e.tag == tag.to_u16());
+        let uint = |tag: Tag, default: Option<u64>| -> Result<u64> {
             match find(tag).and_then(|e| e.uint(order)) {
                 Some(v) => Ok(v),
-                None => default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {tag}"))),
+                None => {
+                    default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {}", tag.to_u16())))
+                }
             }
         };
-        let width = uint(256, None)?;
-        let height = uint(257, None)?;
+        let width = uint(Tag::ImageWidth, None)?;
+        let height = uint(Tag::ImageLength, None)?;
         for d in [width, height] {
             if d == 0 || d > limits.max_dimension {
                 return Err(Error::limit("image dimension", limits.max_dimension, d));
             }
         }
-        let samples = uint(277, Some(1))?;
+        let samples = uint(Tag::SamplesPerPixel, Some(1))?;
         if samples == 0 || samples > 65535 {
             return Err(Error::format(format!("SamplesPerPixel {samples}")));
         }
-        let bits = find(258).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
+        let bits = find(Tag::BitsPerSample).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
         let Some(&bits0) = bits.first() else {
             return Err(Error::format(format!("IFD {ifd_index}: BitsPerSample has no value")));
         };
         if bits.iter().any(|&b| b != bits0) {
             return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
         }
-        let format = find(339).and_then(|e| e.uints(order)).and_then(|v| v.first().copied()).unwrap_or(1);
+        let format = find(Tag::SampleFormat).and_then(|e| e.uints(order)).and_then(|v| v.first().copied()).unwrap_or(1);
         let dtype = DType::from_tiff(format, bits0)?;
-        let tiled = find(322).is_some();
+        let tiled = find(Tag::TileWidth).is_some();
         let (tile_width, tile_height, offsets, byte_counts) = if tiled {
-            let tw = uint(322, None)?;
-            let th = uint(323, None)?;
-            let off = find(324).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
-            let cnt = find(325).cloned().ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
+            let tw = uint(Tag::TileWidth, None)?;
+            let th = uint(Tag::TileLength, None)?;
+            let off =
+                find(Tag::TileOffsets).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
+            let cnt = find(Tag::TileByteCounts)
+                .cloned()
+                .ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
             (tw, th, off, cnt)
         } else {
-            let rps = uint(278, Some(height))?.min(height);
-            let off = find(273).cloned().ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
-            let cnt = find(279).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
+            let rps = uint(Tag::RowsPerStrip, Some(height))?.min(height);
+            let off = find(Tag::StripOffsets)
+                .cloned()
+                .ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
+            let cnt =
+                find(Tag::StripByteCounts).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
             (width, rps, off, cnt)
         };
         if tile_width == 0
@@ -274,7 +244,7 @@ impl ImageInfo {
         {
             return Err(Error::format(format!("tile size {tile_width}x{tile_height}")));
         }
-        let planar = uint(284, Some(1))?;
+        let planar = uint(Tag::PlanarConfiguration, Some(1))?;
         let info = ImageInfo {
             ifd_index,
             ifd_offset,
@@ -285,17 +255,25 @@ impl ImageInfo {
             tiled,
             samples,
             dtype,
-            compression: uint(259, Some(1))?,
-            predictor: uint(317, Some(1))?,
+            compression: uint(Tag::Compression, Some(1))?,
+            predictor: uint(Tag::Predictor, Some(1))?,
             planar: if samples == 1 { 1 } else { planar },
-            photometric: uint(262, Some(1))?,
-            subfile_type: uint(254, Some(0))?,
-            extra_samples: find(338).and_then(|e| e.uints(order)).unwrap_or_default(),
-            jpeg_tables: find(347).and_then(|e| e.bytes()).map(|b| b.to_vec()),
-            color_map: find(320).and_then(|e| e.uints(order)).map(|v| v.into_iter().map(|x| x as u16).collect()),
-            nodata: find(42113).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
-            gdal_metadata: find(42112).and_then(|e| e.text()).map(|x| parse_gdal_metadata(&x)).unwrap_or_default(),
-            lerc_additional: find(50674).and_then(|e| e.uints(order)).and_then(|v| v.get(1).copied()).unwrap_or(0),
+            photometric: uint(Tag::PhotometricInterpretation, Some(1))?,
+            subfile_type: uint(Tag::NewSubfileType, Some(0))?,
+            extra_samples: find(Tag::ExtraSamples).and_then(|e| e.uints(order)).unwrap_or_default(),
+            jpeg_tables: find(Tag::JPEGTables).and_then(|e| e.bytes()).map(|b| b.to_vec()),
+            color_map: find(Tag::ColorMap)
+                .and_then(|e| e.uints(order))
+                .map(|v| v.into_iter().map(|x| x as u16).collect()),
+            nodata: find(Tag::GdalNodata).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
+            gdal_metadata: find(GDAL_METADATA)
+                .and_then(|e| e.text())
+                .map(|x| parse_gdal_metadata(&x))
+                .unwrap_or_default(),
+            lerc_additional: find(LERC_PARAMETERS)
+                .and_then(|e| e.uints(order))
+                .and_then(|v| v.get(1).copied())
+                .unwrap_or(0),
             offsets,
             byte_counts,
             entries,
@@ -318,9 +296,13 @@ impl ImageInfo {
     pub fn tiles_down(&self) -> u64 {
         self.height.div_ceil(self.tile_height)
     }
+    /// Whether bands are stored apart, one plane each (PlanarConfiguration 2).
+    pub fn is_planar(&self) -> bool {
+        named(self.planar, PlanarConfiguration::from_u16) == Some(PlanarConfiguration::Planar)
+    }
     /// Number of planes (bands stored apart): `samples` for planar 2, else 1.
     pub fn planes(&self) -> u64 {
-        if self.planar == 2 {
+        if self.is_planar() {
             self.samples
         } else {
             1
@@ -328,7 +310,7 @@ impl ImageInfo {
     }
     /// Samples per pixel inside one tile.
     pub fn samples_per_tile_pixel(&self) -> u64 {
-        if self.planar == 2 {
+        if self.is_planar() {
             1
         } else {
             self.samples
@@ -338,17 +320,26 @@ impl ImageInfo {
     pub fn tile_index(&self, tx: u64, ty: u64, plane: u64) -> u64 {
         plane * self.tiles_across() * self.tiles_down() + ty * self.tiles_across() + tx
     }
-    /// Whether this IFD is a transparency mask (NewSubfileType bit 4 or Photometric 4).
+    /// The photometric interpretation, when it is one the `tiff` crate names.
+    pub fn photometric_interpretation(&self) -> Option<PhotometricInterpretation> {
+        named(self.photometric, PhotometricInterpretation::from_u16)
+    }
+    /// Whether the samples index a colour table (Photometric RGBPalette).
+    pub fn is_palette(&self) -> bool {
+        self.photometric_interpretation() == Some(PhotometricInterpretation::RGBPalette)
+    }
+    /// Whether this IFD is a transparency mask (NewSubfileType mask bit or Photometric TransparencyMask).
     pub fn is_mask(&self) -> bool {
-        self.subfile_type & 4 != 0 || self.photometric == 4
+        self.subfile_type & SUBFILE_MASK != 0
+            || self.photometric_interpretation() == Some(PhotometricInterpretation::TransparencyMask)
     }
     /// Whether this IFD is a reduced-resolution image.
     pub fn is_overview(&self) -> bool {
-        self.subfile_type & 1 != 0
+        self.subfile_type & SUBFILE_REDUCED != 0
     }
     /// The entry with `tag`, if any.
-    pub fn entry(&self, tag: u16) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.tag == tag)
+    pub fn entry(&self, tag: Tag) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.tag == tag.to_u16())
     }
 }
 

@@ -1,9 +1,10 @@
-//! The TIFF container: header, IFDs, tags, GeoKeys and the lazy tile index.
+//! The TIFF container: header, IFDs, named tags, GeoKeys and the lazy tile index.
 
 pub mod file;
 pub mod geo;
 pub mod ifd;
 pub mod image;
+pub mod tags;
 
 pub use file::{TiffFile, DEFAULT_HEADER_BYTES};
 pub use geo::{GeoTransform, Georef};

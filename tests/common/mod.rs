@@ -1,6 +1,11 @@
-//! Shared helpers for the native tests: GDAL fixtures and GDAL's answers (tests/gdal_oracle.py).
+//! Shared helpers for the native tests: GDAL fixtures and GDAL's answers (tests/gdal_oracle.py),
+//! opening files, django-large-image's recorded answers, and pixel agreement.
 #![allow(dead_code)]
 
+use large_image_wasm::api::LargeImage;
+use large_image_wasm::cog::{Cog, OpenOptions};
+use large_image_wasm::source::{FileSource, MemorySource};
+use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -52,4 +57,102 @@ pub fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Opens a file as the large_image API sees it.
+pub fn open(path: &(impl AsRef<std::path::Path> + ?Sized)) -> LargeImage<FileSource> {
+    pollster::block_on(LargeImage::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
+}
+
+/// Opens a file as the reader sees it.
+pub fn open_cog(path: &str) -> Cog<FileSource> {
+    pollster::block_on(Cog::open(FileSource::open(path).unwrap(), OpenOptions::default())).unwrap()
+}
+
+/// Opens bytes held in memory (called `name` in errors) as the reader sees them.
+pub fn open_bytes(name: &str, bytes: Vec<u8>) -> large_image_wasm::Result<Cog<MemorySource>> {
+    pollster::block_on(Cog::open(MemorySource::new(name, bytes), OpenOptions::default()))
+}
+
+/// A view's answer as JSON, as the JS API hands it over.
+pub fn json<T: Serialize>(view: T) -> Value {
+    serde_json::to_value(view).unwrap()
+}
+
+/// The django-large-image sample COG (tests/dli_recorded/make_sample.sh's recipe), made once.
+pub fn dli_sample() -> String {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures").join("sample_utm_u16.tif");
+    oracle(&["make_sample", out.to_str().unwrap()])["path"].as_str().unwrap().to_string()
+}
+
+/// An answer django-large-image 0.10.5 recorded for the sample (tests/dli_recorded/sample_utm_u16/).
+pub fn recorded(name: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/dli_recorded/sample_utm_u16").join(name);
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"))).unwrap()
+}
+
+/// Every key the recorded answer has must be in ours with an equal value (numbers to `rel` relative
+/// error); keys only we give are allowed. Returns the paths that differ.
+fn diff(path: &str, ours: &Value, theirs: &Value, rel: f64, out: &mut Vec<String>) {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, tv) in b {
+                match a.get(k) {
+                    Some(ov) => diff(&format!("{path}.{k}"), ov, tv, rel, out),
+                    None => out.push(format!("{path}.{k}: missing (recorded {tv})")),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                diff(&format!("{path}[{i}]"), x, y, rel, out);
+            }
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            if (a - b).abs() > rel * b.abs().max(1e-300) && a != b {
+                out.push(format!("{path}: {a} vs recorded {b}"));
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => out.push(format!("{path}: {a} vs recorded {b}")),
+    }
+}
+
+/// Our view (as JSON) against django-large-image's recorded answer, key by key (see [`diff`]).
+pub fn assert_same<T: Serialize>(what: &str, ours: &T, theirs: &Value, rel: f64) {
+    let ours = json(ours);
+    let mut d = Vec::new();
+    diff("", &ours, theirs, rel, &mut d);
+    assert!(d.is_empty(), "{what} differs from django-large-image:\n  {}\nours: {ours}", d.join("\n  "));
+}
+
+/// Two RGBA images compared pixel by pixel; pixels transparent in both are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RgbaAgreement {
+    /// Pixels opaque in either image.
+    pub n: usize,
+    /// Of those, pixels equal in all four channels.
+    pub equal: usize,
+    /// Largest channel difference.
+    pub max: f64,
+    /// Pixels opaque in one image only.
+    pub coverage: usize,
+}
+
+/// Counts the agreeing pixels of our RGBA bytes and another RGBA image (as numbers, 4 per pixel).
+pub fn rgba_agreement(ours: &[u8], theirs: &[f64]) -> RgbaAgreement {
+    assert_eq!(theirs.len(), ours.len());
+    let mut a = RgbaAgreement::default();
+    for (o, t) in ours.chunks_exact(4).zip(theirs.chunks_exact(4)) {
+        if o[3] == 0 && t[3] == 0.0 {
+            continue;
+        }
+        a.n += 1;
+        a.coverage += usize::from((o[3] == 0) != (t[3] == 0.0));
+        let d = (0..4).map(|c| (o[c] as f64 - t[c]).abs()).fold(0.0, f64::max);
+        a.max = a.max.max(d);
+        a.equal += usize::from(d == 0.0);
+    }
+    a
 }

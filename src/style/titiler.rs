@@ -13,10 +13,11 @@
 //!   (`nodata` overrides the file's), and where an expression gives NaN or infinity (rio-tiler would
 //!   draw those black).
 
-use crate::cog::Raster;
+use super::colormap::{colormap, parse_colour};
+use super::expr::{self, Expr};
+use super::plan::{Channel, Colour, Input, Layer, Mask, Nodata, Plan, Reject, Scale};
 use crate::error::{Error, Result};
-use crate::expr::{self, Expr};
-use crate::style::{colormap, parse_colour};
+use crate::tiff::DType;
 
 /// A `colormap` given in the request: discrete values, or intervals.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,85 +166,60 @@ impl TitilerParams {
         }
     }
 
-    /// Renders `r` (the image's bands) as RGBA; `file_nodata` is the file's nodata value.
-    pub fn render(&self, r: &Raster, file_nodata: Option<f64>) -> Vec<u8> {
-        let n = r.width * r.height;
-        let band = |b: usize| (0..n).map(|p| r.dtype.get(&r.data, p * r.bands + b)).collect::<Vec<f64>>();
-        let nodata = self.nodata.or(file_nodata);
-        let sources = self.source_bands(r.bands);
-        // Valid where the mask says so and no selected band is nodata (rio-tiler's dataset mask).
-        let mut valid: Vec<bool> = r.valid.iter().map(|v| *v != 0).collect();
-        if let Some(nd) = nodata {
-            for (p, ok) in valid.iter_mut().enumerate() {
-                let is_nd = |b: &usize| {
-                    let v = r.dtype.get(&r.data, p * r.bands + b);
-                    v == nd || (nd.is_nan() && v.is_nan())
-                };
-                if sources.iter().any(is_nd) {
-                    *ok = false;
-                }
-            }
-        }
-        let outputs: Vec<Vec<f64>> = match &self.expression {
-            Some(ex) => ex.iter().map(|e| e.eval(n, &band)).collect(),
-            None => sources.iter().map(|&b| band(b)).collect(),
+    /// The plan that draws these parameters on an image of `bands` bands of decoded type `dtype`
+    /// whose own nodata is `file_nodata`, as rio-tiler 7's `ImageData.rescale` + `render` draw them:
+    ///
+    /// - one channel per `bidx` band or `expression` output (all bands without either);
+    /// - `rescale`: one range per output, else the first for all, through [`linear_rescale`]; without
+    ///   it, integer data other than 8-bit over its type's range (rio-tiler's `render` does so for
+    ///   non-PNG types; a 16-bit PNG viewed in 8 bits looks the same), anything else clipped to 0…255;
+    /// - one output grey, or through `colormap` (its values or intervals, looked up in the rescaled
+    ///   value, or the raw one without `rescale`) or `colormap_name` (a 256-entry table); two grey and
+    ///   alpha; three or more RGB;
+    /// - transparent where the mask says so, where any band read is nodata (`nodata` overriding the
+    ///   file's) and where any output is NaN or infinite (rio-tiler would draw those black).
+    ///
+    /// [`linear_rescale`]: super::plan::linear_rescale
+    pub fn plan(&self, bands: usize, dtype: DType, file_nodata: Option<f64>) -> Plan {
+        let sources = self.source_bands(bands);
+        let inputs: Vec<Input> = match &self.expression {
+            Some(ex) => ex.iter().cloned().map(Input::Expression).collect(),
+            None => sources.iter().map(|&b| Input::Band(b)).collect(),
         };
-        // rio-tiler's rescale: one range per output band, else the first for all; astype(uint8) truncates.
-        // Without it, 8-bit data is drawn as is, other integer data over its type's range (rio-tiler's
-        // render does so for non-PNG types; a 16-bit PNG viewed in 8 bits looks the same) and
-        // expression results (floats) are clipped to 0…255.
-        let in_range = |i: usize| match self.rescale.len() {
-            0 => None,
-            k if k == outputs.len() => Some(self.rescale[i]),
-            _ => Some(self.rescale[0]),
-        };
-        let type_range = match (&self.expression, r.dtype.is_float(), r.dtype.range()) {
+        let n = inputs.len();
+        let type_range = match (&self.expression, dtype.is_float(), dtype.range()) {
             (None, false, (lo, hi)) if (lo, hi) != (0.0, 255.0) => Some((lo, hi)),
             _ => None,
         };
-        let scaled: Vec<Vec<f64>> = outputs
-            .iter()
+        let range = |i: usize| match self.rescale.len() {
+            0 => None,
+            k if k == n => Some(self.rescale[i]),
+            _ => Some(self.rescale[0]),
+        };
+        // Values and intervals look the raw value up unless a rescale is given.
+        let raw_lookup = n == 1 && self.custom_colormap.is_some() && self.rescale.is_empty();
+        let channels = inputs
+            .into_iter()
             .enumerate()
-            .map(|(i, v)| match in_range(i).or(type_range) {
-                Some((lo, hi)) => v.iter().map(|x| ((x.clamp(lo, hi) - lo) / (hi - lo) * 255.0).trunc()).collect(),
-                None => v.iter().map(|x| x.clamp(0.0, 255.0).trunc()).collect(),
+            .map(|(i, input)| {
+                let scale = match range(i).or(type_range) {
+                    _ if raw_lookup => Scale::Identity,
+                    Some((min, max)) => Scale::Rescale { min, max },
+                    None => Scale::Clip,
+                };
+                Channel { input, scale }
             })
             .collect();
-        let mut out = vec![0u8; n * 4];
-        for p in 0..n {
-            if !valid[p] || outputs.iter().any(|o| !o[p].is_finite()) {
-                continue;
-            }
-            let c = match scaled.len() {
-                // Discrete and interval colormaps apply to the rescaled value, else to the raw one.
-                1 => self.colour(scaled[0][p], if self.rescale.is_empty() { outputs[0][p] } else { scaled[0][p] }),
-                2 => {
-                    let g = scaled[0][p] as u8;
-                    [g, g, g, scaled[1][p] as u8]
-                }
-                _ => [scaled[0][p] as u8, scaled[1][p] as u8, scaled[2][p] as u8, 255],
-            };
-            out[p * 4..p * 4 + 4].copy_from_slice(&c);
-        }
-        out
-    }
-
-    /// The colour of one single-band output: `byte` is its 8-bit value, `value` what discrete and
-    /// interval colormaps look up (later intervals win, as rio-tiler paints them in order).
-    fn colour(&self, byte: f64, value: f64) -> [u8; 4] {
-        match (&self.custom_colormap, &self.colormap) {
-            (Some(CustomColormap::Discrete(m)), _) => {
-                m.binary_search_by(|e| e.0.total_cmp(&value)).map(|i| m[i].1).unwrap_or([0, 0, 0, 0])
-            }
-            (Some(CustomColormap::Intervals(m)), _) => {
-                m.iter().rev().find(|((lo, hi), _)| value >= *lo && value < *hi).map(|e| e.1).unwrap_or([0, 0, 0, 0])
-            }
-            (None, Some(lut)) => lut[(byte as usize).min(lut.len() - 1)],
-            (None, None) => {
-                let g = byte as u8;
-                [g, g, g, 255]
-            }
-        }
+        let colour = match (n, &self.custom_colormap, &self.colormap) {
+            (1, Some(CustomColormap::Discrete(m)), _) => Colour::Values(m.clone()),
+            (1, Some(CustomColormap::Intervals(m)), _) => Colour::Intervals(m.clone()),
+            (1, None, Some(lut)) => Colour::Lut(lut.clone()),
+            (1, None, None) => Colour::Grey { alpha: false },
+            (2, ..) => Colour::Grey { alpha: true },
+            _ => Colour::Rgb { alpha: false },
+        };
+        let nodata = self.nodata.or(file_nodata).map(|value| Nodata { value, bands: sources, all: false });
+        Plan { layers: vec![Layer { channels, colour, mask: Mask { nodata, reject: Reject::NonFinite } }] }
     }
 }
 
@@ -291,14 +267,39 @@ mod tests {
         assert!(err("colormap=%7B%22a%22").contains("not JSON"));
     }
 
+    /// The colour the plan of `p` gives one 8-bit sample `v` of a one-band image.
+    fn colour(p: &TitilerParams, v: u8) -> [u8; 4] {
+        let r =
+            crate::decode::Raster { width: 1, height: 1, bands: 1, dtype: DType::U8, data: vec![v], valid: vec![255] };
+        p.plan(1, DType::U8, None).draw(&r).try_into().unwrap()
+    }
+
     #[test]
     fn custom_colormaps_pick_values_and_intervals() {
         let d = TitilerParams::from_query("colormap=%7B%221%22%3A%5B255%2C0%2C0%2C255%5D%7D", 1).unwrap();
-        assert_eq!(d.colour(1.0, 1.0), [255, 0, 0, 255]);
-        assert_eq!(d.colour(2.0, 2.0), [0, 0, 0, 0]);
+        assert_eq!(colour(&d, 1), [255, 0, 0, 255]);
+        assert_eq!(colour(&d, 2), [0, 0, 0, 0]);
         let i = TitilerParams::from_pairs([("colormap", "[[[0, 10], [0, 0, 255]], [[10, 20], \"#00ff00\"]]")], 1);
         let i = i.unwrap();
-        assert_eq!(i.colour(10.0, 10.0), [0, 255, 0, 255]);
-        assert_eq!(i.colour(9.0, 9.5), [0, 0, 255, 255]);
+        assert_eq!(colour(&i, 10), [0, 255, 0, 255]);
+        assert_eq!(colour(&i, 9), [0, 0, 255, 255]);
+    }
+
+    #[test]
+    fn plans_follow_riotiler() {
+        let p = TitilerParams::from_query("bidx=1&rescale=0,1000&colormap_name=viridis", 2).unwrap();
+        let plan = p.plan(2, DType::U16, Some(0.0));
+        let layer = &plan.layers[0];
+        assert_eq!(layer.channels[0].scale, Scale::Rescale { min: 0.0, max: 1000.0 });
+        assert!(matches!(layer.colour, Colour::Lut(_)));
+        assert_eq!(layer.mask.nodata, Some(Nodata { value: 0.0, bands: vec![0], all: false }));
+        // 16-bit data without rescale: over the type's range; 8-bit: clipped.
+        let all = TitilerParams::default();
+        assert_eq!(
+            all.plan(2, DType::U16, None).layers[0].channels[1].scale,
+            Scale::Rescale { min: 0.0, max: 65535.0 }
+        );
+        assert_eq!(all.plan(3, DType::U8, None).layers[0].colour, Colour::Rgb { alpha: false });
+        assert_eq!(all.plan(2, DType::F32, None).layers[0].channels[0].scale, Scale::Clip);
     }
 }

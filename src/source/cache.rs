@@ -1,4 +1,4 @@
-//! A small least-recently-used cache with a byte budget (decoded tiles).
+//! A small least-recently-used cache with a byte budget (decoded tiles, kept apart from header bytes).
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -1,4 +1,4 @@
-//! Band statistics as GDAL computes them with `ComputeStatistics(approx_ok=TRUE)` (what rasterio's
+//! Approximate band statistics as GDAL computes them with `ComputeStatistics(approx_ok=TRUE)` (what rasterio's
 //! `statistics(approx=True)` and so large_image's band information report):
 //!
 //! - the level read is the smallest overview with more than 2 500 pixels (`GetRasterSampleOverview`),
@@ -10,9 +10,11 @@
 //!
 //! The same samples give the 2nd and 98th percentiles a style's `"auto"` range uses.
 
+use super::walk::{walk, DataSamples, Window};
 use crate::cog::Cog;
 use crate::error::Result;
 use crate::source::RangeSource;
+use crate::tiff::ImageInfo;
 
 /// GDAL's `GDALSTAT_APPROX_NUMSAMPLES`.
 const APPROX_SAMPLES: u64 = 2500;
@@ -92,6 +94,29 @@ pub fn sample_level(sizes: &[(u64, u64)]) -> usize {
     best
 }
 
+/// The windows GDAL's approximate statistics read of `img` (level `level`): a whole overview one
+/// block row at a time (bounded memory); at full resolution one block in every `max(1, ⌊√blocks⌋)`
+/// (one more when that equals the blocks per row), in row-major block order.
+fn sample_windows(img: &ImageInfo, level: usize) -> Vec<Window> {
+    let (tw, th) = (img.tile_width, img.tile_height);
+    let (across, down) = (img.tiles_across(), img.tiles_down());
+    if level > 0 {
+        return (0..down).map(|ty| (0, ty * th, img.width, th.min(img.height - ty * th))).collect();
+    }
+    let blocks = across * down;
+    let mut rate = ((blocks as f64).sqrt() as u64).max(1);
+    if rate == across && across > 1 {
+        rate += 1;
+    }
+    (0..blocks)
+        .step_by(rate as usize)
+        .map(|b| {
+            let (x, y) = ((b % across) * tw, (b / across) * th);
+            (x, y, tw.min(img.width - x), th.min(img.height - y))
+        })
+        .collect()
+}
+
 /// Approximate statistics of every band (`None` for a band with no valid sample), as GDAL computes
 /// them; the file's nodata values are left out.
 pub async fn approx_statistics<S: RangeSource>(cog: &Cog<S>) -> Result<Vec<Option<BandStatistics>>> {
@@ -100,42 +125,19 @@ pub async fn approx_statistics<S: RangeSource>(cog: &Cog<S>) -> Result<Vec<Optio
         (0..cog.levels.len()).map(|l| cog.level(l).map(|i| (i.width, i.height))).collect::<Result<_>>()?;
     let level = sample_level(&sizes);
     let img = cog.level(level)?;
-    let (tw, th) = (img.tile_width, img.tile_height);
-    let (across, down) = (img.tiles_across(), img.tiles_down());
-    // Whole overview: one tile row at a time (bounded memory). Full resolution: sampled blocks.
-    let windows: Vec<(u64, u64, u64, u64)> = if level > 0 {
-        (0..down).map(|ty| (0, ty * th, img.width, th.min(img.height - ty * th))).collect()
-    } else {
-        let blocks = across * down;
-        let mut rate = ((blocks as f64).sqrt() as u64).max(1);
-        if rate == across && across > 1 {
-            rate += 1;
-        }
-        (0..blocks)
-            .step_by(rate as usize)
-            .map(|b| {
-                let (x, y) = ((b % across) * tw, (b / across) * th);
-                (x, y, tw.min(img.width - x), th.min(img.height - y))
-            })
-            .collect()
-    };
-    let mut acc = vec![Acc::new(); img.samples as usize];
-    let mut values = vec![Vec::new(); img.samples as usize];
-    for (x, y, w, h) in windows {
-        let r = cog.read_window(level, x as i64, y as i64, w as usize, h as usize).await?;
-        for p in 0..r.width * r.height {
-            if r.valid[p] == 0 {
-                continue;
-            }
-            for (b, (a, vals)) in acc.iter_mut().zip(values.iter_mut()).enumerate() {
-                let v = r.dtype.get(&r.data, p * r.bands + b);
-                if !v.is_nan() && Some(v) != nodata {
-                    a.add(v);
-                    vals.push(v);
-                }
-            }
-        }
-    }
+    let windows = sample_windows(img, level);
+    let bands: Vec<usize> = (0..img.samples as usize).collect();
+    let mut acc = vec![Acc::new(); bands.len()];
+    let mut values = vec![Vec::new(); bands.len()];
+    let data = DataSamples { nodata, alpha: None };
+    walk(cog, level, &windows, |r| {
+        data.visit(r, &bands, |b, v| {
+            acc[b].add(v);
+            values[b].push(v);
+        });
+        Ok(())
+    })
+    .await?;
     Ok(acc.into_iter().zip(values).map(|(a, v)| a.finish(v)).collect())
 }
 

@@ -1,4 +1,7 @@
-//! Encoders for rendered tiles: PNG (fast settings), JPEG, raw RGBA and (plain) TIFF.
+//! Encoders: rendered tiles as PNG (fast settings), JPEG, raw RGBA and (plain) TIFF; regions as
+//! GeoTIFFs of any sample type ([`geotiff`]).
+
+pub mod geotiff;
 
 use crate::error::{Error, Result};
 use image::ImageEncoder;
@@ -45,7 +48,7 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
     match format {
         Format::Rgba => return Ok(rgba),
         Format::Tiff => {
-            use crate::geotiff::{write_geotiff, GeoTiff, Photometric};
+            use geotiff::{write_geotiff, GeoTiff, Photometric};
             let (width, height) = (width as usize, height as usize);
             return write_geotiff(&GeoTiff {
                 width,

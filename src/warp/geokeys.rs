@@ -7,47 +7,10 @@
 //! `ProjectionGeoKey` (UTM zones) or `ProjCoordTransGeoKey` with its parameters, linear parameters
 //! converted to metres as PROJ expects.
 
+use super::crs::epsg_definition;
 use crate::error::{Error, Result};
 use crate::tiff::geo::GeoKeyValue;
-use crate::warp::epsg_definition;
-
-/// GeoKey ids used here (GeoTIFF 1.1 names).
-mod key {
-    pub const MODEL_TYPE: u16 = 1024;
-    pub const GEOGRAPHIC_TYPE: u16 = 2048;
-    pub const GEODETIC_DATUM: u16 = 2050;
-    pub const PRIME_MERIDIAN_LONG: u16 = 2061;
-    pub const ELLIPSOID: u16 = 2056;
-    pub const SEMI_MAJOR: u16 = 2057;
-    pub const SEMI_MINOR: u16 = 2058;
-    pub const INV_FLATTENING: u16 = 2059;
-    pub const GEOG_ANGULAR_UNITS: u16 = 2054;
-    pub const PROJECTION: u16 = 3074;
-    pub const COORD_TRANS: u16 = 3075;
-    pub const LINEAR_UNITS: u16 = 3076;
-    pub const LINEAR_UNIT_SIZE: u16 = 3077;
-    pub const STD_PARALLEL_1: u16 = 3078;
-    pub const STD_PARALLEL_2: u16 = 3079;
-    pub const NAT_ORIGIN_LONG: u16 = 3080;
-    pub const NAT_ORIGIN_LAT: u16 = 3081;
-    pub const FALSE_EASTING: u16 = 3082;
-    pub const FALSE_NORTHING: u16 = 3083;
-    pub const FALSE_ORIGIN_LONG: u16 = 3084;
-    pub const FALSE_ORIGIN_LAT: u16 = 3085;
-    pub const FALSE_ORIGIN_EASTING: u16 = 3086;
-    pub const FALSE_ORIGIN_NORTHING: u16 = 3087;
-    pub const CENTER_LONG: u16 = 3088;
-    pub const CENTER_LAT: u16 = 3089;
-    pub const CENTER_EASTING: u16 = 3090;
-    pub const CENTER_NORTHING: u16 = 3091;
-    pub const SCALE_AT_NAT_ORIGIN: u16 = 3092;
-    pub const SCALE_AT_CENTER: u16 = 3093;
-    pub const AZIMUTH: u16 = 3094;
-    pub const STRAIGHT_VERT_POLE_LONG: u16 = 3095;
-    pub const RECTIFIED_GRID_ANGLE: u16 = 3096;
-}
-
-const USER_DEFINED: u16 = 32767;
+use crate::tiff::tags::{geokey as key, USER_DEFINED};
 
 /// Typed access to a GeoKey list.
 struct Keys<'a>(&'a [(u16, GeoKeyValue)]);

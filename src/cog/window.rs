@@ -1,91 +1,24 @@
-//! A COG opened for reading: its pyramid levels, masks and georeferencing, and windowed reads that
-//! fetch only the tiles a window touches (adjacent ranges merged), decode each tile once (LRU) and
+//! Windowed reads: fetch only the tiles a window touches (adjacent ranges merged), decode each tile
+//! once (LRU with a byte budget; a tile another request is fetching is awaited, not fetched twice) and
 //! return typed, pixel-interleaved samples.
 
-use crate::cache::ByteLru;
-use crate::decode::{decode_tile, TileSpec};
+use super::Cog;
+use crate::decode::{decode_tile, Raster, TileSpec};
 use crate::error::{Error, Result};
-use crate::limits::{checked_size, Limits};
-use crate::source::RangeSource;
-use crate::tiff::geo::read_georef;
-use crate::tiff::{DType, Georef, ImageInfo, TiffFile, DEFAULT_HEADER_BYTES};
+use crate::limits::checked_size;
+use crate::source::{merge_ranges, RangeSource};
+use crate::tiff::ImageInfo;
 use futures_util::future::try_join_all;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-/// Options for [`Cog::open`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct OpenOptions {
-    /// Size of the first read, in bytes (default 64 KiB).
-    pub header_bytes: u64,
-    /// Caps for untrusted input.
-    pub limits: Limits,
-    /// Budget of the decoded-tile cache, in bytes (default 64 MiB).
-    pub cache_bytes: usize,
-    /// Tile ranges closer than this many bytes are fetched in one request (default 64 KiB).
-    pub merge_gap: u64,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions {
-            header_bytes: DEFAULT_HEADER_BYTES,
-            limits: Limits::default(),
-            cache_bytes: 64 << 20,
-            merge_gap: 64 << 10,
-        }
-    }
-}
-
-/// A window of samples: `width × height` pixels of `bands` samples each, pixel-interleaved,
-/// native-endian, of type `dtype`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Raster {
-    /// Width in pixels.
-    pub width: usize,
-    /// Height in pixels.
-    pub height: usize,
-    /// Samples per pixel.
-    pub bands: usize,
-    /// Sample type (as decoded: f16 → f32, 1-bit → u8).
-    pub dtype: DType,
-    /// `width * height * bands * dtype.size()` bytes.
-    pub data: Vec<u8>,
-    /// Per pixel: 0 where masked (outside the image, sparse tile, mask IFD says so), 255 where valid.
-    pub valid: Vec<u8>,
-}
-
-impl Raster {
-    /// Sample `band` of pixel (`x`, `y`) as f64.
-    pub fn get(&self, x: usize, y: usize, band: usize) -> f64 {
-        self.dtype.get(&self.data, (y * self.width + x) * self.bands + band)
-    }
-}
-
-/// A Cloud Optimized GeoTIFF (or any tiled or stripped TIFF) open for reading.
-#[derive(Debug)]
-pub struct Cog<S> {
-    /// The TIFF structure.
-    pub file: TiffFile<S>,
-    /// Image indexes of the pyramid, full resolution first, then overviews by decreasing size.
-    pub levels: Vec<usize>,
-    /// For each level, the image index of its transparency mask, if any.
-    pub masks: Vec<Option<usize>>,
-    /// Georeferencing of the full-resolution image.
-    pub georef: Option<Georef>,
-    opts: OpenOptions,
-    tiles: Mutex<ByteLru<(usize, u64)>>,
-    inflight: Mutex<Inflight>,
-}
-
 /// (IFD index, tile index).
-type TileKey = (usize, u64);
+pub(crate) type TileKey = (usize, u64);
 /// What a waiting request receives: the decoded tile (`None` if sparse) or the fetch's error.
 type TileResult = Result<Option<Arc<Vec<u8>>>>;
 /// Tiles being fetched, with the requests waiting for each.
-type Inflight = HashMap<TileKey, Vec<futures_channel::oneshot::Sender<TileResult>>>;
+pub(crate) type Inflight = HashMap<TileKey, Vec<futures_channel::oneshot::Sender<TileResult>>>;
 
 /// Removes a request's in-flight keys even when its future is dropped half-way, so that waiters get
 /// an error instead of waiting forever.
@@ -104,52 +37,6 @@ impl Drop for InflightGuard<'_> {
 }
 
 impl<S: RangeSource> Cog<S> {
-    /// Opens `src`: one request of `opts.header_bytes` for a usual COG.
-    pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
-        let file = TiffFile::open(src, opts.header_bytes, opts.limits.clone()).await?;
-        let url = file.url().to_string();
-        let imgs = &file.images;
-        let full = imgs
-            .iter()
-            .position(|i| !i.is_mask())
-            .ok_or_else(|| Error::format("the file holds only masks").at_url(&url))?;
-        let base = &imgs[full];
-        let mut levels: Vec<usize> = (0..imgs.len())
-            .filter(|&i| {
-                let im = &imgs[i];
-                i == full
-                    || (!im.is_mask() && im.width < base.width && im.samples == base.samples && im.dtype == base.dtype)
-            })
-            .collect();
-        levels.sort_by_key(|&i| std::cmp::Reverse(imgs[i].width));
-        levels.dedup_by_key(|&mut i| imgs[i].width);
-        let masks = levels
-            .iter()
-            .map(|&l| imgs.iter().position(|m| m.is_mask() && m.width == imgs[l].width && m.height == imgs[l].height))
-            .collect();
-        let georef = read_georef(base, file.header.order).map_err(|e| e.at_url(&url))?;
-        let tiles = Mutex::new(ByteLru::new(opts.cache_bytes));
-        Ok(Cog { file, levels, masks, georef, opts, tiles, inflight: Mutex::new(HashMap::new()) })
-    }
-
-    /// The URL being read.
-    pub fn url(&self) -> &str {
-        self.file.url()
-    }
-
-    /// The image of pyramid level `level` (0 = full resolution).
-    pub fn level(&self, level: usize) -> Result<&ImageInfo> {
-        self.levels
-            .get(level)
-            .map(|&i| &self.file.images[i])
-            .ok_or_else(|| Error::usage(format!("level {level} does not exist (the file has {})", self.levels.len())))
-    }
-
-    /// The full-resolution image.
-    pub fn base(&self) -> &ImageInfo {
-        &self.file.images[self.levels[0]]
-    }
-
     /// Reads the window `x0..x0+w`, `y0..y0+h` of `level` (it may extend outside the image: those
     /// pixels are zero and invalid), all bands.
     pub async fn read_window(&self, level: usize, x0: i64, y0: i64, w: usize, h: usize) -> Result<Raster> {
@@ -176,8 +63,7 @@ impl<S: RangeSource> Cog<S> {
             self.opts.limits.max_window_bytes,
             &[w as u64, h as u64, bands as u64, ss as u64],
         )?;
-        let mut out =
-            Raster { width: w, height: h, bands, dtype, data: vec![0u8; w * h * bands * ss], valid: vec![0u8; w * h] };
+        let mut out = Raster::empty(w, h, bands, dtype);
         // Clip to the image.
         let cx0 = x0.max(0) as u64;
         let cy0 = y0.max(0) as u64;
@@ -208,7 +94,7 @@ impl<S: RangeSource> Cog<S> {
                 let oy = (y as i64 - y0) as usize;
                 let o0 = oy * w + (xs.start as i64 - x0) as usize;
                 let s0 = ((y - ty0) * tw + (xs.start - tx0)) as usize * spp;
-                if img.planar == 2 {
+                if img.is_planar() {
                     let p = *plane as usize;
                     for k in 0..n {
                         let d = ((o0 + k) * bands + p) * ss;
@@ -331,33 +217,5 @@ impl<S: RangeSource> Cog<S> {
             return Err(Error::truncated(format!("tile data ({} of {} bytes)", b.len(), r.end - r.start)).at_range(r));
         }
         Ok(b)
-    }
-}
-
-/// Sorts byte ranges and merges those less than `gap` apart into groups no larger than `max_len`
-/// (a range larger than `max_len` stays a group of its own).
-pub fn merge_ranges(mut ranges: Vec<Range<u64>>, gap: u64, max_len: u64) -> Vec<Range<u64>> {
-    ranges.sort_by_key(|r| r.start);
-    let mut out: Vec<Range<u64>> = Vec::new();
-    for r in ranges {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end.saturating_add(gap) && r.end.max(last.end) - last.start <= max_len => {
-                last.end = last.end.max(r.end);
-            }
-            _ => out.push(r),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::merge_ranges;
-    #[test]
-    fn merges_close_ranges_only() {
-        let m = merge_ranges(vec![100..200, 0..50, 210..300, 1000..1100], 10, 1 << 20);
-        assert_eq!(m, vec![0..50, 100..300, 1000..1100]);
-        let capped = merge_ranges(vec![0..100, 100..200], 0, 150);
-        assert_eq!(capped, vec![0..100, 100..200]);
     }
 }

@@ -2,105 +2,15 @@
 //! per-IFD layout, GeoKeys (named), GDAL metadata and GDAL's ghost area ([`structure`]); and the raw
 //! IFD dump in tifftools' shape ([`tiffdump`], django-large-image's `info/tiffdump`).
 
-use crate::cog::Cog;
+use super::validate::ghost_area;
+use super::Cog;
 use crate::error::Result;
 use crate::source::RangeSource;
 use crate::tiff::geo::{read_geokeys, GeoKeyValue};
 use crate::tiff::ifd::{ifd_len, type_name, type_size, Entry, Value as TagValue};
-use crate::tiff::image::compression_name;
+use crate::tiff::tags::{compression_name, geokey_name, tag_name, Type};
 use crate::tiff::{ByteOrder, ImageInfo, TiffFile};
-use crate::validate::ghost_area;
 use serde_json::{json, Map, Value};
-
-/// Names of tags the `tiff` crate does not name (GDAL, LERC, YCbCr and a few more).
-const EXTRA_TAG_NAMES: &[(u16, &str)] = &[
-    (269, "DocumentName"),
-    (285, "PageName"),
-    (297, "PageNumber"),
-    (301, "TransferFunction"),
-    (318, "WhitePoint"),
-    (319, "PrimaryChromaticities"),
-    (321, "HalftoneHints"),
-    (332, "InkSet"),
-    (529, "YCbCrCoefficients"),
-    (532, "ReferenceBlackWhite"),
-    (700, "XMLPacket"),
-    (32997, "ImageDepth"),
-    (32998, "TileDepth"),
-    (33723, "IPTC"),
-    (34377, "Photoshop"),
-    (37706, "RPCCoefficientTag"),
-    (42112, "GDAL_METADATA"),
-    (50674, "LercParameters"),
-];
-
-/// The name of TIFF tag `tag` (the `tiff` crate's names, then GDAL's and a few others), if known.
-pub fn tag_name(tag: u16) -> Option<String> {
-    if let Some(t) = tiff::tags::Tag::from_u16(tag) {
-        return Some(match t {
-            tiff::tags::Tag::GdalNodata => "GDAL_NODATA".to_string(),
-            t => format!("{t:?}"),
-        });
-    }
-    EXTRA_TAG_NAMES.iter().find(|(n, _)| *n == tag).map(|(_, s)| s.to_string())
-}
-
-/// GeoTIFF 1.1 key names.
-const GEOKEY_NAMES: &[(u16, &str)] = &[
-    (1024, "GTModelTypeGeoKey"),
-    (1025, "GTRasterTypeGeoKey"),
-    (1026, "GTCitationGeoKey"),
-    (2048, "GeographicTypeGeoKey"),
-    (2049, "GeogCitationGeoKey"),
-    (2050, "GeogGeodeticDatumGeoKey"),
-    (2051, "GeogPrimeMeridianGeoKey"),
-    (2052, "GeogLinearUnitsGeoKey"),
-    (2053, "GeogLinearUnitSizeGeoKey"),
-    (2054, "GeogAngularUnitsGeoKey"),
-    (2055, "GeogAngularUnitSizeGeoKey"),
-    (2056, "GeogEllipsoidGeoKey"),
-    (2057, "GeogSemiMajorAxisGeoKey"),
-    (2058, "GeogSemiMinorAxisGeoKey"),
-    (2059, "GeogInvFlatteningGeoKey"),
-    (2060, "GeogAzimuthUnitsGeoKey"),
-    (2061, "GeogPrimeMeridianLongGeoKey"),
-    (2062, "GeogTOWGS84GeoKey"),
-    (3072, "ProjectedCSTypeGeoKey"),
-    (3073, "PCSCitationGeoKey"),
-    (3074, "ProjectionGeoKey"),
-    (3075, "ProjCoordTransGeoKey"),
-    (3076, "ProjLinearUnitsGeoKey"),
-    (3077, "ProjLinearUnitSizeGeoKey"),
-    (3078, "ProjStdParallel1GeoKey"),
-    (3079, "ProjStdParallel2GeoKey"),
-    (3080, "ProjNatOriginLongGeoKey"),
-    (3081, "ProjNatOriginLatGeoKey"),
-    (3082, "ProjFalseEastingGeoKey"),
-    (3083, "ProjFalseNorthingGeoKey"),
-    (3084, "ProjFalseOriginLongGeoKey"),
-    (3085, "ProjFalseOriginLatGeoKey"),
-    (3086, "ProjFalseOriginEastingGeoKey"),
-    (3087, "ProjFalseOriginNorthingGeoKey"),
-    (3088, "ProjCenterLongGeoKey"),
-    (3089, "ProjCenterLatGeoKey"),
-    (3090, "ProjCenterEastingGeoKey"),
-    (3091, "ProjCenterNorthingGeoKey"),
-    (3092, "ProjScaleAtNatOriginGeoKey"),
-    (3093, "ProjScaleAtCenterGeoKey"),
-    (3094, "ProjAzimuthAngleGeoKey"),
-    (3095, "ProjStraightVertPoleLongGeoKey"),
-    (3096, "ProjRectifiedGridAngleGeoKey"),
-    (4096, "VerticalCSTypeGeoKey"),
-    (4097, "VerticalCitationGeoKey"),
-    (4098, "VerticalDatumGeoKey"),
-    (4099, "VerticalUnitsGeoKey"),
-    (5120, "CoordinateEpochGeoKey"),
-];
-
-/// The name of GeoKey `id`, if it is a GeoTIFF 1.1 key.
-pub fn geokey_name(id: u16) -> Option<&'static str> {
-    GEOKEY_NAMES.iter().find(|(k, _)| *k == id).map(|(_, s)| *s)
-}
 
 /// Python's `repr()` of a bytes object (`b'II*\x00'`), which tifftools' JSON writer uses for binary data.
 pub fn python_bytes_repr(b: &[u8]) -> String {
@@ -144,20 +54,23 @@ pub fn tag_data(typ: u16, bytes: &[u8], order: ByteOrder) -> Value {
             })
             .collect()
     };
-    match typ {
-        2 => {
+    let size = type_size(typ).unwrap_or(1) as usize;
+    match Type::from_u16(typ) {
+        Some(Type::ASCII) => {
             let end = bytes.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
             match std::str::from_utf8(&bytes[..end]) {
                 Ok(s) => json!(s),
                 Err(_) => binary(bytes),
             }
         }
-        1 | 3 | 4 | 13 | 16 | 18 => ints(type_size(typ).unwrap_or(1) as usize, false),
-        5 => ints(4, false),
-        6 | 8 | 9 | 17 => ints(type_size(typ).unwrap_or(1) as usize, true),
-        10 => ints(4, true),
-        11 => bytes.chunks_exact(4).map(|c| json!(f32::from_bits(order.uint(c) as u32) as f64)).collect(),
-        12 => bytes.chunks_exact(8).map(|c| json!(f64::from_bits(order.uint(c)))).collect(),
+        Some(Type::BYTE | Type::SHORT | Type::LONG | Type::IFD | Type::LONG8 | Type::IFD8) => ints(size, false),
+        Some(Type::RATIONAL) => ints(4, false),
+        Some(Type::SBYTE | Type::SSHORT | Type::SLONG | Type::SLONG8) => ints(size, true),
+        Some(Type::SRATIONAL) => ints(4, true),
+        Some(Type::FLOAT) => {
+            bytes.chunks_exact(4).map(|c| json!(f32::from_bits(order.uint(c) as u32) as f64)).collect()
+        }
+        Some(Type::DOUBLE) => bytes.chunks_exact(8).map(|c| json!(f64::from_bits(order.uint(c)))).collect(),
         _ => binary(bytes),
     }
 }
@@ -343,13 +256,5 @@ mod tests {
         assert_eq!(python_bytes_repr(b"it's"), r#"b"it's""#);
         assert_eq!(python_bytes_repr(b"'\""), r#"b'\'"'"#);
         assert_eq!(python_bytes_repr(b"\t\n\r\\\xff"), r"b'\t\n\r\\\xff'");
-    }
-    #[test]
-    fn names() {
-        assert_eq!(tag_name(256).as_deref(), Some("ImageWidth"));
-        assert_eq!(tag_name(42112).as_deref(), Some("GDAL_METADATA"));
-        assert_eq!(tag_name(42113).as_deref(), Some("GDAL_NODATA"));
-        assert_eq!(tag_name(65000), None);
-        assert_eq!(geokey_name(3072), Some("ProjectedCSTypeGeoKey"));
     }
 }

@@ -9,6 +9,10 @@
 
 use crate::error::{Error, Result};
 use crate::tiff::geo::GeoKeyValue;
+use crate::tiff::tags::{
+    geokey, CompressionMethod, ExtraSamples, PhotometricInterpretation, PlanarConfiguration, Predictor, SampleFormat,
+    Tag, Type, SUBFILE_MASK,
+};
 use crate::tiff::{DType, GeoTransform};
 
 /// What the samples mean.
@@ -46,6 +50,7 @@ pub struct GeoTiff<'a> {
 }
 
 /// A TIFF field value.
+#[derive(Clone)]
 enum Value {
     Short(Vec<u16>),
     Long(Vec<u32>),
@@ -55,14 +60,15 @@ enum Value {
 
 impl Value {
     fn encode(&self) -> (u16, u32, Vec<u8>) {
+        let le = |t: Type, n: usize, b: Vec<u8>| (t.to_u16(), n as u32, b);
         match self {
-            Value::Short(v) => (3, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Value::Long(v) => (4, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Value::Double(v) => (12, v.len() as u32, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Short(v) => le(Type::SHORT, v.len(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Long(v) => le(Type::LONG, v.len(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Value::Double(v) => le(Type::DOUBLE, v.len(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
             Value::Ascii(s) => {
                 let mut b = s.as_bytes().to_vec();
                 b.push(0);
-                (2, b.len() as u32, b)
+                le(Type::ASCII, b.len(), b)
             }
         }
     }
@@ -108,9 +114,9 @@ pub fn nodata_text(v: f64) -> String {
 }
 
 /// The GeoKeyDirectory, GeoDoubleParams and GeoAsciiParams for `keys` (pixel-is-area forced).
-fn geokey_tags(keys: &[(u16, GeoKeyValue)]) -> Vec<(u16, Value)> {
-    let mut keys: Vec<(u16, GeoKeyValue)> = keys.iter().filter(|(k, _)| *k != 1025).cloned().collect();
-    keys.push((1025, GeoKeyValue::Short(1)));
+fn geokey_tags(keys: &[(u16, GeoKeyValue)]) -> Vec<(Tag, Value)> {
+    let mut keys: Vec<(u16, GeoKeyValue)> = keys.iter().filter(|(k, _)| *k != geokey::RASTER_TYPE).cloned().collect();
+    keys.push((geokey::RASTER_TYPE, GeoKeyValue::Short(1)));
     keys.sort_by_key(|(k, _)| *k);
     let mut dir = vec![1u16, 1, 0, keys.len() as u16];
     let (mut doubles, mut ascii) = (Vec::<f64>::new(), String::new());
@@ -118,30 +124,30 @@ fn geokey_tags(keys: &[(u16, GeoKeyValue)]) -> Vec<(u16, Value)> {
         match v {
             GeoKeyValue::Short(s) => dir.extend([*k, 0, 1, *s]),
             GeoKeyValue::Doubles(d) => {
-                dir.extend([*k, 34736, d.len() as u16, doubles.len() as u16]);
+                dir.extend([*k, Tag::GeoDoubleParamsTag.to_u16(), d.len() as u16, doubles.len() as u16]);
                 doubles.extend(d);
             }
             GeoKeyValue::Ascii(a) => {
                 let a = a.replace('|', "/");
-                dir.extend([*k, 34737, a.len() as u16 + 1, ascii.len() as u16]);
+                dir.extend([*k, Tag::GeoAsciiParamsTag.to_u16(), a.len() as u16 + 1, ascii.len() as u16]);
                 ascii.push_str(&a);
                 ascii.push('|');
             }
         }
     }
-    let mut out = vec![(34735, Value::Short(dir))];
+    let mut out = vec![(Tag::GeoKeyDirectoryTag, Value::Short(dir))];
     if !doubles.is_empty() {
-        out.push((34736, Value::Double(doubles)));
+        out.push((Tag::GeoDoubleParamsTag, Value::Double(doubles)));
     }
     if !ascii.is_empty() {
-        out.push((34737, Value::Ascii(ascii)));
+        out.push((Tag::GeoAsciiParamsTag, Value::Ascii(ascii)));
     }
     out
 }
 
 /// One IFD to lay out: its tags (without strip offsets) and compressed strips.
 struct Ifd {
-    tags: Vec<(u16, Value)>,
+    tags: Vec<(Tag, Value)>,
     strips: Vec<Vec<u8>>,
 }
 
@@ -157,9 +163,9 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
         return Err(Error::usage(format!("GeoTIFF data: {} bytes for {w}×{h}×{n} {:?}", img.data.len(), img.dtype)));
     }
     let format = match img.dtype {
-        DType::F32 | DType::F64 => 3u16,
-        DType::I8 | DType::I16 | DType::I32 | DType::I64 => 2,
-        _ => 1,
+        DType::F32 | DType::F64 => SampleFormat::IEEEFP,
+        DType::I8 | DType::I16 | DType::I32 | DType::I64 => SampleFormat::Int,
+        _ => SampleFormat::Uint,
     };
     let mut le: Vec<u8> = if cfg!(target_endian = "big") && ss > 1 {
         img.data.chunks_exact(ss).flat_map(|c| c.iter().rev().copied()).collect()
@@ -168,46 +174,50 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
     };
     let row = w * n * ss;
     // Horizontal differencing (predictor 2) for integers: DEFLATE then sees small numbers.
-    let predictor = if format == 3 { 1u16 } else { 2 };
-    if predictor == 2 {
+    let predictor = if format == SampleFormat::IEEEFP { Predictor::None } else { Predictor::Horizontal };
+    if predictor == Predictor::Horizontal {
         for r in le.chunks_exact_mut(row) {
             differentiate(r, n, ss);
         }
     }
     let rps = rows_per_strip(row, h);
-    let (photometric, extra): (u16, Vec<u16>) = match (img.photometric, n) {
-        (Photometric::Rgb, 3) => (2, vec![]),
-        (Photometric::Rgb, 4) => (2, vec![2]),
+    let (photometric, extra) = match (img.photometric, n) {
+        (Photometric::Rgb, 3) => (PhotometricInterpretation::RGB, vec![]),
+        (Photometric::Rgb, 4) => (PhotometricInterpretation::RGB, vec![ExtraSamples::UnassociatedAlpha.to_u16()]),
         (Photometric::Rgb, _) => return Err(Error::usage(format!("an RGB GeoTIFF needs 3 or 4 bands, not {n}"))),
-        (Photometric::MinIsBlack, _) => (1, vec![0; n - 1]),
+        (Photometric::MinIsBlack, _) => {
+            (PhotometricInterpretation::BlackIsZero, vec![ExtraSamples::Unspecified.to_u16(); n - 1])
+        }
     };
+    let deflate = Value::Short(vec![CompressionMethod::Deflate.to_u16()]);
+    let chunky = Value::Short(vec![PlanarConfiguration::Chunky.to_u16()]);
     let mut tags = vec![
-        (256, Value::Long(vec![w as u32])),
-        (257, Value::Long(vec![h as u32])),
-        (258, Value::Short(vec![img.dtype.file_bits() as u16; n])),
-        (259, Value::Short(vec![8])),
-        (262, Value::Short(vec![photometric])),
-        (277, Value::Short(vec![n as u16])),
-        (278, Value::Long(vec![rps as u32])),
-        (284, Value::Short(vec![1])),
-        (317, Value::Short(vec![predictor])),
-        (339, Value::Short(vec![format; n])),
+        (Tag::ImageWidth, Value::Long(vec![w as u32])),
+        (Tag::ImageLength, Value::Long(vec![h as u32])),
+        (Tag::BitsPerSample, Value::Short(vec![img.dtype.file_bits() as u16; n])),
+        (Tag::Compression, deflate.clone()),
+        (Tag::PhotometricInterpretation, Value::Short(vec![photometric.to_u16()])),
+        (Tag::SamplesPerPixel, Value::Short(vec![n as u16])),
+        (Tag::RowsPerStrip, Value::Long(vec![rps as u32])),
+        (Tag::PlanarConfiguration, chunky.clone()),
+        (Tag::Predictor, Value::Short(vec![predictor.to_u16()])),
+        (Tag::SampleFormat, Value::Short(vec![format.to_u16(); n])),
     ];
     if !extra.is_empty() {
-        tags.push((338, Value::Short(extra)));
+        tags.push((Tag::ExtraSamples, Value::Short(extra)));
     }
     if let Some(g) = img.geotransform {
         if g[2] == 0.0 && g[4] == 0.0 {
-            tags.push((33550, Value::Double(vec![g[1], -g[5], 0.0])));
-            tags.push((33922, Value::Double(vec![0.0, 0.0, 0.0, g[0], g[3], 0.0])));
+            tags.push((Tag::ModelPixelScaleTag, Value::Double(vec![g[1], -g[5], 0.0])));
+            tags.push((Tag::ModelTiepointTag, Value::Double(vec![0.0, 0.0, 0.0, g[0], g[3], 0.0])));
         } else {
             let m = vec![g[1], g[2], 0.0, g[0], g[4], g[5], 0.0, g[3], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
-            tags.push((34264, Value::Double(m)));
+            tags.push((Tag::ModelTransformationTag, Value::Double(m)));
         }
         tags.extend(geokey_tags(img.geokeys));
     }
     if let Some(nd) = img.nodata {
-        tags.push((42113, Value::Ascii(nodata_text(nd))));
+        tags.push((Tag::GdalNodata, Value::Ascii(nodata_text(nd))));
     }
     let mut ifds = vec![Ifd { tags, strips: strips(&le, row, rps) }];
     if let Some(mask) = img.mask.filter(|m| m.len() == w * h && m.contains(&0)) {
@@ -222,15 +232,15 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
         }
         let mrps = rows_per_strip(mrow, h);
         let mtags = vec![
-            (254, Value::Long(vec![4])),
-            (256, Value::Long(vec![w as u32])),
-            (257, Value::Long(vec![h as u32])),
-            (258, Value::Short(vec![1])),
-            (259, Value::Short(vec![8])),
-            (262, Value::Short(vec![4])),
-            (277, Value::Short(vec![1])),
-            (278, Value::Long(vec![mrps as u32])),
-            (284, Value::Short(vec![1])),
+            (Tag::NewSubfileType, Value::Long(vec![SUBFILE_MASK as u32])),
+            (Tag::ImageWidth, Value::Long(vec![w as u32])),
+            (Tag::ImageLength, Value::Long(vec![h as u32])),
+            (Tag::BitsPerSample, Value::Short(vec![1])),
+            (Tag::Compression, deflate),
+            (Tag::PhotometricInterpretation, Value::Short(vec![PhotometricInterpretation::TransparencyMask.to_u16()])),
+            (Tag::SamplesPerPixel, Value::Short(vec![1])),
+            (Tag::RowsPerStrip, Value::Long(vec![mrps as u32])),
+            (Tag::PlanarConfiguration, chunky),
         ];
         ifds.push(Ifd { tags: mtags, strips: strips(&bits, mrow, mrps) });
     }
@@ -260,9 +270,9 @@ fn layout(ifds: Vec<Ifd>) -> Result<Vec<u8>> {
         if !fits(&offsets) {
             return Err(Error::usage("the GeoTIFF would pass 4 GiB (classic TIFF): ask for a smaller region"));
         }
-        tags.push((273, Value::Long(offsets.iter().map(|&o| o as u32).collect())));
-        tags.push((279, Value::Long(counts)));
-        tags.sort_by_key(|(t, _)| *t);
+        tags.push((Tag::StripOffsets, Value::Long(offsets.iter().map(|&o| o as u32).collect())));
+        tags.push((Tag::StripByteCounts, Value::Long(counts)));
+        tags.sort_by_key(|(t, _)| t.to_u16());
         placed.push(tags);
     }
     let mut next_link = 4usize; // where the previous IFD offset goes
@@ -280,7 +290,7 @@ fn layout(ifds: Vec<Ifd>) -> Result<Vec<u8>> {
         dir.extend_from_slice(&(tags.len() as u16).to_le_bytes());
         for (tag, v) in &tags {
             let (typ, count, bytes) = v.encode();
-            dir.extend_from_slice(&tag.to_le_bytes());
+            dir.extend_from_slice(&tag.to_u16().to_le_bytes());
             dir.extend_from_slice(&typ.to_le_bytes());
             dir.extend_from_slice(&count.to_le_bytes());
             if bytes.len() <= 4 {

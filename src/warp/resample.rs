@@ -1,5 +1,7 @@
 //! Resampling a source window at fractional source-pixel positions the way GDAL 3.6's warp kernel
-//! (`alg/gdalwarpkernel.cpp`) does: nearest neighbour, bilinear and cubic (Catmull-Rom, a = −0.5).
+//! (`alg/gdalwarpkernel.cpp`) does: nearest neighbour, bilinear and cubic (Catmull-Rom, a = −0.5); and
+//! the nearest-neighbour picking of GDAL's `RasterIO` that regions and thumbnails use
+//! ([`rasterio_positions`], [`pick`]).
 //!
 //! What is reproduced, and where GDAL does it:
 //! - pixel centres: a position `x` is between source pixels `floor(x − 0.5)` and the next one;
@@ -13,9 +15,9 @@
 //!   output pixel is valid only where the source pixel under it is (`GWKRealCase`);
 //! - integer outputs clamped to the type and rounded half up (`GWKClampValueT`), floats cast.
 
-use crate::cog::Raster;
+use crate::decode::raster::is_nodata;
+use crate::decode::Raster;
 use crate::error::{Error, Result};
-use crate::tiff::DType;
 
 /// A resampling method (GDAL's `-r` and TiTiler's `resampling` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -247,12 +249,48 @@ pub fn mask_nodata(win: &mut Raster, nodata: Option<f64>, alpha_band: Option<usi
     if nodata.is_none() && alpha_band.is_none() {
         return;
     }
-    let is_nodata = |v: f64| nodata.is_some_and(|n| v == n || (n.is_nan() && v.is_nan()));
-    for p in 0..win.width * win.height {
-        let sample = |b: usize| win.dtype.get(&win.data, p * win.bands + b);
-        let all_nodata = nodata.is_some() && (0..win.bands).all(|b| is_nodata(sample(b)));
-        if all_nodata || alpha_band.is_some_and(|a| sample(a) == 0.0) {
+    for p in 0..win.pixels() {
+        let all_nodata = nodata.is_some_and(|nd| (0..win.bands).all(|b| is_nodata(win.sample(p, b), nd)));
+        if all_nodata || alpha_band.is_some_and(|a| win.sample(p, a) == 0.0) {
             win.valid[p] = 0;
+        }
+    }
+}
+
+/// Pixel bounds `(x0, y0, x1, y1)` (exclusive) of the nearest-neighbour samples of `grid`, clipped to
+/// a `w`×`h` image; `None` when no sample falls inside.
+pub fn grid_window(grid: &[(f64, f64)], w: u64, h: u64) -> Option<(i64, i64, i64, i64)> {
+    let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+    for &(gx, gy) in grid {
+        let (sx, sy) = (gx.floor(), gy.floor());
+        if sx >= 0.0 && sy >= 0.0 && sx < w as f64 && sy < h as f64 {
+            let (sx, sy) = (sx as i64, sy as i64);
+            x0 = x0.min(sx);
+            y0 = y0.min(sy);
+            x1 = x1.max(sx + 1);
+            y1 = y1.max(sy + 1);
+        }
+    }
+    (x0 <= x1 && x0 != i64::MAX).then_some((x0, y0, x1, y1))
+}
+
+/// For `n` output pixels over `size` source pixels from `offset`, the source pixel each takes, as
+/// GDAL's nearest-neighbour `RasterIO` picks it: centre plus 1e-10, truncated, kept inside `limit`.
+pub fn rasterio_positions(offset: f64, size: f64, n: u64, limit: u64) -> Vec<u64> {
+    let inc = size / n as f64;
+    (0..n).map(|i| ((i as f64 + 0.5) * inc + offset + 1e-10).clamp(0.0, (limit - 1) as f64) as u64).collect()
+}
+
+/// The samples of `win` (top-left at level pixel `origin`) at columns `cols` × rows `rows`.
+pub fn pick(win: &Raster, origin: (u64, u64), cols: &[u64], rows: &[u64], out: &mut Raster, out_row0: usize) {
+    let ss = win.bands * win.dtype.size();
+    for (j, &r) in rows.iter().enumerate() {
+        let sr = (r - origin.1) as usize;
+        for (i, &c) in cols.iter().enumerate() {
+            let s = sr * win.width + (c - origin.0) as usize;
+            let o = (out_row0 + j) * out.width + i;
+            out.data[o * ss..(o + 1) * ss].copy_from_slice(&win.data[s * ss..(s + 1) * ss]);
+            out.valid[o] = win.valid[s];
         }
     }
 }
@@ -272,14 +310,7 @@ pub fn resample(
     kernel: &Kernel,
 ) -> Raster {
     let ss = win.dtype.size() * win.bands;
-    let mut out = Raster {
-        width: out_w,
-        height: out_h,
-        bands: win.bands,
-        dtype: win.dtype,
-        data: vec![0; out_w * out_h * ss],
-        valid: vec![0; out_w * out_h],
-    };
+    let mut out = Raster::empty(out_w, out_h, win.bands, win.dtype);
     let (mut tx, mut ty): (Taps, Taps) = (Vec::new(), Vec::new());
     let mut acc = vec![0.0; win.bands];
     for chunk in &kernel.chunks {
@@ -312,7 +343,7 @@ pub fn resample(
                     let w = wx * wy;
                     weight += w;
                     for (b, a) in acc.iter_mut().enumerate() {
-                        *a += w * win.dtype.get(&win.data, p * win.bands + b);
+                        *a += w * win.sample(p, b);
                     }
                 }
             }
@@ -321,7 +352,7 @@ pub fn resample(
             }
             let norm = if (weight - 1.0).abs() > 1e-5 { weight } else { 1.0 };
             for (b, a) in acc.iter().enumerate() {
-                put(out.dtype, &mut out.data, o * win.bands + b, a / norm);
+                out.dtype.put(&mut out.data, o * win.bands + b, a / norm);
             }
             out.valid[o] = 255;
         }
@@ -386,30 +417,10 @@ fn cubic_coefficients(x: f64) -> [f64; 4] {
     [half * (-1.0 + x * (2.0 - x)), 1.0 + half2 * (-5.0 + three), half * (1.0 + x * (4.0 - three)), half2 * (-1.0 + x)]
 }
 
-/// Writes `v` as sample `i` of `data` in `dt`: integers clamped to the type and rounded half up (GDAL's
-/// `GWKClampValueT`), floats cast.
-fn put(dt: DType, data: &mut [u8], i: usize, v: f64) {
-    let s = dt.size();
-    let b = &mut data[i * s..(i + 1) * s];
-    let (lo, hi) = dt.range();
-    let r = (v.clamp(lo, hi) + 0.5).floor();
-    match dt {
-        DType::Bit | DType::U8 => b[0] = r as u8,
-        DType::I8 => b[0] = r as i8 as u8,
-        DType::U16 => b.copy_from_slice(&(r as u16).to_ne_bytes()),
-        DType::I16 => b.copy_from_slice(&(r as i16).to_ne_bytes()),
-        DType::U32 => b.copy_from_slice(&(r as u32).to_ne_bytes()),
-        DType::I32 => b.copy_from_slice(&(r as i32).to_ne_bytes()),
-        DType::U64 => b.copy_from_slice(&(r as u64).to_ne_bytes()),
-        DType::I64 => b.copy_from_slice(&(r as i64).to_ne_bytes()),
-        DType::F16 | DType::F32 => b.copy_from_slice(&(v as f32).to_ne_bytes()),
-        DType::F64 => b.copy_from_slice(&v.to_ne_bytes()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tiff::DType;
 
     #[test]
     fn cubic_coefficients_are_the_cubic_filter_at_the_four_taps() {
@@ -429,6 +440,11 @@ mod tests {
         assert!((warp_scale(256, 406.0, 400.0) - 0.64).abs() < 1e-12);
         assert_eq!(warp_scale(256, 258.0, 255.0), 1.0); // the window barely exceeds the output
         assert!((warp_scale(256, 130.0, 128.0) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rasterio_picks_centres_as_gdal() {
+        assert_eq!(rasterio_positions(0.0, 4.0, 2, 4), vec![1, 3]);
     }
 
     #[test]

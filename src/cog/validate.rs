@@ -15,9 +15,10 @@
 
 use crate::error::{ErrorKind, Result};
 use crate::source::RangeSource;
+use crate::tiff::tags::{SUBFILE_MASK, SUBFILE_REDUCED};
 use crate::tiff::{DType, ImageInfo, TiffFile};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// The outcome of [`validate`], as GDAL's script reports it.
@@ -29,8 +30,24 @@ pub struct ValidationReport {
     pub errors: Vec<String>,
     /// Recommendations (e.g. overviews for images larger than 512 px).
     pub warnings: Vec<String>,
-    /// `{ifd_offsets: {main, overview_0, …}, data_offsets: {…}}` as the script's `details`.
-    pub details: Value,
+    /// Where the IFDs and the first blocks are, as the script's `details`.
+    pub details: ValidationDetails,
+}
+
+/// The script's `details`: `{ifd_offsets: {main, overview_0, …}, data_offsets: {main, overview_0, …}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ValidationDetails {
+    /// File offset of each image's IFD (`main`, `overview_0`, …).
+    pub ifd_offsets: BTreeMap<String, u64>,
+    /// File offset of each image's first block (0 when it has none).
+    pub data_offsets: BTreeMap<String, u64>,
+}
+
+/// The details compare with the JSON GDAL's script prints.
+impl PartialEq<serde_json::Value> for ValidationDetails {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        serde_json::to_value(self).is_ok_and(|v| &v == other)
+    }
 }
 
 /// What [`validate`] checks.
@@ -119,9 +136,6 @@ struct GdalView {
     overview_masks: Vec<Option<usize>>,
 }
 
-const REDUCED: u64 = 1;
-const MASK: u64 = 4;
-
 fn is_byte(img: &ImageInfo) -> bool {
     matches!(img.dtype, DType::U8 | DType::Bit)
 }
@@ -133,12 +147,12 @@ fn gdal_view(images: &[ImageInfo]) -> GdalView {
     for (i, img) in images.iter().enumerate().skip(1) {
         let st = img.subfile_type;
         let samples_ok = img.samples == 1 || img.samples == main.samples;
-        if st & REDUCED != 0 && st & MASK == 0 {
+        if st & SUBFILE_REDUCED != 0 && st & SUBFILE_MASK == 0 {
             if v.overviews.len() < 30 && img.samples == main.samples {
                 v.overviews.push(i);
                 v.overview_masks.push(None);
             }
-        } else if st & MASK != 0 && st & REDUCED == 0 {
+        } else if st & SUBFILE_MASK != 0 && st & SUBFILE_REDUCED == 0 {
             if v.main_mask.is_none()
                 && samples_ok
                 && img.width == main.width
@@ -147,7 +161,7 @@ fn gdal_view(images: &[ImageInfo]) -> GdalView {
             {
                 v.main_mask = Some(i);
             }
-        } else if st & REDUCED != 0 && st & MASK != 0 && is_byte(img) {
+        } else if st & SUBFILE_REDUCED != 0 && st & SUBFILE_MASK != 0 && is_byte(img) {
             let slot = v.overviews.iter().zip(&v.overview_masks).position(|(&o, m)| {
                 m.is_none() && images[o].width == img.width && images[o].height == img.height && samples_ok
             });
@@ -232,8 +246,8 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
     let trailer = flag("BLOCK_TRAILER=LAST_4_BYTES_REPEATED");
     let mask_interleaved = flag("MASK_INTERLEAVED_WITH_IMAGERY=YES");
 
-    let mut ifd_details = Map::new();
-    ifd_details.insert("main".into(), json!(main.ifd_offset));
+    let mut ifd_details = BTreeMap::new();
+    ifd_details.insert("main".to_string(), main.ifd_offset);
     for (i, &o) in view.overviews.iter().enumerate() {
         let ovr = &images[o];
         let prev = if i == 0 { main } else { &images[view.overviews[i - 1]] };
@@ -249,7 +263,7 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             errors.push(format!("Overview of index {i} is not tiled"));
         }
         ifd_offsets.push(ovr.ifd_offset);
-        ifd_details.insert(format!("overview_{i}"), json!(ovr.ifd_offset));
+        ifd_details.insert(format!("overview_{i}"), ovr.ifd_offset);
         let (last, before) = (ifd_offsets[i + 1], ifd_offsets[i]);
         if last < before {
             errors.push(if i == 0 {
@@ -268,12 +282,12 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
     }
 
     let mut data_offsets = vec![first_block_offset(file, main).await.map_err(at)?];
-    let mut data_details = Map::new();
-    data_details.insert("main".into(), json!(data_offsets[0]));
+    let mut data_details = BTreeMap::new();
+    data_details.insert("main".to_string(), data_offsets[0]);
     for (i, &o) in view.overviews.iter().enumerate() {
         let off = first_block_offset(file, &images[o]).await.map_err(at)?;
         data_offsets.push(off);
-        data_details.insert(format!("overview_{i}"), json!(off));
+        data_details.insert(format!("overview_{i}"), off);
     }
     let (last_data, last_ifd) = (data_offsets[data_offsets.len() - 1], ifd_offsets[ifd_offsets.len() - 1]);
     if last_data != 0 && last_data < last_ifd {
@@ -324,7 +338,7 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
         valid: errors.is_empty(),
         errors,
         warnings,
-        details: json!({ "ifd_offsets": ifd_details, "data_offsets": data_details }),
+        details: ValidationDetails { ifd_offsets: ifd_details, data_offsets: data_details },
     })
 }
 

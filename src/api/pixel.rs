@@ -1,0 +1,84 @@
+//! large_image's pixel view: every band's value at a point, and its colour in the default style.
+
+use super::units::Units;
+use super::LargeImage;
+use crate::error::{Error, Result};
+use crate::source::RangeSource;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// large_image's `getPixel`: `{}` outside the image (as django-large-image answers), else the value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pixel {
+    /// The pixel's values and colour; `None` outside the image.
+    #[serde(flatten)]
+    pub inside: Option<PixelValue>,
+}
+
+/// The values and colour of a pixel inside the image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PixelValue {
+    /// Every band's value, keyed "1", "2", …; `null` where masked or NaN.
+    pub bands: BTreeMap<String, Option<f64>>,
+    /// The default style's colour, RGBA as floats 0…255 (before becoming 8-bit).
+    pub value: [f64; 4],
+    /// Red, 8-bit.
+    pub r: u8,
+    /// Green, 8-bit.
+    pub g: u8,
+    /// Blue, 8-bit.
+    pub b: u8,
+    /// Alpha, 8-bit (0 where masked or nodata).
+    pub a: u8,
+}
+
+/// Options of the pixel view (`{ left, top, units }`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PixelRequest {
+    /// x of the point, in `units`.
+    pub left: Option<f64>,
+    /// y of the point, in `units`.
+    pub top: Option<f64>,
+    /// `pixels` (default) or `EPSG:nnnn`.
+    pub units: Option<String>,
+}
+
+impl PixelRequest {
+    /// The point (`left`, `top`); both are required.
+    pub fn point(&self) -> Result<(f64, f64)> {
+        match (self.left, self.top) {
+            (Some(left), Some(top)) => Ok((left, top)),
+            _ => Err(Error::usage("pixel needs left and top")),
+        }
+    }
+}
+
+impl<S: RangeSource> LargeImage<S> {
+    /// large_image's `getPixel`: every band's value at (`left`, `top`) — full-resolution pixels, or
+    /// coordinates in `units` (`EPSG:nnnn`) — plus the default-styled colour. Masked bands are `null`;
+    /// outside the image the answer is `{}`, as django-large-image answers.
+    pub async fn pixel(&self, left: f64, top: f64, units: Option<&str>) -> Result<Pixel> {
+        let (col, row) = self.to_pixels(Units::parse_point(units)?, &[(left, top)])?[0];
+        let b = self.cog.base();
+        if !(col.is_finite() && row.is_finite())
+            || col < 0.0
+            || row < 0.0
+            || col >= b.width as f64
+            || row >= b.height as f64
+        {
+            return Ok(Pixel { inside: None });
+        }
+        let r = self.cog.read_window(0, col.floor() as i64, row.floor() as i64, 1, 1).await?;
+        let bands = (0..r.bands)
+            .map(|i| {
+                let v = r.sample(0, i);
+                ((i + 1).to_string(), (r.valid[0] != 0 && !v.is_nan()).then_some(v))
+            })
+            .collect();
+        let value = self.plan(None, None).await?.colours(&r)[0];
+        let [red, green, blue, alpha] = value.map(|c| c as u8);
+        Ok(Pixel { inside: Some(PixelValue { bands, value, r: red, g: green, b: blue, a: alpha }) })
+    }
+}

@@ -1,0 +1,346 @@
+//! Tiles: pixel space at large_image's pyramid, web mercator (EPSG:3857) and geographic (EPSG:4326),
+//! resampled as `gdalwarp` does from the level `gdalwarp -ovr AUTO` reads, styled through one plan,
+//! encoded; and their corners.
+
+use super::metadata::TileCorners;
+use super::{style_json, LargeImage, Natural};
+use crate::decode::Raster;
+use crate::encode::{encode, Format};
+use crate::error::{Error, Result};
+use crate::source::RangeSource;
+use crate::style::TitilerParams;
+use crate::warp::resample::{grid_window, mask_nodata, resample};
+use crate::warp::{choose_level, source_grid, suggested_resolution, Kernel, Resampling, TileScheme, APPROX_MAX_ERROR};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Options of a tile request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TileOptions {
+    /// `None` for large_image pixel-space tiles, else `EPSG:3857` or `EPSG:4326`.
+    pub projection: Option<String>,
+    /// Tile width and height in pixels (default 256).
+    pub size: usize,
+    /// Output format (default PNG).
+    pub format: Format,
+    /// A large_image style (JSON); `None` renders with the defaults.
+    pub style: Option<Value>,
+    /// TiTiler parameters (`bidx`, `expression`, `rescale`, `colormap_name`…, parsed with
+    /// [`TitilerParams::from_query`] or [`TitilerParams::from_pairs`]); they win over `style`.
+    pub titiler: Option<TitilerParams>,
+    /// Resampling of projected and pixel-space tiles (default nearest; palette images always nearest).
+    pub resampling: Resampling,
+}
+
+impl Default for TileOptions {
+    fn default() -> Self {
+        TileOptions {
+            projection: None,
+            size: 256,
+            format: Format::Png,
+            style: None,
+            titiler: None,
+            resampling: Resampling::Nearest,
+        }
+    }
+}
+
+/// Options of a tile as the JS API spells them (`img.tile(z, x, y, options)`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TileRequest {
+    /// `EPSG:3857`, `EPSG:4326`, or none for pixel space.
+    pub projection: Option<String>,
+    /// `png` (default), `jpeg` or `rgba`.
+    pub format: Option<String>,
+    /// Tile size in pixels (default 256).
+    pub tile_size: Option<usize>,
+    /// large_image style: an object, or its JSON text.
+    pub style: Option<Value>,
+    /// TiTiler parameters as a query string (`"bidx=1&rescale=0,3000&colormap_name=viridis"`)…
+    pub titiler: Option<String>,
+    /// …or one by one (not both): `bidx` (number or list)…
+    pub bidx: Option<Value>,
+    /// `expression` (band math, `;` between outputs)…
+    pub expression: Option<String>,
+    /// `rescale` (`"min,max"`, `[min, max]` or a list of them)…
+    pub rescale: Option<Value>,
+    /// `colormap_name`…
+    pub colormap_name: Option<String>,
+    /// `colormap` (an object or its JSON text)…
+    pub colormap: Option<Value>,
+    /// `nodata`.
+    pub nodata: Option<Value>,
+    /// `nearest` (default), `bilinear` or `cubic`, whichever styling is used.
+    pub resampling: Option<String>,
+}
+
+impl TileRequest {
+    /// The tile options these ask for, for an image with `bands` bands.
+    pub fn options(self, bands: usize) -> Result<TileOptions> {
+        Ok(TileOptions {
+            titiler: self.titiler_params(bands)?,
+            format: Format::parse(self.format.as_deref().unwrap_or("png"))?,
+            size: self.tile_size.unwrap_or(256),
+            resampling: Resampling::parse(self.resampling.as_deref().unwrap_or("nearest"))?,
+            style: style_json(self.style)?,
+            projection: self.projection,
+        })
+    }
+
+    /// The TiTiler parameters, when any is given (as the query string or one by one).
+    fn titiler_params(&self, bands: usize) -> Result<Option<TitilerParams>> {
+        let one_by_one = [&self.bidx, &self.rescale, &self.colormap, &self.nodata].iter().any(|v| v.is_some())
+            || self.expression.is_some()
+            || self.colormap_name.is_some();
+        if let Some(q) = &self.titiler {
+            let p = TitilerParams::from_query(q, bands)?;
+            if one_by_one {
+                return Err(Error::usage("give TiTiler parameters either as the titiler query string or one by one"));
+            }
+            return Ok(Some(p));
+        }
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let list = |v: &Value| match v {
+            Value::Array(a) => a.iter().map(text).collect::<Vec<_>>(),
+            other => vec![text(other)],
+        };
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        pairs.extend(self.bidx.iter().flat_map(list).map(|v| ("bidx", v)));
+        pairs.extend(self.expression.iter().map(|v| ("expression", v.clone())));
+        let rescales = |r: &Value| match r {
+            Value::Array(a) if a.iter().all(|x| x.is_number()) => {
+                vec![a.iter().map(text).collect::<Vec<_>>().join(",")]
+            }
+            other => list(other),
+        };
+        pairs.extend(self.rescale.iter().flat_map(rescales).map(|v| ("rescale", v)));
+        pairs.extend(self.colormap_name.iter().map(|v| ("colormap_name", v.clone())));
+        pairs.extend(self.colormap.iter().map(|v| ("colormap", text(v))));
+        pairs.extend(self.nodata.iter().map(|v| ("nodata", text(v))));
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        TitilerParams::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), bands).map(Some)
+    }
+}
+
+/// Tile column and row given as JS numbers: whole and not negative.
+pub fn tile_index(z: u32, x: f64, y: f64) -> Result<(u64, u64)> {
+    if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
+        return Err(Error::usage(format!("tile {z}/{x}/{y}: x and y must be whole numbers ≥ 0")));
+    }
+    Ok((x as u64, y as u64))
+}
+
+impl<S: RangeSource> LargeImage<S> {
+    /// One tile, styled (TiTiler parameters, else a large_image style, else the default) and encoded.
+    pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
+        // TiTiler's `resampling` parameter, when given, picks the resampling.
+        let raster = match opts.titiler.as_ref().and_then(|t| t.resampling.as_deref()) {
+            Some(r) => {
+                let mut o = opts.clone();
+                o.resampling = Resampling::parse(r)?;
+                self.tile_raster(z, x, y, &o).await?
+            }
+            None => self.tile_raster(z, x, y, opts).await?,
+        };
+        let rgba = self.plan(opts.style.as_ref(), opts.titiler.as_ref()).await?.draw(&raster);
+        encode(rgba, raster.width as u32, raster.height as u32, opts.format)
+    }
+
+    /// One tile's samples before styling (band values, validity), resampled as `gdalwarp -r` does from
+    /// the level `gdalwarp -ovr AUTO` would read.
+    pub async fn tile_raster(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Raster> {
+        let size = opts.size;
+        if !(1..=4096).contains(&size) {
+            return Err(Error::usage(format!("tile size {size} (1..=4096)")));
+        }
+        let (grid, w, h, factor) = match &opts.projection {
+            Some(p) => {
+                let scheme = TileScheme::from_projection(p)?;
+                let bounds = scheme.tile_bounds(z, x, y)?;
+                let (src, inv) = self.crs()?;
+                let center_lon = scheme.crs().to_lonlat((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0).0;
+                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme, center_lon)?;
+                let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
+                (source_grid(bounds, size, &scheme.crs(), src, &inv, max_error), size, size, factor)
+            }
+            None => {
+                let levels = self.pixel_levels();
+                if z >= levels {
+                    return Err(Error::usage("z layer does not exist"));
+                }
+                let b = self.cog.base();
+                let scale = (1u64 << (levels - 1 - z)) as f64;
+                let (tw, th) = (b.tile_width as usize, b.tile_height as usize);
+                let (tx, ty) = (
+                    b.width.div_ceil(b.tile_width << (levels - 1 - z)),
+                    b.height.div_ceil(b.tile_height << (levels - 1 - z)),
+                );
+                if x >= tx || y >= ty {
+                    return Err(Error::usage(format!(
+                        "tile {z}/{x}/{y} is outside the image ({tx}×{ty} tiles at this level)"
+                    )));
+                }
+                let grid = (0..th)
+                    .flat_map(|j| {
+                        (0..tw).map(move |i| {
+                            (((x as usize * tw + i) as f64 + 0.5) * scale, ((y as usize * th + j) as f64 + 0.5) * scale)
+                        })
+                    })
+                    .collect();
+                (grid, tw, th, scale)
+            }
+        };
+        self.sample(grid, w, h, factor, opts.resampling).await
+    }
+
+    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space: rows
+    /// counted from the bottom, not clipped, as large_image's rasterio source answers), or in the
+    /// scheme's CRS units for a projection.
+    pub fn tile_corners(&self, z: u32, x: u64, y: u64, projection: Option<&str>) -> Result<TileCorners> {
+        let [xmin, ymin, xmax, ymax] = match Self::scheme(projection)? {
+            Some(s) => s.tile_bounds(z, x, y)?,
+            None => {
+                let levels = self.pixel_levels();
+                if z >= levels {
+                    return Err(Error::usage("z layer does not exist"));
+                }
+                let b = self.cog.base();
+                let s = 1u64 << (levels - 1 - z);
+                let (tw, th) = (b.tile_width * s, b.tile_height * s);
+                let (x0, y0) = ((x * tw) as f64, (y * th) as f64);
+                let h = b.height as f64;
+                [x0, h - (y0 + th as f64), x0 + tw as f64, h - y0]
+            }
+        };
+        Ok(TileCorners { xmin, xmax, ymin, ymax })
+    }
+
+    /// The image's natural resolution in the scheme's CRS units, as gdalwarp suggests it for a tile
+    /// centred on longitude `center_lon`: like GDAL's transformer towards a geographic or mercator
+    /// target, longitudes are taken within 180° of the tile's centre, so that an image across the
+    /// antimeridian (or around a pole) is measured in one piece next to the tile. The unwrapped
+    /// measurement is cached with the longitude span of its sample points and serves every tile whose
+    /// centre needs none of them wrapped.
+    fn natural_resolution(&self, scheme: TileScheme, center_lon: f64) -> Result<f64> {
+        let key = scheme as usize;
+        let cached = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key];
+        let unwrapped = match cached {
+            Some(m) => m,
+            None => {
+                let m = self.measure_resolution(scheme, None)?;
+                self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(m);
+                m
+            }
+        };
+        let (lo, hi) = unwrapped.1;
+        let r = if lo >= center_lon - 180.0 && hi <= center_lon + 180.0 {
+            unwrapped.0
+        } else {
+            self.measure_resolution(scheme, Some(center_lon))?.0
+        };
+        r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))
+    }
+
+    /// One measurement of the natural resolution (see [`Self::natural_resolution`]), longitudes taken
+    /// within 180° of `center_lon` when given.
+    fn measure_resolution(&self, scheme: TileScheme, center_lon: Option<f64>) -> Result<Natural> {
+        let (src, _) = self.crs()?;
+        let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
+        let dst = scheme.crs();
+        let b = self.cog.base();
+        let span = std::cell::Cell::new((f64::INFINITY, f64::NEG_INFINITY));
+        let r = suggested_resolution(b.width, b.height, |c, r| {
+            let (x, y) = g.pixel_to_crs(c, r);
+            if *src == dst {
+                return Some((x, y));
+            }
+            let (lon, lat) = src.to_lonlat(x, y);
+            let (lo, hi) = span.get();
+            span.set((lo.min(lon), hi.max(lon)));
+            let lon = match center_lon {
+                Some(c) if (lon - c).abs() > 180.0 => c + (lon - c + 180.0).rem_euclid(360.0) - 180.0,
+                _ => lon,
+            };
+            dst.try_from_lonlat(lon, lat)
+        });
+        Ok((r, span.get()))
+    }
+
+    /// Samples the image at `grid` (full-resolution pixel coordinates) with `method` from the pyramid
+    /// level GDAL would pick for `factor` source pixels per output pixel.
+    async fn sample(
+        &self,
+        grid: Vec<(f64, f64)>,
+        w: usize,
+        h: usize,
+        factor: f64,
+        method: Resampling,
+    ) -> Result<Raster> {
+        let base = self.cog.base();
+        let level = choose_level(base.width, &self.level_widths()?, factor);
+        let img = self.cog.level(level)?;
+        let (sx, sy) = (img.width as f64 / base.width as f64, img.height as f64 / base.height as f64);
+        let grid: Vec<(f64, f64)> = grid.into_iter().map(|(gx, gy)| (gx * sx, gy * sy)).collect();
+        let Some((x0, y0, x1, y1)) = grid_window(&grid, img.width, img.height) else {
+            return Ok(Raster::empty(w, h, base.samples as usize, base.dtype.decoded()));
+        };
+        let method = if base.is_palette() { Resampling::Nearest } else { method };
+        let kernel = Kernel::new(method, &grid, w, h, (img.width, img.height));
+        let (px, py) = kernel.padding();
+        let (x0, y0) = ((x0 - px).max(0), (y0 - py).max(0));
+        let (x1, y1) = ((x1 + px).min(img.width as i64), (y1 + py).min(img.height as i64));
+        let mut win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
+        mask_nodata(&mut win, base.nodata, self.alpha_band());
+        Ok(resample(&win, (x0, y0), &grid, w, h, &kernel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tile_options(v: Value, bands: usize) -> Result<TileOptions> {
+        super::super::request::<TileRequest>("tile", v)?.options(bands)
+    }
+
+    #[test]
+    fn titiler_parameters_one_by_one_equal_the_query_string() {
+        let q = tile_options(json!({"titiler": "bidx=2&bidx=1&rescale=0,3000&colormap_name=viridis"}), 2).unwrap();
+        let one = tile_options(json!({"bidx": [2, 1], "rescale": [0, 3000], "colormapName": "viridis"}), 2).unwrap();
+        assert_eq!(q.titiler, one.titiler);
+        assert!(q.titiler.is_some());
+        let both = tile_options(json!({"titiler": "bidx=1", "bidx": 1}), 2).unwrap_err().to_string();
+        assert!(both.contains("either as the titiler query string or one by one"), "{both}");
+        let none = tile_options(json!({"format": "rgba", "tileSize": 512, "resampling": "cubic"}), 1).unwrap();
+        assert_eq!(
+            (none.titiler, none.format, none.size, none.resampling),
+            (None, Format::Rgba, 512, Resampling::Cubic)
+        );
+    }
+
+    #[test]
+    fn unknown_or_misspelt_options_are_named() {
+        let e = tile_options(json!({"colormap_name": "viridis"}), 1).unwrap_err().to_string();
+        assert!(e.contains("tile options: unknown field `colormap_name`") && e.contains("`colormapName`"), "{e}");
+        let e = tile_options(json!({"stlye": {}}), 1).unwrap_err().to_string();
+        assert!(e.contains("unknown field `stlye`"), "{e}");
+        let s = tile_options(json!({"style": "{\"band\": 1}"}), 1).unwrap();
+        assert_eq!(s.style, Some(json!({"band": 1})));
+    }
+
+    #[test]
+    fn tile_indexes_are_whole_numbers() {
+        assert_eq!(tile_index(3, 2.0, 5.0).unwrap(), (2, 5));
+        assert!(tile_index(3, 2.5, 5.0).unwrap_err().to_string().contains("whole numbers"));
+        assert!(tile_index(3, -1.0, 5.0).is_err());
+    }
+}

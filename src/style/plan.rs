@@ -1,0 +1,474 @@
+//! The one rendering path: a [`Plan`] says, for every output channel, where its values come from (a
+//! band or an expression), how they become 0…255 (a range), how the channels become a colour (direct,
+//! a lookup table, a colormap, a palette), and when a pixel is transparent (mask, nodata, bad values).
+//! The default style, large_image's style JSON and TiTiler's parameters all parse into one
+//! ([`super::DefaultStyle::plan`], [`super::Style::plan`], [`super::TitilerParams::plan`]), and
+//! [`Plan::draw`] draws any of them with one loop.
+//!
+//! The steps are small pure functions, as rio-tiler's `linear_rescale` and `apply_cmap` are:
+//! [`stretch`], [`linear_rescale`], [`clip`], [`position`], [`apply_cmap`], [`table_colour`],
+//! [`gradient`].
+
+use super::expr::Expr;
+use crate::decode::raster::is_nodata;
+use crate::decode::Raster;
+
+/// Drawn layers, composited with large_image's `lighten` (per-channel maximum) over transparent black.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// The layers, drawn in order: the first sets every pixel, later ones lighten it.
+    pub layers: Vec<Layer>,
+}
+
+/// One layer: channels, how they become a colour, and when a pixel is left transparent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// The channels, in the order [`Colour`] reads them.
+    pub channels: Vec<Channel>,
+    /// How the scaled channel values become RGBA.
+    pub colour: Colour,
+    /// When a pixel of this layer is transparent (besides the raster's own mask, always obeyed).
+    pub mask: Mask,
+}
+
+/// One output channel: a source and the range that maps it to 0…255.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// Where the values come from.
+    pub input: Input,
+    /// How a value becomes the channel's value.
+    pub scale: Scale,
+}
+
+/// Where a channel's values come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A band of the raster (0-based).
+    Band(usize),
+    /// Band math (TiTiler's `expression`), evaluated over the whole raster.
+    Expression(Expr),
+}
+
+/// How an input value becomes a channel value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scale {
+    /// As it is (8-bit data drawn as stored).
+    Identity,
+    /// large_image's stretch of `[min, max]` onto 0…255 ([`stretch`]).
+    Stretch {
+        /// Value drawn 0.
+        min: f64,
+        /// Value drawn 255.
+        max: f64,
+    },
+    /// rio-tiler's `rescale` ([`linear_rescale`]).
+    Rescale {
+        /// Value drawn 0.
+        min: f64,
+        /// Value drawn 255.
+        max: f64,
+    },
+    /// rio-tiler without `rescale`: clipped to 0…255 and truncated ([`clip`]).
+    Clip,
+    /// The position in `[min, max]` (0…1) a large_image palette is read at ([`position`]).
+    Position {
+        /// Position 0.
+        min: f64,
+        /// Position 1.
+        max: f64,
+        /// Values outside the range are clamped (true) or transparent (false).
+        clamp: bool,
+    },
+}
+
+/// How scaled channel values become a colour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Colour {
+    /// Grey from channel 0; alpha from channel 1 when `alpha`, else 255.
+    Grey {
+        /// Channel 1 is alpha.
+        alpha: bool,
+    },
+    /// Red, green, blue from channels 0, 1, 2; alpha from channel 3 when `alpha`, else 255.
+    Rgb {
+        /// Channel 3 is alpha.
+        alpha: bool,
+    },
+    /// Channel 0 indexes a 256-entry table ([`apply_cmap`]).
+    Lut(Vec<[u8; 4]>),
+    /// Channel 0 indexes a colour table; values outside it are transparent ([`table_colour`]).
+    Table(Vec<[u8; 4]>),
+    /// Channel 0's exact value picks a colour (sorted by value); unlisted values are transparent.
+    Values(Vec<(f64, [u8; 4])>),
+    /// The last interval `min ≤ v < max` holding channel 0 picks a colour; none is transparent.
+    Intervals(Vec<((f64, f64), [u8; 4])>),
+    /// Channel 0 (a position 0…1) reads a palette ([`gradient`]).
+    Gradient {
+        /// The colours from position 0 to 1 (at least one).
+        palette: Vec<[u8; 4]>,
+        /// Pick entries without interpolating.
+        discrete: bool,
+    },
+}
+
+/// When a layer leaves a pixel transparent, besides the raster's mask (always obeyed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mask {
+    /// A nodata value and the bands it is looked for in.
+    pub nodata: Option<Nodata>,
+    /// Input values that make the pixel transparent.
+    pub reject: Reject,
+}
+
+/// A nodata rule: the pixel is transparent when `bands` hold `value` (all of them, or any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nodata {
+    /// The nodata value (NaN matches NaN).
+    pub value: f64,
+    /// The bands looked at (0-based).
+    pub bands: Vec<usize>,
+    /// Transparent only when every band is nodata (GDAL's per-dataset rule), else when any is.
+    pub all: bool,
+}
+
+/// Input values that make a pixel transparent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reject {
+    /// None: every value is drawn.
+    Nothing,
+    /// NaN.
+    Nan,
+    /// NaN and ±infinity.
+    NonFinite,
+}
+
+/// A transparent pixel.
+const TRANSPARENT: [f64; 4] = [0.0; 4];
+
+/// large_image's stretch: `v` from `[min, max]` onto 0…255, clamped, unrounded (the float large_image
+/// truncates to 8 bits); an empty range draws 255 from `max` up, else 0.
+///
+/// ```
+/// use large_image_wasm::style::plan::stretch;
+/// assert_eq!(stretch(150.0, 100.0, 200.0), 127.5);
+/// assert_eq!(stretch(250.0, 100.0, 200.0), 255.0);
+/// assert_eq!(stretch(7.0, 7.0, 7.0), 255.0);
+/// ```
+#[inline]
+pub fn stretch(v: f64, min: f64, max: f64) -> f64 {
+    if max <= min {
+        return if v >= max { 255.0 } else { 0.0 };
+    }
+    ((v - min) / (max - min) * 255.0).clamp(0.0, 255.0)
+}
+
+/// rio-tiler's `linear_rescale` of `[min, max]` onto 0…255 after clipping to the range, truncated as
+/// numpy's `astype(uint8)` truncates.
+///
+/// ```
+/// use large_image_wasm::style::plan::linear_rescale;
+/// assert_eq!(linear_rescale(5.0, 0.0, 10.0), 127.0);
+/// assert_eq!(linear_rescale(-3.0, 0.0, 10.0), 0.0);
+/// assert_eq!(linear_rescale(11.0, 0.0, 10.0), 255.0);
+/// ```
+#[inline]
+pub fn linear_rescale(v: f64, min: f64, max: f64) -> f64 {
+    ((v.clamp(min, max) - min) / (max - min) * 255.0).trunc()
+}
+
+/// rio-tiler's drawing of values without a `rescale`: clipped to 0…255, truncated.
+#[inline]
+pub fn clip(v: f64) -> f64 {
+    v.clamp(0.0, 255.0).trunc()
+}
+
+/// The position (0…1) of `v` in `[min, max]` that a large_image palette is read at: outside the range
+/// clamped, or `None` (transparent) when `clamp` is false; an empty range gives 1 from `max` up, else 0.
+#[inline]
+pub fn position(v: f64, min: f64, max: f64, clamp: bool) -> Option<f64> {
+    let t = if max > min {
+        (v - min) / (max - min)
+    } else if v >= max {
+        1.0
+    } else {
+        0.0
+    };
+    if (0.0..=1.0).contains(&t) {
+        Some(t)
+    } else {
+        clamp.then(|| t.clamp(0.0, 1.0))
+    }
+}
+
+/// rio-tiler's `apply_cmap`: the entry of `lut` an 8-bit value indexes (the last entry for larger ones).
+#[inline]
+pub fn apply_cmap(byte: f64, lut: &[[u8; 4]]) -> [u8; 4] {
+    lut[(byte as usize).min(lut.len() - 1)]
+}
+
+/// The colour a palette image's sample indexes in its colour table; `None` outside the table.
+#[inline]
+pub fn table_colour(index: f64, table: &[[u8; 4]]) -> Option<[u8; 4]> {
+    table.get(index as usize).filter(|_| index >= 0.0).copied()
+}
+
+/// large_image's palette at position `t` (0…1): `discrete` (or a one-colour palette) picks the entry
+/// `t` falls in, else the two neighbouring entries are interpolated and rounded.
+pub fn gradient(t: f64, palette: &[[u8; 4]], discrete: bool) -> [u8; 4] {
+    let n = palette.len();
+    if discrete || n == 1 {
+        return palette[((t * n as f64) as usize).min(n - 1)];
+    }
+    let x = t * (n - 1) as f64;
+    let k = (x.floor() as usize).min(n - 2);
+    let f = x - k as f64;
+    let (a, b) = (palette[k], palette[k + 1]);
+    std::array::from_fn(|i| (a[i] as f64 + (b[i] as f64 - a[i] as f64) * f).round() as u8)
+}
+
+impl Scale {
+    /// The channel value of input `v` (`None`: the pixel is transparent).
+    #[inline]
+    pub fn apply(self, v: f64) -> Option<f64> {
+        Some(match self {
+            Scale::Identity => v,
+            Scale::Stretch { min, max } => stretch(v, min, max),
+            Scale::Rescale { min, max } => linear_rescale(v, min, max),
+            Scale::Clip => clip(v),
+            Scale::Position { min, max, clamp } => return position(v, min, max, clamp),
+        })
+    }
+}
+
+impl Colour {
+    /// The colour of scaled channel values `c` (`None`: transparent).
+    #[inline]
+    pub fn apply(&self, c: &[f64]) -> Option<[f64; 4]> {
+        let rgba = |c: [u8; 4]| c.map(f64::from);
+        Some(match self {
+            Colour::Grey { alpha } => [c[0], c[0], c[0], if *alpha { c[1] } else { 255.0 }],
+            Colour::Rgb { alpha } => [c[0], c[1], c[2], if *alpha { c[3] } else { 255.0 }],
+            Colour::Lut(lut) => rgba(apply_cmap(c[0], lut)),
+            Colour::Table(table) => rgba(table_colour(c[0], table)?),
+            Colour::Values(m) => {
+                rgba(m.binary_search_by(|e| e.0.total_cmp(&c[0])).map(|i| m[i].1).unwrap_or([0, 0, 0, 0]))
+            }
+            Colour::Intervals(m) => rgba(
+                m.iter().rev().find(|((lo, hi), _)| c[0] >= *lo && c[0] < *hi).map(|e| e.1).unwrap_or([0, 0, 0, 0]),
+            ),
+            Colour::Gradient { palette, discrete } => rgba(gradient(c[0], palette, *discrete)),
+        })
+    }
+}
+
+impl Mask {
+    /// Whether pixel `p` of `r` is left transparent by the nodata rule.
+    #[inline]
+    fn nodata_at(&self, r: &Raster, p: usize) -> bool {
+        let Some(nd) = &self.nodata else { return false };
+        let is_nd = |b: &usize| is_nodata(r.sample(p, *b), nd.value);
+        if nd.all {
+            nd.bands.iter().all(is_nd)
+        } else {
+            nd.bands.iter().any(is_nd)
+        }
+    }
+
+    /// Whether input value `v` makes the pixel transparent.
+    #[inline]
+    fn rejects(&self, v: f64) -> bool {
+        match self.reject {
+            Reject::Nothing => false,
+            Reject::Nan => v.is_nan(),
+            Reject::NonFinite => !v.is_finite(),
+        }
+    }
+}
+
+/// A channel's values over one raster: read from a band as needed, or computed once.
+enum Values {
+    Band(usize),
+    Computed(Vec<f64>),
+}
+
+impl Values {
+    fn of(input: &Input, r: &Raster) -> Values {
+        match input {
+            Input::Band(b) => Values::Band(*b),
+            Input::Expression(e) => {
+                let n = r.pixels();
+                Values::Computed(e.eval(n, &|b| (0..n).map(|p| r.sample(p, b)).collect()))
+            }
+        }
+    }
+
+    #[inline]
+    fn at(&self, r: &Raster, p: usize) -> f64 {
+        match self {
+            Values::Band(b) => r.sample(p, *b),
+            Values::Computed(v) => v[p],
+        }
+    }
+}
+
+impl Layer {
+    /// The colour of pixel `p` (`None`: transparent), `buf` holding the channel values.
+    #[inline]
+    fn pixel(&self, r: &Raster, values: &[Values], buf: &mut [f64], p: usize) -> Option<[f64; 4]> {
+        if r.valid[p] == 0 || self.mask.nodata_at(r, p) {
+            return None;
+        }
+        for (slot, v) in buf.iter_mut().zip(values) {
+            *slot = v.at(r, p);
+            if self.mask.rejects(*slot) {
+                return None;
+            }
+        }
+        for (slot, ch) in buf.iter_mut().zip(&self.channels) {
+            *slot = ch.scale.apply(*slot)?;
+        }
+        self.colour.apply(buf)
+    }
+}
+
+impl Plan {
+    /// The one loop: every pixel of every layer, handed to `put(pixel, colour, lighten)` (`lighten`:
+    /// composite with what the earlier layers drew; the first layer sets every pixel, transparent
+    /// where it draws none).
+    fn paint(&self, r: &Raster, mut put: impl FnMut(usize, [f64; 4], bool)) {
+        for (k, layer) in self.layers.iter().enumerate() {
+            let values: Vec<Values> = layer.channels.iter().map(|c| Values::of(&c.input, r)).collect();
+            let mut buf = vec![0.0; values.len()];
+            for p in 0..r.pixels() {
+                match layer.pixel(r, &values, &mut buf, p) {
+                    Some(c) => put(p, c, k > 0),
+                    None if k == 0 => put(p, TRANSPARENT, false),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits).
+    pub fn draw(&self, r: &Raster) -> Vec<u8> {
+        let mut out = vec![0u8; r.pixels() * 4];
+        self.paint(r, |p, c, lighten| {
+            let px = &mut out[p * 4..p * 4 + 4];
+            for (o, v) in px.iter_mut().zip(c) {
+                *o = if lighten { (*o).max(v as u8) } else { v as u8 };
+            }
+        });
+        out
+    }
+
+    /// The colours of `r`'s pixels before they become 8-bit (large_image's float rendering, which the
+    /// pixel view reports).
+    pub fn colours(&self, r: &Raster) -> Vec<[f64; 4]> {
+        let mut out = vec![TRANSPARENT; r.pixels()];
+        self.paint(r, |p, c, lighten| {
+            out[p] = if lighten { std::array::from_fn(|i| out[p][i].max(c[i])) } else { c };
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiff::DType;
+
+    fn u8_raster(samples: &[u8], bands: usize, valid: &[u8]) -> Raster {
+        Raster { width: valid.len(), height: 1, bands, dtype: DType::U8, data: samples.to_vec(), valid: valid.to_vec() }
+    }
+
+    #[test]
+    fn linear_rescale_as_riotiler() {
+        // rio-tiler's tests/test_utils.py::test_linear_rescale: [0, 10] onto [0, 255], then astype(uint8).
+        let v: Vec<f64> = [0.0, 2.0, 5.0, 10.0].iter().map(|&x| linear_rescale(x, 0.0, 10.0)).collect();
+        assert_eq!(v, [0.0, 51.0, 127.0, 255.0]);
+        // Values outside the input range are clipped first.
+        assert_eq!(linear_rescale(-1.0, -1.0, 1.0), 0.0);
+        assert_eq!(linear_rescale(0.0, -1.0, 1.0), 127.0);
+        assert_eq!(linear_rescale(3.0, -1.0, 1.0), 255.0);
+        assert_eq!(clip(300.7), 255.0);
+        assert_eq!(clip(12.9), 12.0);
+        assert_eq!(clip(-4.0), 0.0);
+    }
+
+    #[test]
+    fn apply_cmap_indexes_by_the_8_bit_value() {
+        let lut: Vec<[u8; 4]> = (0..=255u8).map(|i| [i, 255 - i, 0, 255]).collect();
+        assert_eq!(apply_cmap(0.0, &lut), [0, 255, 0, 255]);
+        assert_eq!(apply_cmap(200.0, &lut), [200, 55, 0, 255]);
+        assert_eq!(apply_cmap(300.0, &lut), [255, 0, 0, 255]);
+        let table = [[1, 2, 3, 255], [4, 5, 6, 255]];
+        assert_eq!(table_colour(1.0, &table), Some([4, 5, 6, 255]));
+        assert_eq!(table_colour(2.0, &table), None);
+        assert_eq!(table_colour(-1.0, &table), None);
+        assert_eq!(table_colour(f64::NAN, &table), None);
+    }
+
+    #[test]
+    fn stretch_and_position_follow_large_image() {
+        assert_eq!(stretch(0.0, 0.0, 1000.0), 0.0);
+        assert_eq!(stretch(1000.0, 0.0, 1000.0), 255.0);
+        assert_eq!(stretch(5.0, 10.0, 10.0), 0.0);
+        assert_eq!(position(15.0, 10.0, 20.0, true), Some(0.5));
+        assert_eq!(position(25.0, 10.0, 20.0, true), Some(1.0));
+        assert_eq!(position(25.0, 10.0, 20.0, false), None);
+        assert_eq!(position(20.0, 20.0, 20.0, false), Some(1.0));
+        let p = [[0, 0, 0, 255], [255, 255, 255, 255]];
+        assert_eq!(gradient(0.5, &p, false), [128, 128, 128, 255]);
+        assert_eq!(gradient(0.5, &p, true), [255, 255, 255, 255]);
+        assert_eq!(gradient(0.49, &p, true), [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn one_loop_masks_scales_colours_and_lightens() {
+        // Three pixels of one band: valid, masked, nodata.
+        let r = u8_raster(&[100, 50, 7], 1, &[255, 0, 255]);
+        let grey = Layer {
+            channels: vec![Channel { input: Input::Band(0), scale: Scale::Identity }],
+            colour: Colour::Grey { alpha: false },
+            mask: Mask { nodata: Some(Nodata { value: 7.0, bands: vec![0], all: true }), reject: Reject::Nothing },
+        };
+        let plan = Plan { layers: vec![grey.clone()] };
+        assert_eq!(plan.draw(&r), [100, 100, 100, 255, 0, 0, 0, 0, 0, 0, 0, 0]);
+        // A second layer lightens: red from the same band, stretched.
+        let red = Layer {
+            channels: vec![Channel {
+                input: Input::Band(0),
+                scale: Scale::Position { min: 0.0, max: 200.0, clamp: true },
+            }],
+            colour: Colour::Gradient { palette: vec![[0, 0, 0, 0], [255, 0, 0, 255]], discrete: false },
+            mask: Mask { nodata: None, reject: Reject::Nan },
+        };
+        let plan = Plan { layers: vec![grey, red] };
+        assert_eq!(&plan.draw(&r)[..4], &[128, 100, 100, 255]);
+        // The pixel masked by the first layer's nodata is drawn by the second.
+        assert_eq!(&plan.draw(&r)[8..], &[9, 0, 0, 9]);
+    }
+
+    #[test]
+    fn expressions_and_non_finite_values() {
+        let r = u8_raster(&[10, 0, 20, 0], 2, &[255, 255]);
+        let e = super::super::expr::parse("b1/b2", 2).unwrap().remove(0);
+        let plan = Plan {
+            layers: vec![Layer {
+                channels: vec![Channel { input: Input::Expression(e), scale: Scale::Clip }],
+                colour: Colour::Grey { alpha: false },
+                mask: Mask { nodata: None, reject: Reject::NonFinite },
+            }],
+        };
+        assert_eq!(plan.draw(&r), [0; 8]);
+        let colours = Plan {
+            layers: vec![Layer {
+                channels: vec![Channel { input: Input::Band(0), scale: Scale::Stretch { min: 0.0, max: 40.0 } }],
+                colour: Colour::Grey { alpha: false },
+                mask: Mask { nodata: None, reject: Reject::Nothing },
+            }],
+        }
+        .colours(&r);
+        assert_eq!(colours[0], [63.75, 63.75, 63.75, 255.0]);
+    }
+}

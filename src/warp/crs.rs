@@ -1,0 +1,129 @@
+//! Coordinate reference systems: geographic and web mercator exactly, any EPSG code or PROJ.4 string
+//! through proj4rs (the EPSG table packed by build.rs), and the CRS a GeoTIFF's keys describe.
+
+use super::scheme::MERCATOR_R;
+use crate::error::{Error, Result};
+
+/// A coordinate reference system.
+#[derive(Debug, Clone)]
+pub enum Crs {
+    /// Longitude/latitude in degrees on WGS84 (EPSG:4326).
+    Geographic,
+    /// Spherical mercator in metres (EPSG:3857).
+    WebMercator,
+    /// Any other CRS, through proj4rs.
+    Proj {
+        /// The EPSG code, when known.
+        epsg: Option<u32>,
+        /// The projection.
+        proj: Box<proj4rs::Proj>,
+    },
+}
+
+impl PartialEq for Crs {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Crs::Geographic, Crs::Geographic) | (Crs::WebMercator, Crs::WebMercator) => true,
+            (Crs::Proj { epsg: Some(a), .. }, Crs::Proj { epsg: Some(b), .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// The PROJ.4 definition of an EPSG code, from the table packed at build time (about 6 000 codes
+/// from `crs-definitions`, inflated once on first use).
+pub fn epsg_definition(code: u32) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<Vec<(u32, &'static str)>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/epsg.zlib"));
+        let opts = zune_inflate::DeflateOptions::default().set_limit(16 << 20);
+        let text = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
+        let text: &'static str = Box::leak(String::from_utf8_lossy(&text).into_owned().into_boxed_str());
+        text.lines().filter_map(|l| l.split_once('\t')).filter_map(|(c, d)| Some((c.parse().ok()?, d))).collect()
+    });
+    table.binary_search_by_key(&code, |e| e.0).ok().map(|i| table[i].1)
+}
+
+thread_local! {
+    static WGS84: proj4rs::Proj = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").expect("WGS84 definition");
+}
+
+impl Crs {
+    /// The CRS for an EPSG code (definitions shipped in the build: the EPSG table of `crs-definitions`).
+    pub fn from_epsg(code: u32) -> Result<Crs> {
+        match code {
+            4326 => return Ok(Crs::Geographic),
+            3857 | 900913 | 3785 | 102100 => return Ok(Crs::WebMercator),
+            _ => {}
+        }
+        let def = epsg_definition(code)
+            .ok_or_else(|| Error::unsupported(format!("EPSG:{code} is not in this build's EPSG table")))?;
+        Self::from_proj_string(def, Some(code))
+    }
+
+    /// A CRS from a PROJ.4 string.
+    pub fn from_proj_string(def: &str, epsg: Option<u32>) -> Result<Crs> {
+        let proj =
+            proj4rs::Proj::from_proj_string(def).map_err(|e| Error::unsupported(format!("projection {def:?}: {e}")))?;
+        Ok(Crs::Proj { epsg, proj: Box::new(proj) })
+    }
+
+    /// Converts (x, y) in this CRS to (lon, lat) degrees (NaN where the transform fails).
+    pub fn to_lonlat(&self, x: f64, y: f64) -> (f64, f64) {
+        match self {
+            Crs::Geographic => (x, y),
+            Crs::WebMercator => ((x / MERCATOR_R).to_degrees(), (y / MERCATOR_R).sinh().atan().to_degrees()),
+            Crs::Proj { proj, .. } => WGS84.with(|w| {
+                let mut p = if proj.is_latlong() { (x.to_radians(), y.to_radians(), 0.0) } else { (x, y, 0.0) };
+                match proj4rs::transform::transform(proj, w, &mut p) {
+                    Ok(()) => (p.0.to_degrees(), p.1.to_degrees()),
+                    Err(_) => (f64::NAN, f64::NAN),
+                }
+            }),
+        }
+    }
+
+    /// Converts (lon, lat) degrees to (x, y) in this CRS; `None` outside the projection's domain (the
+    /// poles in mercator), as PROJ fails there.
+    pub fn try_from_lonlat(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        match self {
+            Crs::WebMercator if (lat.abs() - 90.0).abs() < 1e-10 => None,
+            Crs::Geographic | Crs::WebMercator => Some(self.from_lonlat(lon, lat)),
+            Crs::Proj { proj, .. } => WGS84.with(|w| {
+                let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+                proj4rs::transform::transform(w, proj, &mut p).ok()?;
+                let out = if proj.is_latlong() { (p.0.to_degrees(), p.1.to_degrees()) } else { (p.0, p.1) };
+                (out.0.is_finite() && out.1.is_finite()).then_some(out)
+            }),
+        }
+    }
+
+    /// Converts (lon, lat) degrees to (x, y) in this CRS (latitudes clamped inside mercator's domain;
+    /// NaN where a projection fails).
+    pub fn from_lonlat(&self, lon: f64, lat: f64) -> (f64, f64) {
+        match self {
+            Crs::Geographic => (lon, lat),
+            Crs::WebMercator => {
+                let lat = lat.clamp(-89.999_999, 89.999_999).to_radians();
+                (lon.to_radians() * MERCATOR_R, (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() * MERCATOR_R)
+            }
+            Crs::Proj { .. } => self.try_from_lonlat(lon, lat).unwrap_or((f64::NAN, f64::NAN)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn epsg_table_and_utm_round_trip() {
+        assert!(epsg_definition(32633).unwrap().contains("+zone=33"));
+        assert!(epsg_definition(3413).unwrap().contains("+proj=stere"));
+        assert!(epsg_definition(1).is_none());
+        let utm = Crs::from_epsg(32633).unwrap();
+        let (x, y) = utm.from_lonlat(15.0, 50.0); // central meridian: x = 500 km
+        assert!((x - 500_000.0).abs() < 1e-6 && (y - 5_538_630.7).abs() < 1.0, "{x} {y}");
+        let (lon, lat) = utm.to_lonlat(x, y);
+        assert!((lon - 15.0).abs() < 1e-9 && (lat - 50.0).abs() < 1e-9);
+    }
+}

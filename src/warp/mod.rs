@@ -1,0 +1,16 @@
+//! From a map tile to the source pixels that fill it: tiling schemes ([`scheme`]), CRS transforms
+//! ([`crs`], [`geokeys`]), GDAL's approximate transformer ([`approx`]), overview choice ([`overview`])
+//! and resampling as GDAL's warp kernel does it ([`resample`]).
+
+pub mod approx;
+pub mod crs;
+pub mod geokeys;
+pub mod overview;
+pub mod resample;
+pub mod scheme;
+
+pub use approx::{approx_row, source_grid, APPROX_MAX_ERROR};
+pub use crs::{epsg_definition, Crs};
+pub use overview::{choose_level, region_level, suggested_resolution};
+pub use resample::{Kernel, Resampling};
+pub use scheme::{TileScheme, MERCATOR_MAX, MERCATOR_R};

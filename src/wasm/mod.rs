@@ -1,0 +1,48 @@
+//! The wasm-bindgen face (wasm32 only): the `LargeImage` JS class ([`image::JsLargeImage`]) wrapping
+//! the core's [`LargeImage`](crate::api::LargeImage) over a `fetch` source. No logic lives here: options
+//! arrive as JSON and are read by the core's `*Request` structs (unknown names refused), views leave as
+//! JSON, and every core error becomes one JS `Error` through the one `From<Error> for JsValue`.
+
+mod image;
+
+pub use image::JsLargeImage;
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        js_sys::Error::new(&e.to_string()).into()
+    }
+}
+
+/// A JS options object as JSON (`undefined` and `null` are `null`: every option at its default).
+fn json(options: JsValue) -> Result<serde_json::Value> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_wasm_bindgen::from_value(options).map_err(|e| Error::usage(format!("options: {e}")))
+}
+
+/// A view's options from JS, read by the core (see [`crate::api::request`]).
+fn options<T: for<'de> serde::Deserialize<'de> + Default>(view: &str, options: JsValue) -> Result<T> {
+    crate::api::request(view, json(options)?)
+}
+
+/// A view's answer as a plain JS object, through JSON (maps as objects, NaN as `null`).
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue> {
+    let json = serde_json::to_value(v).map_err(|e| Error::usage(format!("view as JSON: {e}")))?;
+    json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::usage(format!("view as a JS value: {e}")))
+}
+
+/// Bytes as a `Uint8Array`.
+fn bytes(b: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(b).into()
+}
