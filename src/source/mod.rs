@@ -17,7 +17,7 @@ pub mod merge;
 pub use cache::ByteLru;
 pub use counting::Counts;
 #[cfg(target_arch = "wasm32")]
-pub use fetch::{Credentials, FetchSource};
+pub use fetch::FetchSource;
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::FileSource;
 pub use memory::MemorySource;

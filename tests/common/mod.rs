@@ -79,10 +79,15 @@ pub fn json<T: Serialize>(view: T) -> Value {
     serde_json::to_value(view).unwrap()
 }
 
-/// The django-large-image sample COG (tests/dli_recorded/make_sample.sh's recipe), made once.
+/// The django-large-image sample COG, made once per test binary by the recorded system's own maker
+/// script (tests/dli_recorded/make_sample.sh).
 pub fn dli_sample() -> String {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures").join("sample_utm_u16.tif");
-    oracle(&["make_sample", out.to_str().unwrap()])["path"].as_str().unwrap().to_string()
+    static P: OnceLock<String> = OnceLock::new();
+    P.get_or_init(|| {
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures").join("sample_utm_u16.tif");
+        oracle(&["make_sample", out.to_str().unwrap()])["path"].as_str().unwrap().to_string()
+    })
+    .clone()
 }
 
 /// An answer django-large-image 0.10.5 recorded for the sample (tests/dli_recorded/sample_utm_u16/).

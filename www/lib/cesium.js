@@ -28,21 +28,15 @@ function cesiumNamespace(options) {
   return Cesium;
 }
 
-/** How many levels a tiling scheme needs to reach the image's native resolution. */
-function nativeMaximumLevel(metadata, tilingSchemeName, tileSize) {
-  const b = metadata?.bounds;
-  const sizeX = Number(metadata?.sizeX);
-  const sizeY = Number(metadata?.sizeY);
-  if (!b || !(sizeX > 0) || !(sizeY > 0)) return 18;
-  // Degrees per source pixel (the finer of the two axes).
-  const degX = Math.abs(b.xmax - b.xmin) / sizeX;
-  const degY = Math.abs(b.ymax - b.ymin) / sizeY;
-  const deg = Math.min(degX || Infinity, degY || Infinity);
-  if (!Number.isFinite(deg) || deg <= 0) return 18;
-  // Geographic: level L is 2^(L+1) tiles over 360°; web mercator: 2^L tiles over 360°.
-  const tilesAtLevel0 = tilingSchemeName === 'geographic' ? 2 : 1;
-  const level = Math.ceil(Math.log2(360 / (tilesAtLevel0 * tileSize * deg)));
-  return Math.max(0, Math.min(level, 30));
+const PROJECTIONS = { geographic: 'EPSG:4326', webmercator: 'EPSG:3857' };
+
+/**
+ * The deepest level worth requesting: the core's own level count of the projected pyramid
+ * (`metadata({ projection }).levels`, counted in 256-pixel tiles), one level less per doubling
+ * of the tile size.
+ */
+function maximumLevelOf(levels, tileSize) {
+  return Math.max(0, levels - 1 - Math.log2(tileSize / 256));
 }
 
 function toImageData(rgba, width, height) {
@@ -100,8 +94,11 @@ export class LargeImageImageryProvider {
     const Cesium = cesiumNamespace(options);
     const image = await LargeImage.open(url, options.open ?? {});
     try {
+      const projection = PROJECTIONS[options.tilingScheme ?? 'geographic'];
       const metadata = await image.metadata();
-      return new LargeImageImageryProvider({ ...options, Cesium, image, metadata });
+      // The core's pyramid for the tiling scheme (an unknown scheme is refused by the constructor).
+      const levels = projection ? (await image.metadata({ projection })).levels : undefined;
+      return new LargeImageImageryProvider({ ...options, Cesium, image, metadata, levels });
     } catch (err) {
       image.close();
       throw err;
@@ -109,8 +106,10 @@ export class LargeImageImageryProvider {
   }
 
   /**
-   * Prefer `fromUrl`. The constructor takes an opened `LargeImage` (`options.image`) and
-   * its metadata (`options.metadata`, with bounds in degrees).
+   * Prefer `fromUrl`. The constructor takes an opened `LargeImage` (`options.image`), its
+   * metadata (`options.metadata`, with bounds in degrees) and, unless `options.maximumLevel` is
+   * given, the level count of its pyramid in the tiling scheme's projection (`options.levels`:
+   * `(await image.metadata({ projection })).levels`).
    */
   constructor(options = {}) {
     const Cesium = cesiumNamespace(options);
@@ -129,7 +128,7 @@ export class LargeImageImageryProvider {
       );
     }
     this._tilingSchemeName = schemeName;
-    this._projection = schemeName === 'geographic' ? 'EPSG:4326' : 'EPSG:3857';
+    this._projection = PROJECTIONS[schemeName];
     const schemeOptions = options.ellipsoid ? { ellipsoid: options.ellipsoid } : {};
     this._tilingScheme =
       schemeName === 'geographic'
@@ -160,8 +159,12 @@ export class LargeImageImageryProvider {
     this._rectangle = rectangle;
 
     this._minimumLevel = options.minimumLevel ?? 0;
-    this._maximumLevel =
-      options.maximumLevel ?? nativeMaximumLevel(metadata, schemeName, tileSize);
+    if (options.maximumLevel === undefined && !(options.levels >= 1)) {
+      throw new Error(
+        'LargeImageImageryProvider: give options.levels ((await image.metadata({ projection })).levels) or options.maximumLevel',
+      );
+    }
+    this._maximumLevel = options.maximumLevel ?? maximumLevelOf(options.levels, tileSize);
 
     let credit = options.credit;
     if (typeof credit === 'string') credit = new Cesium.Credit(credit);

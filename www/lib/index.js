@@ -1,9 +1,9 @@
 // large-image-wasm: the npm entry.
 //
-// A thin JavaScript face over the wasm-bindgen `LargeImage` class built into `../pkg/`.
-// It keeps the names of our JS API (shared/api.md) stable whatever the Rust side calls
-// its exports, initialises the wasm module once (lazily) in browsers, workers and Node,
-// and says plainly when a method is not exported by the wasm build yet.
+// A thin JavaScript face over the wasm-bindgen `LargeImage` class built into `../pkg/`: it
+// initialises the wasm module once (lazily) in browsers, workers and Node, and says plainly
+// when an image is used after `close()`. Options are read by the Rust core, which refuses
+// unknown names.
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 
@@ -48,36 +48,6 @@ export function initWasm(input) {
   return initPromise;
 }
 
-function notImplemented(name) {
-  return new Error(
-    `LargeImage.${name}() is not implemented yet: the wasm module does not export it`,
-  );
-}
-
-function snakeCase(name) {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** Find a method on the wasm object under its camelCase or snake_case name. */
-function findMethod(inner, name) {
-  for (const candidate of [name, snakeCase(name)]) {
-    if (typeof inner[candidate] === 'function') return inner[candidate].bind(inner);
-  }
-  return null;
-}
-
-/** Turn whatever the wasm side threw into an Error (wasm-bindgen may throw strings). */
-function asError(err) {
-  if (err instanceof Error) return err;
-  if (typeof err === 'string') return new Error(err);
-  if (err && typeof err.message === 'string') {
-    const e = new Error(err.message);
-    Object.assign(e, err);
-    return e;
-  }
-  return new Error(String(err));
-}
-
 export class LargeImage {
   #inner;
   #url;
@@ -94,23 +64,14 @@ export class LargeImage {
   /**
    * Open a Cloud Optimized GeoTIFF by URL (range requests).
    * @param {string | URL} url
-   * @param {{ headers?: object, credentials?: string, cacheBytes?: number, headerBytes?: number }} [options]
+   * @param {{ headers?: object, credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number }} [options]
+   *   `credentials` is `fetch`'s: what the range requests send of the page's cookies and HTTP authentication.
    * @returns {Promise<LargeImage>}
    */
   static async open(url, options = {}) {
     await initWasm();
-    const WasmLargeImage = wasmBindings.LargeImage;
-    if (!WasmLargeImage || typeof WasmLargeImage.open !== 'function') {
-      throw notImplemented('open');
-    }
     const href = String(url);
-    let inner;
-    try {
-      inner = await WasmLargeImage.open(href, options ?? {});
-    } catch (err) {
-      throw asError(err);
-    }
-    return new LargeImage(inner, href);
+    return new LargeImage(await wasmBindings.LargeImage.open(href, options ?? {}), href);
   }
 
   /** The URL this image was opened from. */
@@ -123,20 +84,14 @@ export class LargeImage {
     return this.#inner == null;
   }
 
-  #method(name) {
+  /** The wasm object, or an error naming `name` when the image was closed. */
+  #open(name) {
     if (this.#inner == null) throw new Error(`LargeImage.${name}(): the image was closed`);
-    const fn = findMethod(this.#inner, name);
-    if (!fn) throw notImplemented(name);
-    return fn;
+    return this.#inner;
   }
 
   async #call(name, ...args) {
-    const fn = this.#method(name);
-    try {
-      return await fn(...args);
-    } catch (err) {
-      throw asError(err);
-    }
+    return this.#open(name)[name](...args);
   }
 
   /** large_image metadata. @param {{ projection?: string | null }} [options] */
@@ -145,8 +100,8 @@ export class LargeImage {
   }
 
   /** Everything the reader knows: TIFF tags, GeoKeys, GDAL metadata, per-IFD layout. */
-  internalMetadata(options = {}) {
-    return this.#call('internalMetadata', options ?? {});
+  internalMetadata() {
+    return this.#call('internalMetadata');
   }
 
   /** The raw IFD dump in tifftools' JSON shape (django-large-image's `info/tiffdump`). */
@@ -155,15 +110,14 @@ export class LargeImage {
   }
 
   /** Per-band info keyed by band number (1-based). */
-  bands(options = {}) {
-    return this.#call('bands', options ?? {});
+  bands() {
+    return this.#call('bands');
   }
 
   /** One band's info (`info/band`). @param {{ band?: number }} [options] band number, 1-based (default 1) */
   async band(options = {}) {
     const n = options?.band ?? 1;
-    const all = await this.bands();
-    const info = all instanceof Map ? all.get(String(n)) : all[String(n)];
+    const info = (await this.bands())[String(n)];
     if (info === undefined) throw new Error(`LargeImage.band(): band ${n} does not exist`);
     return info;
   }
@@ -248,10 +202,7 @@ export class LargeImage {
 
   /** HTTP requests made and bytes received so far. @returns {{ requests: number, bytes: number }} */
   stats() {
-    const fn = this.#method('stats');
-    const s = fn();
-    // wasm-bindgen may hand back a Map for serde maps; give callers a plain object.
-    return s instanceof Map ? Object.fromEntries(s) : s;
+    return this.#open('stats').stats();
   }
 
   /** Release the wasm object. Further calls throw. */
