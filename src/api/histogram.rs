@@ -163,6 +163,35 @@ pub struct HistogramEntry {
     pub level: Option<usize>,
 }
 
+impl HistogramEntry {
+    /// The entry of values with moments `m` counted as `hist` in `bins` over `range`; densities as `o`
+    /// asks (a rendered histogram's are counts / samples, a band histogram's numpy's).
+    fn new(m: &Moments, range: (f64, f64), bins: &Bins, hist: &[u64], o: &HistogramOptions) -> HistogramEntry {
+        let counts = match (o.density, o.kind) {
+            (false, _) => Counts::Counts(hist.to_vec()),
+            (true, HistogramKind::Rendered) => {
+                let n: u64 = hist.iter().sum();
+                Counts::Density(hist.iter().map(|&c| c as f64 / n as f64).collect())
+            }
+            (true, HistogramKind::Bands) => Counts::Density(bins.density(hist)),
+        };
+        HistogramEntry {
+            min: finite(m, m.min),
+            max: finite(m, m.max),
+            mean: finite(m, m.mean()),
+            stdev: finite(m, m.stdev()),
+            range: [range.0, range.1],
+            hist: counts,
+            bin_edges: bins.edges.clone(),
+            bins: bins.len(),
+            density: o.density,
+            samples: hist.iter().sum(),
+            band: None,
+            level: None,
+        }
+    }
+}
+
 /// A histogram's counts, or its densities.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -320,29 +349,11 @@ impl<S: RangeSource> LargeImage<S> {
             .enumerate()
             .map(|(k, &b)| {
                 let ((first, last), bins) = &all_bins[k];
-                let (m, hist) = (&moments[k], &hists[k]);
-                let counts = match (o.density, o.kind) {
-                    (false, _) => Counts::Counts(hist.clone()),
-                    (true, HistogramKind::Rendered) => {
-                        let n: u64 = hist.iter().sum();
-                        Counts::Density(hist.iter().map(|&c| c as f64 / n as f64).collect())
-                    }
-                    (true, HistogramKind::Bands) => Counts::Density(bins.density(hist)),
-                };
-                HistogramEntry {
-                    min: finite(m, m.min),
-                    max: finite(m, m.max),
-                    mean: finite(m, m.mean()),
-                    stdev: finite(m, m.stdev()),
-                    range: [*first, *last],
-                    hist: counts,
-                    bin_edges: bins.edges.clone(),
-                    bins: bins.len(),
-                    density: o.density,
-                    samples: hist.iter().sum(),
-                    band: (!rendered).then_some(b + 1),
-                    level: (!rendered).then_some(level),
+                let mut e = HistogramEntry::new(&moments[k], (*first, *last), bins, &hists[k], o);
+                if !rendered {
+                    (e.band, e.level) = (Some(b + 1), Some(level));
                 }
+                e
             })
             .collect();
         Ok(Histogram::Entries(entries))

@@ -203,13 +203,11 @@ async fn first_block_offset<S: RangeSource>(file: &TiffFile<S>, img: &ImageInfo)
 /// Validates `file` as a cloud optimized GeoTIFF with GDAL's rules.
 pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions) -> Result<ValidationReport> {
     let url = file.url().to_string();
-    let at = |e: crate::error::Error| e.at_url(&url);
     let images = &file.images;
     let view = gdal_view(images);
     let main = &images[view.main];
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-
     if main.width > 512 || main.height > 512 {
         let (bw, _) = block_size(main);
         if opts.check_tiled && bw == main.width && bw > 1024 {
@@ -221,33 +219,60 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             );
         }
     }
-
-    let mut ifd_offsets = vec![main.ifd_offset];
-    let mut ghost = None;
-    if main.ifd_offset != 8 && main.ifd_offset != 16 {
-        ghost = ghost_area(file).await?;
-        let expected = match &ghost {
-            Some(g) => {
-                if g.has("KNOWN_INCOMPATIBLE_EDITION=YES") {
-                    errors.push("KNOWN_INCOMPATIBLE_EDITION=YES is declared in the file".to_string());
-                }
-                g.expected_ifd_offset
-            }
-            None if file.header.bigtiff => 16,
-            None => 8,
-        };
-        if expected != main.ifd_offset {
-            errors.push(format!("The offset of the main IFD should be {expected}. It is {} instead", main.ifd_offset));
-        }
+    let ghost = check_main_ifd(file, main, &mut errors).await?;
+    let (ifd_offsets, ifd_details) = check_overview_ifds(images, &view, opts, &mut errors);
+    let last_ifd = ifd_offsets[ifd_offsets.len() - 1];
+    let data_details = check_data_offsets(file, &view, last_ifd, &mut errors).await.map_err(|e| e.at_url(&url))?;
+    if opts.full_check {
+        full_check(file, &view, ghost.as_ref(), &mut errors).await.map_err(|e| e.at_url(&url))?;
     }
-    let flag = |item: &str| ghost.as_ref().is_some_and(|g| g.has(item));
-    let row_major = flag("BLOCK_ORDER=ROW_MAJOR");
-    let leader = flag("BLOCK_LEADER=SIZE_AS_UINT4");
-    let trailer = flag("BLOCK_TRAILER=LAST_4_BYTES_REPEATED");
-    let mask_interleaved = flag("MASK_INTERLEAVED_WITH_IMAGERY=YES");
+    Ok(ValidationReport {
+        valid: errors.is_empty(),
+        errors,
+        warnings,
+        details: ValidationDetails { ifd_offsets: ifd_details, data_offsets: data_details },
+    })
+}
 
-    let mut ifd_details = BTreeMap::new();
-    ifd_details.insert("main".to_string(), main.ifd_offset);
+/// The main IFD right after the header, or after GDAL's ghost area when the file has one (which is
+/// returned); a ghost area declaring an incompatible edition is an error.
+async fn check_main_ifd<S: RangeSource>(
+    file: &TiffFile<S>,
+    main: &ImageInfo,
+    errors: &mut Vec<String>,
+) -> Result<Option<GhostArea>> {
+    if main.ifd_offset == 8 || main.ifd_offset == 16 {
+        return Ok(None);
+    }
+    let ghost = ghost_area(file).await?;
+    let expected = match &ghost {
+        Some(g) => {
+            if g.has("KNOWN_INCOMPATIBLE_EDITION=YES") {
+                errors.push("KNOWN_INCOMPATIBLE_EDITION=YES is declared in the file".to_string());
+            }
+            g.expected_ifd_offset
+        }
+        None if file.header.bigtiff => 16,
+        None => 8,
+    };
+    if expected != main.ifd_offset {
+        errors.push(format!("The offset of the main IFD should be {expected}. It is {} instead", main.ifd_offset));
+    }
+    Ok(ghost)
+}
+
+/// Overviews by decreasing size, tiled, with their IFDs after the main one in order. Returns the IFD
+/// offsets (main first) and the `ifd_offsets` details.
+fn check_overview_ifds(
+    images: &[ImageInfo],
+    view: &GdalView,
+    opts: ValidateOptions,
+    errors: &mut Vec<String>,
+) -> (Vec<u64>, BTreeMap<String, u64>) {
+    let main = &images[view.main];
+    let mut ifd_offsets = vec![main.ifd_offset];
+    let mut details = BTreeMap::new();
+    details.insert("main".to_string(), main.ifd_offset);
     for (i, &o) in view.overviews.iter().enumerate() {
         let ovr = &images[o];
         let prev = if i == 0 { main } else { &images[view.overviews[i - 1]] };
@@ -263,7 +288,7 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             errors.push(format!("Overview of index {i} is not tiled"));
         }
         ifd_offsets.push(ovr.ifd_offset);
-        ifd_details.insert(format!("overview_{i}"), ovr.ifd_offset);
+        details.insert(format!("overview_{i}"), ovr.ifd_offset);
         let (last, before) = (ifd_offsets[i + 1], ifd_offsets[i]);
         if last < before {
             errors.push(if i == 0 {
@@ -280,16 +305,27 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             });
         }
     }
+    (ifd_offsets, details)
+}
 
-    let mut data_offsets = vec![first_block_offset(file, main).await.map_err(at)?];
-    let mut data_details = BTreeMap::new();
-    data_details.insert("main".to_string(), data_offsets[0]);
+/// The first block of the smallest overview after the last IFD, and the image data ordered from the
+/// smallest overview to the main image. Returns the `data_offsets` details.
+async fn check_data_offsets<S: RangeSource>(
+    file: &TiffFile<S>,
+    view: &GdalView,
+    last_ifd: u64,
+    errors: &mut Vec<String>,
+) -> Result<BTreeMap<String, u64>> {
+    let images = &file.images;
+    let mut data_offsets = vec![first_block_offset(file, &images[view.main]).await?];
+    let mut details = BTreeMap::new();
+    details.insert("main".to_string(), data_offsets[0]);
     for (i, &o) in view.overviews.iter().enumerate() {
-        let off = first_block_offset(file, &images[o]).await.map_err(at)?;
+        let off = first_block_offset(file, &images[o]).await?;
         data_offsets.push(off);
-        data_details.insert(format!("overview_{i}"), off);
+        details.insert(format!("overview_{i}"), off);
     }
-    let (last_data, last_ifd) = (data_offsets[data_offsets.len() - 1], ifd_offsets[ifd_offsets.len() - 1]);
+    let last_data = data_offsets[data_offsets.len() - 1];
     if last_data != 0 && last_data < last_ifd {
         errors.push(if view.overviews.is_empty() {
             "The offset of the first block of the image should be after its IFD".to_string()
@@ -313,33 +349,45 @@ pub async fn validate<S: RangeSource>(file: &TiffFile<S>, opts: ValidateOptions)
             view.overviews.len() - 1
         ));
     }
+    Ok(details)
+}
 
-    if opts.full_check && (row_major || leader || trailer || mask_interleaved) {
-        let checks = BlockChecks { row_major, leader, trailer };
-        let per_dataset = |m: Option<usize>| m.filter(|&k| images[k].samples == 1).map(|k| &images[k]);
-        let interleaved = |m: Option<usize>| if mask_interleaved { m.map(|k| &images[k]) } else { None };
-        let mut bands: Vec<(String, &ImageInfo, Option<&ImageInfo>)> =
-            vec![("Main resolution image".into(), main, interleaved(view.main_mask))];
-        if let Some(m) = per_dataset(view.main_mask) {
-            bands.push(("Mask band of main resolution image".into(), m, None));
-        }
-        for (i, (&o, &m)) in view.overviews.iter().zip(&view.overview_masks).enumerate() {
-            bands.push((format!("Overview {i}"), &images[o], interleaved(m)));
-            if let Some(mi) = per_dataset(m) {
-                bands.push((format!("Mask band of overview {i}"), mi, None));
-            }
-        }
-        for (name, img, mask) in bands {
-            full_check_band(file, &name, img, mask, checks, &mut errors).await.map_err(at)?;
+/// The script's `--full-check`: the per-block promises of the ghost area, band by band (each image,
+/// then its mask when the mask is a dataset of its own).
+async fn full_check<S: RangeSource>(
+    file: &TiffFile<S>,
+    view: &GdalView,
+    ghost: Option<&GhostArea>,
+    errors: &mut Vec<String>,
+) -> Result<()> {
+    let flag = |item: &str| ghost.is_some_and(|g| g.has(item));
+    let checks = BlockChecks {
+        row_major: flag("BLOCK_ORDER=ROW_MAJOR"),
+        leader: flag("BLOCK_LEADER=SIZE_AS_UINT4"),
+        trailer: flag("BLOCK_TRAILER=LAST_4_BYTES_REPEATED"),
+    };
+    let mask_interleaved = flag("MASK_INTERLEAVED_WITH_IMAGERY=YES");
+    if !(checks.row_major || checks.leader || checks.trailer || mask_interleaved) {
+        return Ok(());
+    }
+    let images = &file.images;
+    let per_dataset = |m: Option<usize>| m.filter(|&k| images[k].samples == 1).map(|k| &images[k]);
+    let interleaved = |m: Option<usize>| if mask_interleaved { m.map(|k| &images[k]) } else { None };
+    let mut bands: Vec<(String, &ImageInfo, Option<&ImageInfo>)> =
+        vec![("Main resolution image".into(), &images[view.main], interleaved(view.main_mask))];
+    if let Some(m) = per_dataset(view.main_mask) {
+        bands.push(("Mask band of main resolution image".into(), m, None));
+    }
+    for (i, (&o, &m)) in view.overviews.iter().zip(&view.overview_masks).enumerate() {
+        bands.push((format!("Overview {i}"), &images[o], interleaved(m)));
+        if let Some(mi) = per_dataset(m) {
+            bands.push((format!("Mask band of overview {i}"), mi, None));
         }
     }
-
-    Ok(ValidationReport {
-        valid: errors.is_empty(),
-        errors,
-        warnings,
-        details: ValidationDetails { ifd_offsets: ifd_details, data_offsets: data_details },
-    })
+    for (name, img, mask) in bands {
+        full_check_band(file, &name, img, mask, checks, errors).await?;
+    }
+    Ok(())
 }
 
 /// What the ghost area promises about every block.

@@ -50,7 +50,6 @@ pub struct GeoTiff<'a> {
 }
 
 /// A TIFF field value.
-#[derive(Clone)]
 enum Value {
     Short(Vec<u16>),
     Long(Vec<u32>),
@@ -189,17 +188,15 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
             (PhotometricInterpretation::BlackIsZero, vec![ExtraSamples::Unspecified.to_u16(); n - 1])
         }
     };
-    let deflate = Value::Short(vec![CompressionMethod::Deflate.to_u16()]);
-    let chunky = Value::Short(vec![PlanarConfiguration::Chunky.to_u16()]);
     let mut tags = vec![
         (Tag::ImageWidth, Value::Long(vec![w as u32])),
         (Tag::ImageLength, Value::Long(vec![h as u32])),
         (Tag::BitsPerSample, Value::Short(vec![img.dtype.file_bits() as u16; n])),
-        (Tag::Compression, deflate.clone()),
+        (Tag::Compression, Value::Short(vec![CompressionMethod::Deflate.to_u16()])),
         (Tag::PhotometricInterpretation, Value::Short(vec![photometric.to_u16()])),
         (Tag::SamplesPerPixel, Value::Short(vec![n as u16])),
         (Tag::RowsPerStrip, Value::Long(vec![rps as u32])),
-        (Tag::PlanarConfiguration, chunky.clone()),
+        (Tag::PlanarConfiguration, Value::Short(vec![PlanarConfiguration::Chunky.to_u16()])),
         (Tag::Predictor, Value::Short(vec![predictor.to_u16()])),
         (Tag::SampleFormat, Value::Short(vec![format.to_u16(); n])),
     ];
@@ -221,30 +218,35 @@ pub fn write_geotiff(img: &GeoTiff) -> Result<Vec<u8>> {
     }
     let mut ifds = vec![Ifd { tags, strips: strips(&le, row, rps) }];
     if let Some(mask) = img.mask.filter(|m| m.len() == w * h && m.contains(&0)) {
-        // 1 bit per pixel, rows padded to whole bytes, most significant bit first; 1 = valid.
-        let mrow = w.div_ceil(8);
-        let mut bits = vec![0u8; mrow * h];
-        for (p, &m) in mask.iter().enumerate() {
-            if m != 0 {
-                let (row, col) = (p / w, p % w);
-                bits[row * mrow + col / 8] |= 0x80 >> (col % 8);
-            }
-        }
-        let mrps = rows_per_strip(mrow, h);
-        let mtags = vec![
-            (Tag::NewSubfileType, Value::Long(vec![SUBFILE_MASK as u32])),
-            (Tag::ImageWidth, Value::Long(vec![w as u32])),
-            (Tag::ImageLength, Value::Long(vec![h as u32])),
-            (Tag::BitsPerSample, Value::Short(vec![1])),
-            (Tag::Compression, deflate),
-            (Tag::PhotometricInterpretation, Value::Short(vec![PhotometricInterpretation::TransparencyMask.to_u16()])),
-            (Tag::SamplesPerPixel, Value::Short(vec![1])),
-            (Tag::RowsPerStrip, Value::Long(vec![mrps as u32])),
-            (Tag::PlanarConfiguration, chunky),
-        ];
-        ifds.push(Ifd { tags: mtags, strips: strips(&bits, mrow, mrps) });
+        ifds.push(mask_ifd(mask, w, h));
     }
     layout(ifds)
+}
+
+/// The internal transparency mask of a `w`×`h` image (GDAL's `GDAL_TIFF_INTERNAL_MASK`): 1 bit per
+/// pixel, rows padded to whole bytes, most significant bit first; 1 = valid.
+fn mask_ifd(mask: &[u8], w: usize, h: usize) -> Ifd {
+    let mrow = w.div_ceil(8);
+    let mut bits = vec![0u8; mrow * h];
+    for (p, &m) in mask.iter().enumerate() {
+        if m != 0 {
+            let (row, col) = (p / w, p % w);
+            bits[row * mrow + col / 8] |= 0x80 >> (col % 8);
+        }
+    }
+    let mrps = rows_per_strip(mrow, h);
+    let mtags = vec![
+        (Tag::NewSubfileType, Value::Long(vec![SUBFILE_MASK as u32])),
+        (Tag::ImageWidth, Value::Long(vec![w as u32])),
+        (Tag::ImageLength, Value::Long(vec![h as u32])),
+        (Tag::BitsPerSample, Value::Short(vec![1])),
+        (Tag::Compression, Value::Short(vec![CompressionMethod::Deflate.to_u16()])),
+        (Tag::PhotometricInterpretation, Value::Short(vec![PhotometricInterpretation::TransparencyMask.to_u16()])),
+        (Tag::SamplesPerPixel, Value::Short(vec![1])),
+        (Tag::RowsPerStrip, Value::Long(vec![mrps as u32])),
+        (Tag::PlanarConfiguration, Value::Short(vec![PlanarConfiguration::Chunky.to_u16()])),
+    ];
+    Ifd { tags: mtags, strips: strips(&bits, mrow, mrps) }
 }
 
 /// Lays out the header, every IFD's strips, then the IFDs with their out-of-line values.

@@ -179,6 +179,65 @@ pub struct ImageInfo {
     pub entries: Vec<Entry>,
 }
 
+/// An IFD's entries, read by tag.
+struct Fields<'a> {
+    entries: &'a [Entry],
+    order: ByteOrder,
+    ifd_index: usize,
+}
+
+impl Fields<'_> {
+    fn find(&self, tag: Tag) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.tag == tag.to_u16())
+    }
+    /// The first value of `tag`, else `default`; an error when the tag is required (no default).
+    fn uint(&self, tag: Tag, default: Option<u64>) -> Result<u64> {
+        match self.find(tag).and_then(|e| e.uint(self.order)) {
+            Some(v) => Ok(v),
+            None => default
+                .ok_or_else(|| Error::format(format!("IFD {} lacks required tag {}", self.ifd_index, tag.to_u16()))),
+        }
+    }
+    fn uints(&self, tag: Tag) -> Option<Vec<u64>> {
+        self.find(tag).and_then(|e| e.uints(self.order))
+    }
+    fn text(&self, tag: Tag) -> Option<String> {
+        self.find(tag).and_then(|e| e.text())
+    }
+    /// The sample type from BitsPerSample (the same for every sample) and SampleFormat.
+    fn dtype(&self) -> Result<DType> {
+        let bits = self.uints(Tag::BitsPerSample).unwrap_or_else(|| vec![1]);
+        let Some(&bits0) = bits.first() else {
+            return Err(Error::format(format!("IFD {}: BitsPerSample has no value", self.ifd_index)));
+        };
+        if bits.iter().any(|&b| b != bits0) {
+            return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
+        }
+        let format = self.uints(Tag::SampleFormat).and_then(|v| v.first().copied()).unwrap_or(1);
+        DType::from_tiff(format, bits0)
+    }
+    /// Tiles or strips of an image `width` × `height`: (tiled, tile width, tile height, offsets, byte
+    /// counts), a strip being as wide as the image and RowsPerStrip high.
+    fn layout(&self, width: u64, height: u64, limits: &Limits) -> Result<(bool, u64, u64, Entry, Entry)> {
+        let entry = |tag: Tag, what: &str| self.find(tag).cloned().ok_or_else(|| Error::format(what.to_string()));
+        let tiled = self.find(Tag::TileWidth).is_some();
+        let (tw, th, offsets, counts) = if tiled {
+            let tw = self.uint(Tag::TileWidth, None)?;
+            let th = self.uint(Tag::TileLength, None)?;
+            let off = entry(Tag::TileOffsets, "tiled image without TileOffsets")?;
+            (tw, th, off, entry(Tag::TileByteCounts, "tiled image without TileByteCounts")?)
+        } else {
+            let rps = self.uint(Tag::RowsPerStrip, Some(height))?.min(height);
+            let off = entry(Tag::StripOffsets, "image without StripOffsets or TileOffsets")?;
+            (width, rps, off, entry(Tag::StripByteCounts, "image without StripByteCounts")?)
+        };
+        if tw == 0 || th == 0 || tw > limits.max_dimension || th > limits.max_dimension {
+            return Err(Error::format(format!("tile size {tw}x{th}")));
+        }
+        Ok((tiled, tw, th, offsets, counts))
+    }
+}
+
 impl ImageInfo {
     /// Builds the description from an IFD's entries (out-of-line values already read, except the lazy
     /// tile index arrays), checking it against `limits`.
@@ -189,62 +248,21 @@ impl ImageInfo {
         order: ByteOrder,
         limits: &Limits,
     ) -> Result<Self> {
-        let find = |tag: Tag| entries.iter().find(|e| e.tag == tag.to_u16());
-        let uint = |tag: Tag, default: Option<u64>| -> Result<u64> {
-            match find(tag).and_then(|e| e.uint(order)) {
-                Some(v) => Ok(v),
-                None => {
-                    default.ok_or_else(|| Error::format(format!("IFD {ifd_index} lacks required tag {}", tag.to_u16())))
-                }
-            }
-        };
-        let width = uint(Tag::ImageWidth, None)?;
-        let height = uint(Tag::ImageLength, None)?;
+        let f = Fields { entries: &entries, order, ifd_index };
+        let width = f.uint(Tag::ImageWidth, None)?;
+        let height = f.uint(Tag::ImageLength, None)?;
         for d in [width, height] {
             if d == 0 || d > limits.max_dimension {
                 return Err(Error::limit("image dimension", limits.max_dimension, d));
             }
         }
-        let samples = uint(Tag::SamplesPerPixel, Some(1))?;
+        let samples = f.uint(Tag::SamplesPerPixel, Some(1))?;
         if samples == 0 || samples > 65535 {
             return Err(Error::format(format!("SamplesPerPixel {samples}")));
         }
-        let bits = find(Tag::BitsPerSample).and_then(|e| e.uints(order)).unwrap_or_else(|| vec![1]);
-        let Some(&bits0) = bits.first() else {
-            return Err(Error::format(format!("IFD {ifd_index}: BitsPerSample has no value")));
-        };
-        if bits.iter().any(|&b| b != bits0) {
-            return Err(Error::unsupported(format!("BitsPerSample differing between samples: {bits:?}")));
-        }
-        let format = find(Tag::SampleFormat).and_then(|e| e.uints(order)).and_then(|v| v.first().copied()).unwrap_or(1);
-        let dtype = DType::from_tiff(format, bits0)?;
-        let tiled = find(Tag::TileWidth).is_some();
-        let (tile_width, tile_height, offsets, byte_counts) = if tiled {
-            let tw = uint(Tag::TileWidth, None)?;
-            let th = uint(Tag::TileLength, None)?;
-            let off =
-                find(Tag::TileOffsets).cloned().ok_or_else(|| Error::format("tiled image without TileOffsets"))?;
-            let cnt = find(Tag::TileByteCounts)
-                .cloned()
-                .ok_or_else(|| Error::format("tiled image without TileByteCounts"))?;
-            (tw, th, off, cnt)
-        } else {
-            let rps = uint(Tag::RowsPerStrip, Some(height))?.min(height);
-            let off = find(Tag::StripOffsets)
-                .cloned()
-                .ok_or_else(|| Error::format("image without StripOffsets or TileOffsets"))?;
-            let cnt =
-                find(Tag::StripByteCounts).cloned().ok_or_else(|| Error::format("image without StripByteCounts"))?;
-            (width, rps, off, cnt)
-        };
-        if tile_width == 0
-            || tile_height == 0
-            || tile_width > limits.max_dimension
-            || tile_height > limits.max_dimension
-        {
-            return Err(Error::format(format!("tile size {tile_width}x{tile_height}")));
-        }
-        let planar = uint(Tag::PlanarConfiguration, Some(1))?;
+        let dtype = f.dtype()?;
+        let (tiled, tile_width, tile_height, offsets, byte_counts) = f.layout(width, height, limits)?;
+        let planar = f.uint(Tag::PlanarConfiguration, Some(1))?;
         let info = ImageInfo {
             ifd_index,
             ifd_offset,
@@ -255,25 +273,17 @@ impl ImageInfo {
             tiled,
             samples,
             dtype,
-            compression: uint(Tag::Compression, Some(1))?,
-            predictor: uint(Tag::Predictor, Some(1))?,
+            compression: f.uint(Tag::Compression, Some(1))?,
+            predictor: f.uint(Tag::Predictor, Some(1))?,
             planar: if samples == 1 { 1 } else { planar },
-            photometric: uint(Tag::PhotometricInterpretation, Some(1))?,
-            subfile_type: uint(Tag::NewSubfileType, Some(0))?,
-            extra_samples: find(Tag::ExtraSamples).and_then(|e| e.uints(order)).unwrap_or_default(),
-            jpeg_tables: find(Tag::JPEGTables).and_then(|e| e.bytes()).map(|b| b.to_vec()),
-            color_map: find(Tag::ColorMap)
-                .and_then(|e| e.uints(order))
-                .map(|v| v.into_iter().map(|x| x as u16).collect()),
-            nodata: find(Tag::GdalNodata).and_then(|e| e.text()).and_then(|s| parse_nodata(&s)),
-            gdal_metadata: find(GDAL_METADATA)
-                .and_then(|e| e.text())
-                .map(|x| parse_gdal_metadata(&x))
-                .unwrap_or_default(),
-            lerc_additional: find(LERC_PARAMETERS)
-                .and_then(|e| e.uints(order))
-                .and_then(|v| v.get(1).copied())
-                .unwrap_or(0),
+            photometric: f.uint(Tag::PhotometricInterpretation, Some(1))?,
+            subfile_type: f.uint(Tag::NewSubfileType, Some(0))?,
+            extra_samples: f.uints(Tag::ExtraSamples).unwrap_or_default(),
+            jpeg_tables: f.find(Tag::JPEGTables).and_then(|e| e.bytes()).map(|b| b.to_vec()),
+            color_map: f.uints(Tag::ColorMap).map(|v| v.into_iter().map(|x| x as u16).collect()),
+            nodata: f.text(Tag::GdalNodata).and_then(|s| parse_nodata(&s)),
+            gdal_metadata: f.text(GDAL_METADATA).map(|x| parse_gdal_metadata(&x)).unwrap_or_default(),
+            lerc_additional: f.uints(LERC_PARAMETERS).and_then(|v| v.get(1).copied()).unwrap_or(0),
             offsets,
             byte_counts,
             entries,
