@@ -11,16 +11,26 @@ use crate::stats::{approx_statistics, BandStatistics};
 use crate::style::{default_value, render_default, render_style, BandStats, DefaultStyle, Style};
 use crate::titiler::TitilerParams;
 use crate::validate::{validate, ValidateOptions, ValidationReport};
-use crate::warp::{choose_level, grid_window, source_grid, suggested_resolution, Crs, TileScheme, APPROX_MAX_ERROR};
+use crate::warp::{choose_level, grid_window, source_grid, target_ratio, Crs, SourceCrs, TileScheme, APPROX_MAX_ERROR};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
+/// The tile size of large_image's pixel-space pyramid, whatever the file's block size (its rasterio
+/// source always tiles at 256 pixels).
+pub const LARGE_IMAGE_TILE: u64 = 256;
+
+/// Python's `round()`: halves go to the even neighbour.
+fn round_half_even(v: f64) -> f64 {
+    let r = v.round();
+    if (v - v.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        r - v.signum()
+    } else {
+        r
+    }
+}
+
 /// Corner points ll, ul, lr, ur.
 type Corners = [(f64, f64); 4];
-
-/// A natural-resolution measurement: the resolution (`None` when too few points transform) and the
-/// (min, max) longitude of its sample points before any wrap.
-type Natural = (Option<f64>, (f64, f64));
 
 /// Options of a tile request.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,42 +70,40 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
-    natural: Mutex<[Option<Natural>; 2]>,
-    src_crs: Result<(Crs, [f64; 6])>,
+    src_crs: Result<SourceCrs>,
 }
 
-/// The CRS of a georeferenced image and its inverse geotransform.
-fn source_crs(georef: Option<&crate::tiff::Georef>) -> Result<(Crs, [f64; 6])> {
+/// The CRS of a georeferenced `width`×`height` image, its inverse geotransform and wrap longitude.
+fn source_crs(georef: Option<&crate::tiff::Georef>, width: u64, height: u64) -> Result<SourceCrs> {
     let g = georef
         .ok_or_else(|| Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)"))?;
-    let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
     let crs = match g.epsg {
         Some(epsg) => Crs::from_epsg(epsg)?,
         None => Crs::from_proj_string(&crate::geokeys::proj_string(&g.keys)?, None)?,
     };
-    Ok((crs, inv))
+    SourceCrs::new(crs, &g.geotransform, width, height)
+        .ok_or_else(|| Error::format("the geotransform is not invertible"))
 }
 
 impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
-        let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage { cog, approx: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
+        let (w, h) = (cog.base().width, cog.base().height);
+        let src_crs = source_crs(cog.georef.as_ref(), w, h);
+        Ok(LargeImage { cog, approx: Mutex::new(None), src_crs })
     }
 
-    /// The source CRS, when the file is georeferenced with a known EPSG code.
-    pub(crate) fn crs(&self) -> Result<(&Crs, [f64; 6])> {
-        match &self.src_crs {
-            Ok((c, inv)) => Ok((c, *inv)),
-            Err(e) => Err(e.clone()),
-        }
+    /// The source CRS, when the file is georeferenced with a CRS this build knows.
+    pub(crate) fn crs(&self) -> Result<&SourceCrs> {
+        self.src_crs.as_ref().map_err(Clone::clone)
     }
 
-    /// Levels of the pixel-space pyramid: `ceil(log2(max(w/tw, h/th))) + 1`.
-    pub fn pixel_levels(&self) -> u32 {
+    /// Levels of the pixel-space pyramid of `tile`-pixel tiles: `ceil(log2(max(w, h) / tile)) + 1`, at
+    /// least 1. With [`LARGE_IMAGE_TILE`] this is large_image's pyramid, whatever the file's block size.
+    pub fn pixel_levels(&self, tile: u64) -> u32 {
         let b = self.cog.base();
-        let r = (b.width as f64 / b.tile_width as f64).max(b.height as f64 / b.tile_height as f64);
+        let r = (b.width as f64 / tile as f64).max(b.height as f64 / tile as f64);
         (r.log2().ceil().max(0.0) as u32) + 1
     }
 
@@ -105,9 +113,8 @@ impl<S: RangeSource> LargeImage<S> {
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);
         let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
-        let crs = self.crs().ok()?.0;
-        let geo = native.map(|(x, y)| crs.to_lonlat(x, y));
-        Some((native, geo))
+        let crs = &self.crs().ok()?.crs;
+        Some((native, unwrap_longitudes(native.map(|(x, y)| crs.to_lonlat(x, y)))))
     }
 
     /// The file's CRS as text: `EPSG:nnnn`, else the PROJ.4 definition its GeoKeys give.
@@ -125,7 +132,7 @@ impl<S: RangeSource> LargeImage<S> {
         let mut m = Map::new();
         let scheme = projection.map(TileScheme::from_projection).transpose()?;
         let (levels, size_x, size_y, tw, th) = match scheme {
-            None => (self.pixel_levels(), b.width, b.height, b.tile_width, b.tile_height),
+            None => (self.pixel_levels(LARGE_IMAGE_TILE), b.width, b.height, LARGE_IMAGE_TILE, LARGE_IMAGE_TILE),
             Some(s) => {
                 let lv = self.projected_levels(s)?;
                 let (nx, ny) = s.tiles(lv - 1);
@@ -144,15 +151,18 @@ impl<S: RangeSource> LargeImage<S> {
         m.insert("dtype".into(), json!(if scheme.is_some() { "uint8" } else { b.dtype.decoded().name() }));
         m.insert("bandCount".into(), json!(b.samples));
         m.insert("geospatial".into(), json!(self.cog.georef.is_some()));
-        m.insert("sourceLevels".into(), json!(self.cog.levels.len()));
+        // large_image's rasterio source: the levels of its 256-pixel pixel-space pyramid, set before any
+        // projection (not the file's overview count).
+        m.insert("sourceLevels".into(), json!(self.pixel_levels(LARGE_IMAGE_TILE)));
         m.insert("sourceSizeX".into(), json!(b.width));
         m.insert("sourceSizeY".into(), json!(b.height));
         m.insert("projection".into(), projection.map(|p| json!(p)).unwrap_or(Value::Null));
-        if let Some((native, geo)) = self.corners() {
-            let srs = self.srs_name();
-            m.insert("bounds".into(), bounds_json(&geo, "EPSG:4326"));
-            m.insert("sourceBounds".into(), bounds_json(&native, srs.as_deref().unwrap_or("unknown")));
-        }
+        let corners = self.corners();
+        let srs = self.srs_name();
+        let bounds = corners.map(|(_, geo)| bounds_json(&geo, "EPSG:4326"));
+        let source_bounds = corners.map(|(native, _)| bounds_json(&native, srs.as_deref().unwrap_or("unknown")));
+        m.insert("bounds".into(), bounds.unwrap_or(Value::Null));
+        m.insert("sourceBounds".into(), source_bounds.unwrap_or(Value::Null));
         let bands = self.bands().await?;
         m.insert("bands".into(), bands);
         m.insert("frames".into(), json!(false));
@@ -239,22 +249,22 @@ impl<S: RangeSource> LargeImage<S> {
         json!({ "frames": [{ "frame": "Frame null", "bands": bands }] })
     }
 
-    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space: rows
-    /// counted from the bottom, not clipped, as large_image's rasterio source answers), or in the
-    /// scheme's CRS units for a projection.
+    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space, large_image's
+    /// 256-pixel pyramid: rows counted from the bottom, not clipped, as large_image's rasterio source
+    /// answers), or in the scheme's CRS units for a projection.
     pub fn tile_corners(&self, z: u32, x: u64, y: u64, projection: Option<&str>) -> Result<Value> {
         let [xmin, ymin, xmax, ymax] = match projection {
             Some(p) => TileScheme::from_projection(p)?.tile_bounds(z, x, y)?,
             None => {
-                let levels = self.pixel_levels();
+                let levels = self.pixel_levels(LARGE_IMAGE_TILE);
                 if z >= levels {
                     return Err(Error::usage("z layer does not exist"));
                 }
                 // As large_image's rasterio source answers: unclipped, rows counted from the bottom.
                 let b = self.cog.base();
-                let s = 1u64 << (levels - 1 - z);
-                let (tw, th) = (b.tile_width * s, b.tile_height * s);
-                let (x0, y0) = ((x * tw) as f64, (y * th) as f64);
+                let t = LARGE_IMAGE_TILE << (levels - 1 - z);
+                let (x0, y0) = ((x * t) as f64, (y * t) as f64);
+                let (tw, th) = (t, t);
                 let h = b.height as f64;
                 [x0, h - (y0 + th as f64), x0 + tw as f64, h - y0]
             }
@@ -288,17 +298,27 @@ impl<S: RangeSource> LargeImage<S> {
         s.is_finite().then_some(s)
     }
 
-    /// Number of zoom levels of a projected pyramid: deep enough to reach the native resolution.
-    fn projected_levels(&self, s: TileScheme) -> Result<u32> {
-        let (_, geo) = self.corners().ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
-        let b = self.cog.base();
-        let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
-        let deg_per_px = lon_span / b.width as f64;
-        let world = match s {
-            TileScheme::WebMercator => 360.0,
-            TileScheme::Geographic => 180.0,
+    /// Number of zoom levels of a projected pyramid of 256-pixel tiles: deep enough to reach the native
+    /// resolution. Web mercator as large_image counts them: `ceil(log2(2πR / (pixel size in metres ·
+    /// 256))) + 1`, the pixel size measured along the image's edges ([`Self::pixel_size_m`]). Geographic
+    /// (Cesium's 2 × 1 tiles at level 0, not a large_image projection): the first level whose tile pixels
+    /// are no wider in longitude than the image's.
+    pub fn projected_levels(&self, s: TileScheme) -> Result<u32> {
+        let no_georef = || Error::usage("the image has no usable georeferencing");
+        let r = match s {
+            TileScheme::WebMercator => {
+                let m = self.pixel_size_m().ok_or_else(no_georef)?;
+                2.0 * crate::warp::MERCATOR_MAX / (m * LARGE_IMAGE_TILE as f64)
+            }
+            TileScheme::Geographic => {
+                let (_, geo) = self.corners().ok_or_else(no_georef)?;
+                let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
+                180.0 / (lon_span / self.cog.base().width as f64) / LARGE_IMAGE_TILE as f64
+            }
         };
-        let r = world / deg_per_px / 256.0;
+        if !r.is_finite() || r <= 0.0 {
+            return Err(no_georef());
+        }
         Ok((r.log2().ceil().max(0.0) as u32) + 1)
     }
 
@@ -331,40 +351,87 @@ impl<S: RangeSource> LargeImage<S> {
             Some(p) => {
                 let scheme = TileScheme::from_projection(p)?;
                 let bounds = scheme.tile_bounds(z, x, y)?;
-                let (src, inv) = self.crs()?;
-                let center_lon = scheme.crs().to_lonlat((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0).0;
-                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme, center_lon)?;
+                let src = self.crs()?;
+                let factor = target_ratio(bounds, size, &scheme.crs(), src);
                 let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
-                (source_grid(bounds, size, &scheme.crs(), src, &inv, max_error), size, size, factor)
+                (source_grid(bounds, size, &scheme.crs(), src, max_error), size, size, factor)
             }
-            None => {
-                let levels = self.pixel_levels();
-                if z >= levels {
-                    return Err(Error::usage("z layer does not exist"));
-                }
-                let b = self.cog.base();
-                let scale = (1u64 << (levels - 1 - z)) as f64;
-                let (tw, th) = (b.tile_width as usize, b.tile_height as usize);
-                let (tx, ty) = (
-                    b.width.div_ceil(b.tile_width << (levels - 1 - z)),
-                    b.height.div_ceil(b.tile_height << (levels - 1 - z)),
-                );
-                if x >= tx || y >= ty {
-                    return Err(Error::usage(format!(
-                        "tile {z}/{x}/{y} is outside the image ({tx}×{ty} tiles at this level)"
-                    )));
-                }
-                let grid = (0..th)
-                    .flat_map(|j| {
-                        (0..tw).map(move |i| {
-                            (((x as usize * tw + i) as f64 + 0.5) * scale, ((y as usize * th + j) as f64 + 0.5) * scale)
-                        })
-                    })
-                    .collect();
-                (grid, tw, th, scale)
-            }
+            None => return self.pixel_tile(z, x, y, size as u64, opts.resampling).await,
         };
         self.sample(grid, w, h, factor, opts.resampling).await
+    }
+
+    /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
+    /// as large_image's rasterio source reads it: the full-resolution window `x·s·tile …` (`s` = 2^(levels
+    /// − 1 − z)) clipped to the image, scaled to `round(window / s)` pixels by GDAL's `RasterIO` (its
+    /// overview choice, its nearest-neighbour sample positions), in the top-left corner of a
+    /// `tile`×`tile` raster whose rest is invalid (transparent). Bilinear and cubic sample the same
+    /// positions through [`crate::resample`].
+    async fn pixel_tile(&self, z: u32, x: u64, y: u64, tile: u64, method: Resampling) -> Result<Raster> {
+        let levels = self.pixel_levels(tile);
+        if z >= levels {
+            return Err(Error::usage("z layer does not exist"));
+        }
+        let b = self.cog.base();
+        let s = 1u64 << (levels - 1 - z);
+        let (x0, y0) = (x.saturating_mul(s * tile), y.saturating_mul(s * tile));
+        if x0 >= b.width || y0 >= b.height {
+            let which = if x0 >= b.width { "x" } else { "y" };
+            return Err(Error::usage(format!(
+                "{which} is outside layer: tile {z}/{x}/{y} starts at pixel ({x0}, {y0}) of a {}×{} image",
+                b.width, b.height
+            )));
+        }
+        let (x1, y1) = ((x0 + s * tile).min(b.width), (y0 + s * tile).min(b.height));
+        let out = |len: u64| (round_half_even(len as f64 / s as f64) as u64).clamp(1, tile);
+        let (w, h) = (out(x1 - x0), out(y1 - y0));
+        let t = tile as usize;
+        let base = self.cog.base();
+        let content = if method == Resampling::Nearest || base.photometric == 3 {
+            let plan = crate::views::RegionPlan {
+                x: x0,
+                y: y0,
+                width: x1 - x0,
+                height: y1 - y0,
+                out_width: w,
+                out_height: h,
+                level: self.rasterio_level((x1 - x0, y1 - y0), (w, h))?,
+            };
+            let mut r = self.region_raster(&plan).await?;
+            mask_nodata(&mut r, base.nodata, self.alpha_band());
+            r
+        } else {
+            let (fx, fy) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
+            let grid = (0..h)
+                .flat_map(|j| {
+                    (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
+                })
+                .collect();
+            self.sample(grid, w as usize, h as usize, fx.max(fy), method).await?
+        };
+        Ok(content.padded(t, t))
+    }
+
+    /// The overview GDAL's `RasterIO` reads for a full-resolution window of `window` pixels scaled to
+    /// `buf` (`GDALBandGetBestOverviewLevel2` with nearest neighbour: the most reduced level whose
+    /// reduction, on its least reduced axis, is below 1.2 × the request's).
+    fn rasterio_level(&self, window: (u64, u64), buf: (u64, u64)) -> Result<usize> {
+        let b = self.cog.base();
+        let (rx, ry) = (window.0 as f64 / buf.0 as f64, window.1 as f64 / buf.1 as f64);
+        let desired = if rx < ry || buf.1 == 1 { rx } else { ry };
+        let (mut best, mut best_res) = (0, 0.0);
+        for l in 1..self.cog.levels.len() {
+            let o = self.cog.level(l)?;
+            if o.width > b.width || o.height > b.height {
+                continue;
+            }
+            let res = (b.width as f64 / o.width as f64).min(b.height as f64 / o.height as f64);
+            if res >= desired * 1.2 || res <= best_res {
+                continue;
+            }
+            (best, best_res) = (l, res);
+        }
+        Ok(best)
     }
 
     /// large_image's `getPixel`: every band's value at (`left`, `top`) — full-resolution pixels, or
@@ -379,11 +446,7 @@ impl<S: RangeSource> LargeImage<S> {
                     .strip_prefix("EPSG:")
                     .and_then(|c| c.parse().ok())
                     .ok_or_else(|| Error::usage(format!("units {u:?} (pixels or EPSG:nnnn)")))?;
-                let from = Crs::from_epsg(code)?;
-                let (src, inv) = self.crs()?;
-                let (lon, lat) = from.to_lonlat(left, top);
-                let (x, y) = src.from_lonlat(lon, lat);
-                (inv[0] + x * inv[1] + y * inv[2], inv[3] + x * inv[4] + y * inv[5])
+                self.crs()?.to_pixel(&Crs::from_epsg(code)?, left, top)
             }
         };
         let b = self.cog.base();
@@ -404,62 +467,18 @@ impl<S: RangeSource> LargeImage<S> {
         }
         let v = default_value(&r, &self.default_style().await?, 0);
         let int = |i: usize| v[i] as u8;
-        Ok(json!({
+        let mut out = json!({
             "bands": bands,
             "value": v,
             "r": int(0), "g": int(1), "b": int(2), "a": int(3),
-        }))
-    }
-
-    /// The image's natural resolution in the scheme's CRS units, as gdalwarp suggests it for a tile
-    /// centred on longitude `center_lon`: like GDAL's transformer towards a geographic or mercator
-    /// target, longitudes are taken within 180° of the tile's centre, so that an image across the
-    /// antimeridian (or around a pole) is measured in one piece next to the tile. The unwrapped
-    /// measurement is cached with the longitude span of its sample points and serves every tile whose
-    /// centre needs none of them wrapped.
-    fn natural_resolution(&self, scheme: TileScheme, center_lon: f64) -> Result<f64> {
-        let key = scheme as usize;
-        let cached = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key];
-        let unwrapped = match cached {
-            Some(m) => m,
-            None => {
-                let m = self.measure_resolution(scheme, None)?;
-                self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(m);
-                m
-            }
-        };
-        let (lo, hi) = unwrapped.1;
-        let r = if lo >= center_lon - 180.0 && hi <= center_lon + 180.0 {
-            unwrapped.0
-        } else {
-            self.measure_resolution(scheme, Some(center_lon))?.0
-        };
-        r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))
-    }
-
-    /// One measurement of the natural resolution (see [`Self::natural_resolution`]), longitudes taken
-    /// within 180° of `center_lon` when given.
-    fn measure_resolution(&self, scheme: TileScheme, center_lon: Option<f64>) -> Result<Natural> {
-        let (src, _) = self.crs()?;
-        let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
-        let dst = scheme.crs();
-        let b = self.cog.base();
-        let span = std::cell::Cell::new((f64::INFINITY, f64::NEG_INFINITY));
-        let r = suggested_resolution(b.width, b.height, |c, r| {
-            let (x, y) = g.pixel_to_crs(c, r);
-            if *src == dst {
-                return Some((x, y));
-            }
-            let (lon, lat) = src.to_lonlat(x, y);
-            let (lo, hi) = span.get();
-            span.set((lo.min(lon), hi.max(lon)));
-            let lon = match center_lon {
-                Some(c) if (lon - c).abs() > 180.0 => c + (lon - c + 180.0).rem_euclid(360.0) - 180.0,
-                _ => lon,
-            };
-            dst.try_from_lonlat(lon, lat)
         });
-        Ok((r, span.get()))
+        if b.samples == 1 && b.photometric != 3 {
+            // large_image styles a single grey band into one luminance channel (`L`): its answer is
+            // `value: [l]` and `l`. (r, g, b, a stay: our tiles keep nodata transparent.)
+            out["value"] = json!([v[0]]);
+            out["l"] = json!(int(0));
+        }
+        Ok(out)
     }
 
     /// Samples the image at `grid` (full-resolution pixel coordinates) with `method` from the pyramid
@@ -595,6 +614,23 @@ impl<S: RangeSource> LargeImage<S> {
             None => render_default(raster, &self.default_style().await?),
         })
     }
+}
+
+/// Corner longitudes as one continuous range: an image whose corners fall on both sides of the
+/// antimeridian (a projected CRS across 180°) gets its western-hemisphere corners shifted by +360°, so
+/// that its bounds run past 180° (as GDAL reports a geographic file stored that way) instead of
+/// spanning the whole world; kept as they are when that does not make the range narrower (a pole
+/// inside the image, or a geographic file already stored past 180°).
+fn unwrap_longitudes(mut geo: Corners) -> Corners {
+    let span = |c: &Corners| {
+        let (lo, hi) = c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        hi - lo
+    };
+    let shifted = geo.map(|(x, y)| (if x < 0.0 { x + 360.0 } else { x }, y));
+    if span(&geo) > 180.0 && span(&shifted) < span(&geo) {
+        geo = shifted;
+    }
+    geo
 }
 
 fn bounds_json(c: &Corners, srs: &str) -> Value {

@@ -304,20 +304,8 @@ impl<S: RangeSource> LargeImage<S> {
             Units::Pixels => corners.to_vec(),
             Units::Fraction => corners.iter().map(|&(x, y)| (x * bw, y * bh)).collect(),
             Units::Epsg(code) => {
-                let (src, inv) = self.crs()?;
-                let from = Crs::from_epsg(code)?;
-                corners
-                    .iter()
-                    .map(|&(x, y)| {
-                        let (sx, sy) = if from == *src {
-                            (x, y)
-                        } else {
-                            let (lon, lat) = from.to_lonlat(x, y);
-                            src.from_lonlat(lon, lat)
-                        };
-                        (inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5])
-                    })
-                    .collect()
+                let (src, from) = (self.crs()?, Crs::from_epsg(code)?);
+                corners.iter().map(|&(x, y)| src.to_pixel(&from, x, y)).collect()
             }
         };
         let what = format!("region left={} top={} right={} bottom={} ({units})", o.left, o.top, o.right, o.bottom);
@@ -345,7 +333,7 @@ impl<S: RangeSource> LargeImage<S> {
     fn bounds_in(&self, units: Units) -> Option<String> {
         let Units::Epsg(code) = units else { return None };
         let g = self.cog.georef.as_ref()?;
-        let (src, _) = self.crs().ok()?;
+        let src = &self.crs().ok()?.crs;
         let to = Crs::from_epsg(code).ok()?;
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);

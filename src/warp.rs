@@ -103,6 +103,15 @@ thread_local! {
 }
 
 impl Crs {
+    /// True for a geographic CRS (longitude/latitude in degrees), whatever its datum.
+    pub fn is_geographic(&self) -> bool {
+        match self {
+            Crs::Geographic => true,
+            Crs::WebMercator => false,
+            Crs::Proj { proj, .. } => proj.is_latlong(),
+        }
+    }
+
     /// The CRS for an EPSG code (definitions shipped in the build: the EPSG table of `crs-definitions`).
     pub fn from_epsg(code: u32) -> Result<Crs> {
         match code {
@@ -166,6 +175,70 @@ impl Crs {
     }
 }
 
+/// A georeferenced source image as the warper sees it: its CRS, its inverse geotransform (CRS → pixel)
+/// and, for a geographic CRS, the longitude that positions are wrapped around.
+///
+/// GDAL's warper inserts a `CENTER_LONG` on a geographic source (gdalwarp's `InsertCenterLong`: the middle
+/// of the four corners' longitudes, printed with `%g`, unless they span more than 360°), and the inverse
+/// transformation then wraps every longitude into `[center − 180°, center + 180°]`. So a file stored from
+/// 175° to 185.24° east, or a 0–360° world, is found from −179.5° as from 180.5°. Pixel lookups and
+/// regions take the same path, so −179.5 and 180.5 name the same place.
+#[derive(Debug, Clone)]
+pub struct SourceCrs {
+    /// The image's CRS.
+    pub crs: Crs,
+    /// CRS → pixel (col, row) of the full-resolution image.
+    pub inv: GeoTransform,
+    /// The longitude positions are wrapped around (geographic CRSs only).
+    pub center_long: Option<f64>,
+}
+
+impl SourceCrs {
+    /// The source of a `width`×`height` image with `geotransform` in `crs`; `None` when the geotransform
+    /// is not invertible.
+    pub fn new(crs: Crs, geotransform: &GeoTransform, width: u64, height: u64) -> Option<SourceCrs> {
+        let inv = crate::tiff::geo::invert_geotransform(geotransform)?;
+        let g = geotransform;
+        let (w, h) = (width as f64, height as f64);
+        let longs = [g[0], g[0] + w * g[1], g[0] + h * g[2], g[0] + w * g[1] + h * g[2]];
+        let (lo, hi) = longs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let center_long = (crs.is_geographic() && hi - lo <= 360.0).then(|| printf_g((lo + hi) / 2.0));
+        Some(SourceCrs { crs, inv, center_long })
+    }
+
+    /// `x` wrapped around the centre longitude as GDAL's reverse transformation wraps it.
+    pub fn wrap_long(&self, x: f64) -> f64 {
+        match self.center_long {
+            Some(c) if x < c - 180.0 => x + 360.0,
+            Some(c) if x > c + 180.0 => x - 360.0,
+            _ => x,
+        }
+    }
+
+    /// (x, y) in `from` → coordinates in the source CRS (longitudes wrapped, NaN where it fails).
+    pub fn from_crs(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
+        let (sx, sy) = if *from == self.crs {
+            (x, y)
+        } else {
+            let (lon, lat) = from.to_lonlat(x, y);
+            self.crs.from_lonlat(lon, lat)
+        };
+        (self.wrap_long(sx), sy)
+    }
+
+    /// (x, y) in `from` → fractional pixel (col, row) of the full-resolution image.
+    pub fn to_pixel(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
+        let (sx, sy) = self.from_crs(from, x, y);
+        let inv = &self.inv;
+        (inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5])
+    }
+}
+
+/// `v` as C's `printf("%g")` rounds it (6 significant digits), which is how GDAL passes `CENTER_LONG`.
+fn printf_g(v: f64) -> f64 {
+    format!("{v:.5e}").parse().unwrap_or(v)
+}
+
 /// Largest error (|dx| + |dy|, in source pixels) of the linear interpolation used between exactly
 /// transformed points for nearest-neighbour tiles. GDAL's default (`gdalwarp -et 0.125`) moves about
 /// 3 % of nearest-neighbour samples of a UTM → web mercator tile to a neighbouring pixel; this tighter
@@ -175,31 +248,15 @@ impl Crs {
 pub const APPROX_MAX_ERROR: f64 = 0.01;
 
 /// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
-/// pixel (col, row) of the source image whose CRS is `src` and inverse geotransform is `inv`.
+/// pixel (col, row) of the source image `src`.
 ///
 /// Rows go through GDAL's approximate transformer ([`approx_row`]) with `max_error` (0: every point
 /// exact), so that sampling picks the same source positions as `gdalwarp`.
-pub fn source_grid(
-    bounds: [f64; 4],
-    size: usize,
-    dst: &Crs,
-    src: &Crs,
-    inv: &GeoTransform,
-    max_error: f64,
-) -> Vec<(f64, f64)> {
+pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs, max_error: f64) -> Vec<(f64, f64)> {
     let [x0, y0, x1, y1] = bounds;
     let rx = (x1 - x0) / size as f64;
     let ry = (y1 - y0) / size as f64;
-    let same = dst == src;
-    let exact = |x: f64, y: f64| -> (f64, f64) {
-        let (sx, sy) = if same {
-            (x, y)
-        } else {
-            let (lon, lat) = dst.to_lonlat(x, y);
-            src.from_lonlat(lon, lat)
-        };
-        (inv[0] + sx * inv[1] + sy * inv[2], inv[3] + sx * inv[4] + sy * inv[5])
-    };
+    let exact = |x: f64, y: f64| -> (f64, f64) { src.to_pixel(dst, x, y) };
     let mut out = vec![(f64::NAN, f64::NAN); size * size];
     for j in 0..size {
         let y = y1 - (j as f64 + 0.5) * ry;
@@ -265,45 +322,33 @@ pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
     level
 }
 
-/// The "natural" output resolution of a `w`×`h` image in another CRS, as GDAL's
-/// `GDALSuggestedWarpOutput2` computes it: the distance between the transformed top-left and
-/// bottom-right corners (or the diagonal of the extent of 20–100 points per edge when that distance
-/// has no width or height), mapped by `to_dst` (pixel → destination coordinates, `None` where the
-/// transform fails), over the diagonal in pixels. `None` when too few points transform. (GDAL's
-/// fallback to an interior grid when edge points fail to transform back is not reproduced.)
-pub fn suggested_resolution(w: u64, h: u64, to_dst: impl Fn(f64, f64) -> Option<(f64, f64)>) -> Option<f64> {
-    // GDALSuggestedWarpOutput2: 20..=100 steps along each edge (one per 50 pixels of the shorter side).
-    let steps = ((w.min(h) as f64 / 50.0 + 0.5) as u32).clamp(20, 100);
-    let (wf, hf) = (w as f64, h as f64);
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    let mut ok = 0;
-    let finite = |p: Option<(f64, f64)>| p.filter(|(x, y)| x.is_finite() && y.is_finite());
-    for i in 0..=steps {
-        let t = if i == steps { 1.0 } else { i as f64 / steps as f64 };
-        for (px, py) in [(t * wf, 0.0), (t * wf, hf), (0.0, t * hf), (wf, t * hf)] {
-            if let Some((x, y)) = finite(to_dst(px, py)) {
-                ok += 1;
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
+/// How many source pixels one output pixel spans, as gdalwarp measures it to choose an overview when it
+/// is given the output's extent and size (`-te` and `-ts`, which is what a map tile is): the 10 × 10
+/// grid of output pixel corners from edge to edge, transformed to source pixels (longitudes wrapped as
+/// for sampling), and the width of their bounding box over the output width. GDAL 3.6 measures along x
+/// only; later versions take the smaller of the x and y ratios. Feed it to [`choose_level`].
+///
+/// Because it measures the tile itself, a tile whose footprint spans the source's wrap longitude (a
+/// 0–360° world at 0°) or a pole reads the overview GDAL reads there, not the image's average
+/// resolution.
+pub fn target_ratio(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs) -> f64 {
+    let [x0, _, x1, y1] = bounds;
+    let (rx, ry) = ((x1 - x0) / size as f64, (y1 - bounds[1]) / size as f64);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..10 {
+        for j in 0..10 {
+            let (px, py) = (size as f64 * i as f64 / 9.0, size as f64 * j as f64 / 9.0);
+            let (c, r) = src.to_pixel(dst, x0 + px * rx, y1 - py * ry);
+            if c.is_finite() && r.is_finite() {
+                (lo, hi) = (lo.min(c), hi.max(c));
             }
         }
     }
-    if ok < 10 {
-        return None;
+    if hi > lo {
+        (hi - lo) / size as f64
+    } else {
+        0.0
     }
-    // GDAL measures the diagonal from the top-left to the bottom-right corner as transformed (the
-    // extent's diagonal only when that gives a zero width or height).
-    let (mut dx, mut dy) = match (finite(to_dst(0.0, 0.0)), finite(to_dst(wf, hf))) {
-        (Some(a), Some(b)) => (b.0 - a.0, b.1 - a.1),
-        _ => (0.0, 0.0),
-    };
-    if dx == 0.0 || dy == 0.0 {
-        (dx, dy) = (x1 - x0, y1 - y0);
-    }
-    let res = dx.hypot(dy) / wf.hypot(hf);
-    (res > 0.0).then_some(res)
 }
 
 /// Pixel bounds `(x0, y0, x1, y1)` (exclusive) of the nearest-neighbour samples of `grid`, clipped to

@@ -2,6 +2,7 @@
 //! COG (tests/dli_recorded/; the COG is regenerated here by its maker script with Debian's GDAL).
 
 mod common;
+use common::dli::assert_same;
 use large_image_wasm::api::{LargeImage, TileOptions};
 use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::encode::Format;
@@ -38,40 +39,6 @@ fn open() -> LargeImage<FileSource> {
 fn recorded(name: &str) -> Value {
     let p = dir().join("sample_utm_u16").join(name);
     serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"))).unwrap()
-}
-
-/// Every key the recorded answer has must be in ours with an equal value (numbers to `rel` relative
-/// error); keys only we give are allowed. Returns the paths that differ.
-fn diff(path: &str, ours: &Value, theirs: &Value, rel: f64, out: &mut Vec<String>) {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, tv) in b {
-                match a.get(k) {
-                    Some(ov) => diff(&format!("{path}.{k}"), ov, tv, rel, out),
-                    None => out.push(format!("{path}.{k}: missing (recorded {tv})")),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                diff(&format!("{path}[{i}]"), x, y, rel, out);
-            }
-        }
-        (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            if (a - b).abs() > rel * b.abs().max(1e-300) && a != b {
-                out.push(format!("{path}: {a} vs recorded {b}"));
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: {a} vs recorded {b}")),
-    }
-}
-
-fn assert_same(what: &str, ours: &Value, theirs: &Value, rel: f64) {
-    let mut d = Vec::new();
-    diff("", ours, theirs, rel, &mut d);
-    assert!(d.is_empty(), "{what} differs from django-large-image:\n  {}\nours: {ours}", d.join("\n  "));
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Shared helpers for the native tests: GDAL fixtures and GDAL's answers (tests/gdal_oracle.py).
 #![allow(dead_code)]
 
+pub mod dli;
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
