@@ -114,7 +114,45 @@ impl<S: RangeSource> LargeImage<S> {
         let (w, h) = (b.width as f64, b.height as f64);
         let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
         let crs = &self.crs().ok()?.crs;
-        Some((native, unwrap_longitudes(native.map(|(x, y)| crs.to_lonlat(x, y)))))
+        let raw = native.map(|p| crs.to_lonlat_point(p));
+        Some((native, self.continuous_longitudes(raw).unwrap_or(raw)))
+    }
+
+    /// The corners `raw` (lon/lat of ll, ul, lr, ur) with longitudes that run on continuously across the
+    /// antimeridian: each corner's longitude is followed from the image's centre along the straight pixel
+    /// line to it, 32 steps, each step taken the short way round; with the western edge brought within
+    /// −180…180, an image across 180° (a projected CRS across the line) then has its eastern corners past
+    /// 180° (as GDAL reports a geographic file stored that way) instead of bounds spanning the world.
+    /// `None` (keep `raw`) unless the corners span more than 180° and this makes the span narrower (a
+    /// whole world, a pole inside the image, a geographic file already stored past 180° stay as they are).
+    fn continuous_longitudes(&self, raw: Corners) -> Option<Corners> {
+        let span = |c: &Corners| {
+            let (lo, hi) = c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            hi - lo
+        };
+        if span(&raw) <= 180.0 {
+            return None;
+        }
+        let g = self.cog.georef.as_ref()?;
+        let crs = &self.crs().ok()?.crs;
+        let b = self.cog.base();
+        let (w, h) = (b.width as f64, b.height as f64);
+        let lon_at = |c: f64, r: f64| crs.to_lonlat_point(g.pixel_to_crs(c, r)).0;
+        let mut out = raw;
+        for (corner, (cx, cy)) in out.iter_mut().zip([(0.0, h), (0.0, 0.0), (w, h), (w, 0.0)]) {
+            let mut lon = lon_at(w / 2.0, h / 2.0);
+            for k in 1..=32 {
+                let t = k as f64 / 32.0;
+                lon = continue_longitude(lon, lon_at(w / 2.0 + t * (cx - w / 2.0), h / 2.0 + t * (cy - h / 2.0)));
+            }
+            corner.0 = lon;
+        }
+        if !out.iter().all(|p| p.0.is_finite()) || span(&out) >= span(&raw) {
+            return None;
+        }
+        let west = out.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let shift = 360.0 * ((west + 180.0) / 360.0).floor();
+        Some(out.map(|(x, y)| (x - shift, y)))
     }
 
     /// The file's CRS as text: `EPSG:nnnn`, else the PROJ.4 definition its GeoKeys give.
@@ -616,21 +654,10 @@ impl<S: RangeSource> LargeImage<S> {
     }
 }
 
-/// Corner longitudes as one continuous range: an image whose corners fall on both sides of the
-/// antimeridian (a projected CRS across 180°) gets its western-hemisphere corners shifted by +360°, so
-/// that its bounds run past 180° (as GDAL reports a geographic file stored that way) instead of
-/// spanning the whole world; kept as they are when that does not make the range narrower (a pole
-/// inside the image, or a geographic file already stored past 180°).
-fn unwrap_longitudes(mut geo: Corners) -> Corners {
-    let span = |c: &Corners| {
-        let (lo, hi) = c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        hi - lo
-    };
-    let shifted = geo.map(|(x, y)| (if x < 0.0 { x + 360.0 } else { x }, y));
-    if span(&geo) > 180.0 && span(&shifted) < span(&geo) {
-        geo = shifted;
-    }
-    geo
+/// The longitude of `to` continued from `from` (both degrees): `to` shifted by whole turns to within
+/// 180° of `from`.
+fn continue_longitude(from: f64, to: f64) -> f64 {
+    from + (to - from + 180.0).rem_euclid(360.0) - 180.0
 }
 
 fn bounds_json(c: &Corners, srs: &str) -> Value {

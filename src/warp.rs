@@ -146,6 +146,11 @@ impl Crs {
         }
     }
 
+    /// [`Self::to_lonlat`] of a point.
+    pub fn to_lonlat_point(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        self.to_lonlat(x, y)
+    }
+
     /// Converts (lon, lat) degrees to (x, y) in this CRS; `None` outside the projection's domain (the
     /// poles in mercator), as PROJ fails there.
     pub fn try_from_lonlat(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {

@@ -407,6 +407,7 @@ def layout(path):
             out.append(one('mask of overview %d' % i, o.GetMaskBand()))
     json.dump({'images': out, 'nodata': main.GetNoDataValue(), 'bands': ds.RasterCount,
                'epsg': int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None,
+               'has_srs': srs is not None,
                'geotransform': list(ds.GetGeoTransform())}, sys.stdout)
 
 
