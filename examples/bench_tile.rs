@@ -55,7 +55,8 @@ fn main() {
         let order = cog.file.header.order;
         let (tx_n, ty_n) = (base.tiles_across(), base.tiles_down());
         let n = (tx_n * ty_n) as f64;
-        let z = probe.pixel_levels() - 1;
+        // Pixel-space tiles of the file's own block size (the pyramid option of our JS API's `tileSize`).
+        let z = probe.pixel_levels(base.tile_width) - 1;
         let compressed: Vec<Vec<u8>> = (0..ty_n)
             .flat_map(|ty| (0..tx_n).map(move |tx| (tx, ty)))
             .map(|(tx, ty)| {
@@ -67,6 +68,7 @@ fn main() {
         let (mut dec, mut win, mut tile) = (f64::MAX, f64::MAX, f64::MAX);
         let mut o = TileOptions::default();
         o.format = Format::Rgba;
+        o.size = base.tile_width as usize;
         for _ in 0..passes {
             let t = Instant::now();
             for c in &compressed {

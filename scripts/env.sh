@@ -45,3 +45,6 @@ liw_wasm_env() {
 # The rio-tiler oracle's virtualenv, named by the hash of its pinned requirements (scripts/setup makes it).
 LIW_RIOTILER_VENV="$LIW_TOOLS/venv-riotiler-$(sha256sum "$LIW_ROOT/tests/requirements-riotiler.txt" | cut -c1-12)"
 export LIW_RIOTILER_PYTHON="$LIW_RIOTILER_VENV/bin/python"
+# The live django-large-image 0.10.5 (tests/oracle/), likewise in a virtualenv named by its requirements' hash.
+LIW_DLI_VENV="$LIW_TOOLS/venv-dli-$(sha256sum "$LIW_ROOT/tests/oracle/requirements-dli.txt" | cut -c1-12)"
+export LIW_DLI_PYTHON="$LIW_DLI_VENV/bin/python"

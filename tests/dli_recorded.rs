@@ -2,7 +2,8 @@
 //! COG (tests/dli_recorded/; the COG is regenerated here by its maker script with Debian's GDAL).
 
 mod common;
-use common::{assert_same, dli_sample, recorded, rgba_agreement};
+use common::dli::assert_same;
+use common::{dli_sample, recorded, rgba_agreement};
 use large_image_wasm::api::{LargeImage, TileOptions};
 use large_image_wasm::encode::Format;
 use large_image_wasm::source::FileSource;

@@ -73,13 +73,14 @@ def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, dri
     if alpha:
         copts += ['PHOTOMETRIC=RGB', 'ALPHA=YES']
     src = gdal.GetDriverByName('GTiff').Create(tmp, w, h, bands + (1 if mask else 0), gdt, copts)
-    s = osr.SpatialReference()
-    if isinstance(srs, str):  # a PROJ.4 string: no authority code, so GDAL writes user-defined GeoKeys
-        s.ImportFromProj4(srs)
-    else:
-        s.ImportFromEPSG(srs)
-    src.SetProjection(s.ExportToWkt())
-    src.SetGeoTransform(gt)
+    if srs is not None:  # None: a plain image, no georeferencing at all
+        s = osr.SpatialReference()
+        if isinstance(srs, str):  # a PROJ.4 string: no authority code, so GDAL writes user-defined GeoKeys
+            s.ImportFromProj4(srs)
+        else:
+            s.ImportFromEPSG(srs)
+        src.SetProjection(s.ExportToWkt())
+        src.SetGeoTransform(gt)
     arrays = pattern(w, h, bands, dtype)
     if bits == 1:
         arrays = [(a.astype(np.int64) % 2).astype(dtype) for a in arrays]
@@ -187,6 +188,23 @@ def fixtures(out):
     add('u8_polar_south_userdefined', 400, 400, 1, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
         srs='+proj=stere +lat_0=-90 +lat_ts=-71 +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs',
         gt=(-2000000.0, 5000.0, 0, 2000000.0, 0, -5000.0))
+    # Longitudes past 180°: a geographic file crossing the antimeridian (175° to 185.24° east), a whole
+    # world kept in the 0–360° convention, and a projected CRS centred on the Pacific (PDC Mercator,
+    # lon_0=150) whose extent crosses 180° in projected metres.
+    add('u8_rgb_4326_cross180', 1024, 600, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        gt=(175.0, 0.01, 0, -10.0, 0, -0.01))
+    add('u8_gray_4326_world360', 1440, 720, 1, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        gt=(0.0, 0.25, 0, 90.0, 0, -0.25))
+    add('u8_rgb_3832_pacific', 600, 400, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'],
+        srs=3832, gt=(2800000.0, 2000.0, 0, -1100000.0, 0, -2000.0))
+    # Layouts whose block size is not large_image's 256: 512-pixel blocks, one strip for the whole image,
+    # tiles without overviews, and a plain image with no georeferencing.
+    add('u16_deflate_512', 1500, 1100, 2, np.uint16, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKSIZE=512'], nodata=0)
+    add('u8_rgb_one_strip', 700, 450, 3, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKYSIZE=450'], driver='GTiff',
+        overviews=False)
+    add('i16_tiled_no_overviews', 1100, 700, 1, np.int16, ['COMPRESS=LZW', 'TILED=YES'], driver='GTiff',
+        overviews=False)
+    add('u8_gray_no_georef', 600, 400, 1, np.uint8, ['COMPRESS=DEFLATE', 'BLOCKSIZE=256'], srs=None)
     json.dump(m, sys.stdout)
 
 
@@ -389,6 +407,7 @@ def layout(path):
             out.append(one('mask of overview %d' % i, o.GetMaskBand()))
     json.dump({'images': out, 'nodata': main.GetNoDataValue(), 'bands': ds.RasterCount,
                'epsg': int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None,
+               'has_srs': srs is not None,
                'geotransform': list(ds.GetGeoTransform())}, sys.stdout)
 
 

@@ -136,10 +136,8 @@ fn reprojected_tiles_from_utm_and_polar_files_match_gdalwarp() {
     }
 }
 
-/// Across the antimeridian the footprint and the values must be GDAL's (the overview is chosen with
-/// longitudes taken around the tile's centre, as GDAL's transformer does). Over the pole in geographic
-/// tiles the footprint must be GDAL's; the pyramid level GDAL 3.6 reads there is not always the one we
-/// choose (see the issue note), so those values are reported, not required equal.
+/// Across the antimeridian and over the pole the footprint and the values must be GDAL's (the overview is
+/// chosen from the tile's own source window, as gdalwarp does for `-te`/`-ts`).
 #[test]
 fn antimeridian_and_pole_tiles_cover_what_gdalwarp_covers() {
     let cases = [
@@ -147,8 +145,8 @@ fn antimeridian_and_pole_tiles_cover_what_gdalwarp_covers() {
         ("u8_rgb_utm60_antimeridian", "EPSG:3857", 6, 0, 21, true),
         ("u8_rgb_utm60_antimeridian", "EPSG:4326", 5, 63, 6, true),
         ("u8_rgb_utm60_antimeridian", "EPSG:4326", 5, 0, 6, true),
-        ("u8_rgb_polar_3413", "EPSG:4326", 2, 1, 0, false),
-        ("u8_rgb_polar_3413", "EPSG:4326", 2, 6, 0, false),
+        ("u8_rgb_polar_3413", "EPSG:4326", 2, 1, 0, true),
+        ("u8_rgb_polar_3413", "EPSG:4326", 2, 6, 0, true),
     ];
     for (name, scheme, z, x, y, values) in cases {
         let f = fixture(name);
@@ -166,6 +164,44 @@ fn antimeridian_and_pole_tiles_cover_what_gdalwarp_covers() {
         if values {
             assert!(share >= 0.995, "{name} {scheme} {z}/{x}/{y}: only {:.2}% equal to gdalwarp -et 0", share * 100.0);
         }
+    }
+}
+
+/// Files whose longitudes run past 180°: a geographic file stored from 175° to 185.24° east, a whole
+/// world stored from 0° to 360°, and a Pacific-centred mercator (EPSG:3832) crossing 180° in metres. GDAL
+/// wraps the longitudes it looks up around the file's centre (gdalwarp's CENTER_LONG), so tiles on both
+/// sides of the antimeridian have data: footprint and values must be gdalwarp's.
+#[test]
+fn tiles_of_files_stored_past_180_degrees_cover_both_sides_as_gdalwarp() {
+    let cases = [
+        ("u8_rgb_4326_cross180", "EPSG:3857", 9, 3, 274), // west of the line (−177.9° … −177.2°)
+        ("u8_rgb_4326_cross180", "EPSG:3857", 9, 510, 274), // east of it
+        ("u8_rgb_4326_cross180", "EPSG:3857", 5, 0, 17),
+        ("u8_rgb_4326_cross180", "EPSG:3857", 5, 31, 17),
+        ("u8_rgb_4326_cross180", "EPSG:4326", 5, 0, 18),
+        ("u8_rgb_4326_cross180", "EPSG:4326", 5, 63, 18),
+        ("u8_rgb_4326_cross180", "EPSG:4326", 7, 1, 72),
+        ("u8_gray_4326_world360", "EPSG:3857", 0, 0, 0),
+        ("u8_gray_4326_world360", "EPSG:3857", 2, 0, 1), // −180° … −90°: stored as 180° … 270°
+        ("u8_gray_4326_world360", "EPSG:3857", 2, 3, 2),
+        ("u8_gray_4326_world360", "EPSG:4326", 1, 0, 0),
+        ("u8_gray_4326_world360", "EPSG:4326", 3, 7, 3),
+        ("u8_rgb_3832_pacific", "EPSG:3857", 6, 63, 34),
+        ("u8_rgb_3832_pacific", "EPSG:3857", 6, 0, 34),
+        ("u8_rgb_3832_pacific", "EPSG:4326", 5, 0, 18),
+    ];
+    for (name, scheme, z, x, y) in cases {
+        let f = fixture(name);
+        let Agreement { n, equal, footprint, .. } = agreement(&f.path, scheme, (z, x, y), "near", true);
+        let share = equal as f64 / n.max(1) as f64;
+        eprintln!(
+            "{name} {scheme} {z}/{x}/{y}: {n} pixels with data, footprint differs on {footprint}, {:.3}% equal to \
+             gdalwarp -et 0",
+            share * 100.0
+        );
+        assert!(n > 1000, "{name} {scheme} {z}/{x}/{y}: gdalwarp and we should both find data here ({n} pixels)");
+        assert!(footprint * 200 <= n, "{name} {scheme} {z}/{x}/{y}: footprint differs on {footprint} of {n} pixels");
+        assert!(share >= 0.995, "{name} {scheme} {z}/{x}/{y}: only {:.3}% equal to gdalwarp -et 0", share * 100.0);
     }
 }
 

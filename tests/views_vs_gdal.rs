@@ -121,6 +121,84 @@ fn region_in_lonlat_and_other_epsg_units_equals_gdal_projwin() {
     assert_eq!(plan, img.region_plan(&o).unwrap());
 }
 
+/// Longitudes on either side of the antimeridian name the same place (−179.5 and 180.5): in a geographic
+/// file stored from 175° to 185.24° east, in a 0–360° world and in a UTM zone 60 file across 180°,
+/// pixel lookups equal `gdallocationinfo` and regions equal `gdal_translate -projwin` of the same box.
+#[test]
+fn pixels_and_regions_on_either_side_of_the_antimeridian_find_the_same_pixels() {
+    let gdal_values = |path: &str, [flag, x, y]: [&str; 3]| -> Vec<f64> {
+        let out = std::process::Command::new("gdallocationinfo").args(["-valonly", flag, path, x, y]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("gdallocationinfo: {text:?}"))).collect()
+    };
+    // (fixture, longitude as one side names it, as the other side names it, latitude, gdallocationinfo's
+    // way of naming the point)
+    let cases = [
+        ("u8_rgb_4326_cross180", -179.5, 180.5, -12.0, ["-geoloc", "180.5", "-12"]),
+        ("u8_gray_4326_world360", -90.25, 269.75, 10.1, ["-geoloc", "269.75", "10.1"]),
+        ("u8_rgb_utm60_antimeridian", -179.5, 180.5, 51.5, ["-wgs84", "-179.5", "51.5"]),
+    ];
+    for (name, west, east, lat, how) in cases {
+        let f = fixture(name);
+        let img = open(&f.path);
+        let want = gdal_values(&f.path, how);
+        assert_eq!(want.len(), f.bands, "{name}: gdallocationinfo {how:?} finds the point");
+        for lon in [west, east] {
+            let ours = json(pollster::block_on(img.pixel(lon, lat, Some("EPSG:4326"))).unwrap());
+            let got: Vec<f64> =
+                (1..=f.bands).map(|b| ours["bands"][b.to_string()].as_f64().unwrap_or(f64::NAN)).collect();
+            assert_eq!(got, want, "{name}: pixel at lon {lon}, lat {lat}: {ours}");
+        }
+    }
+    // Boxes given with the eastern edge past 180° or across it (west > east) read GDAL's window.
+    let boxes = [
+        ("u8_rgb_4326_cross180", (179.5, -11.0), (180.5, -12.0), (-179.5, -12.0)),
+        ("u8_rgb_utm60_antimeridian", (179.5, 51.8), (180.5, 51.2), (-179.5, 51.2)),
+    ];
+    for (name, (l, t), (r, b), (r2, b2)) in boxes {
+        let f = fixture(name);
+        let img = open(&f.path);
+        let gdal =
+            oracle(&["projwin", &f.path, "4326", &l.to_string(), &t.to_string(), &r.to_string(), &b.to_string()]);
+        for (r, b) in [(r, b), (r2, b2)] {
+            let mut o = RegionOptions::new(l, t, r, b);
+            o.units = Some("EPSG:4326".into());
+            let ours =
+                gdal_dump("region_antimeridian", &format!("{name}.tif"), &pollster::block_on(img.region(&o)).unwrap());
+            assert_same_raster(&ours, &gdal, 0.0, &format!("{name} box {l},{t},{r},{b} in EPSG:4326"));
+        }
+    }
+}
+
+/// Metadata bounds of files across the antimeridian say where they are: each corner is GDAL/PROJ's
+/// (modulo 360°), and longitudes run on past 180° (`xmax` > 180, as GDAL reports a geographic file stored
+/// that way) instead of spanning the world from −180 to 180.
+#[test]
+fn bounds_of_files_across_the_antimeridian_run_past_180_degrees() {
+    for (name, span) in
+        [("u8_rgb_4326_cross180", 10.3), ("u8_rgb_utm60_antimeridian", 4.5), ("u8_rgb_3832_pacific", 11.0)]
+    {
+        let f = fixture(name);
+        let m = json(pollster::block_on(open(&f.path).metadata(None)).unwrap());
+        let b = &m["bounds"];
+        let gdal = oracle(&["corners", &f.path]);
+        for k in ["ll", "ul", "lr", "ur"] {
+            let (x, y) = (b[k]["x"].as_f64().unwrap(), b[k]["y"].as_f64().unwrap());
+            let (gx, gy) = (gdal["corners"][k][0].as_f64().unwrap(), gdal["corners"][k][1].as_f64().unwrap());
+            let dx = (x - gx).rem_euclid(360.0);
+            assert!(
+                dx.min(360.0 - dx) < 1e-7 && (y - gy).abs() < 1e-7,
+                "{name} {k}: ours ({x}, {y}), GDAL ({gx}, {gy})"
+            );
+        }
+        let (xmin, xmax) = (b["xmin"].as_f64().unwrap(), b["xmax"].as_f64().unwrap());
+        assert!(xmin < 180.0 && xmax > 180.0 && xmax - xmin < span, "{name}: bounds x {xmin} .. {xmax}");
+        // The web-mercator pyramid is as deep as for any file of this resolution (not a whole-world span).
+        let m3857 = json(pollster::block_on(open(&f.path).metadata(Some("EPSG:3857"))).unwrap());
+        assert!(m3857["levels"].as_u64().unwrap() >= 8, "{name}: {} levels", m3857["levels"]);
+    }
+}
+
 #[test]
 fn scaled_region_and_thumbnail_equal_gdal_nearest_read_of_the_same_overview() {
     let s = sample();

@@ -2,14 +2,14 @@
 //! django-large-image's `info/frames`, `tiles/metadata` and tile corners, the internal metadata and
 //! tiffdump of the file's structure, and COG validation.
 
-use super::LargeImage;
+use super::{LargeImage, LARGE_IMAGE_TILE};
 use crate::cog::inspect::{structure, tiffdump};
 use crate::cog::validate::{validate, ValidateOptions, ValidationReport};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
 use crate::tiff::tags::is_alpha;
 use crate::tiff::ImageInfo;
-use crate::warp::TileScheme;
+use crate::warp::{TileScheme, MERCATOR_MAX};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -98,19 +98,18 @@ pub struct Metadata {
     pub band_count: u64,
     /// Whether the image is georeferenced.
     pub geospatial: bool,
-    /// Levels in the file (full resolution and overviews).
-    pub source_levels: usize,
+    /// Levels of large_image's 256-pixel pixel-space pyramid, whatever the projection (as its rasterio
+    /// source sets them before any projection; not the file's overview count).
+    pub source_levels: u32,
     /// Full-resolution width in pixels.
     pub source_size_x: u64,
     /// Full-resolution height in pixels.
     pub source_size_y: u64,
     /// The projection asked for (`null` = pixel space).
     pub projection: Option<String>,
-    /// The image's corners in EPSG:4326, when georeferenced.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The image's corners in EPSG:4326 (`null` without georeferencing).
     pub bounds: Option<Bounds>,
-    /// The image's corners in its own CRS, when georeferenced.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The image's corners in its own CRS (`null` without georeferencing).
     pub source_bounds: Option<Bounds>,
     /// Band information, keyed "1", "2", ….
     pub bands: BTreeMap<String, BandInfo>,
@@ -245,10 +244,11 @@ fn band_interpretation(img: &ImageInfo, i: usize) -> &'static str {
 }
 
 impl<S: RangeSource> LargeImage<S> {
-    /// Levels of the pixel-space pyramid: `ceil(log2(max(w/tw, h/th))) + 1`.
-    pub fn pixel_levels(&self) -> u32 {
+    /// Levels of the pixel-space pyramid of `tile`-pixel tiles: `ceil(log2(max(w, h) / tile)) + 1`, at
+    /// least 1. With [`LARGE_IMAGE_TILE`] this is large_image's pyramid, whatever the file's block size.
+    pub fn pixel_levels(&self, tile: u64) -> u32 {
         let b = self.cog.base();
-        let r = (b.width as f64 / b.tile_width as f64).max(b.height as f64 / b.tile_height as f64);
+        let r = (b.width as f64 / tile as f64).max(b.height as f64 / tile as f64);
         (r.log2().ceil().max(0.0) as u32) + 1
     }
 
@@ -258,9 +258,46 @@ impl<S: RangeSource> LargeImage<S> {
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);
         let native = [g.pixel_to_crs(0.0, h), g.pixel_to_crs(0.0, 0.0), g.pixel_to_crs(w, h), g.pixel_to_crs(w, 0.0)];
-        let crs = self.crs().ok()?.0;
-        let geo = native.map(|(x, y)| crs.to_lonlat(x, y));
-        Some((native, geo))
+        let crs = &self.crs().ok()?.crs;
+        let raw = native.map(|p| crs.to_lonlat_point(p));
+        Some((native, self.continuous_longitudes(raw).unwrap_or(raw)))
+    }
+
+    /// The corners `raw` (lon/lat of ll, ul, lr, ur) with longitudes that run on continuously across the
+    /// antimeridian: each corner's longitude is followed from the image's centre along the straight pixel
+    /// line to it, 32 steps, each step taken the short way round; with the western edge brought within
+    /// −180…180, an image across 180° (a projected CRS across the line) then has its eastern corners past
+    /// 180° (as GDAL reports a geographic file stored that way) instead of bounds spanning the world.
+    /// `None` (keep `raw`) unless the corners span more than 180° and this makes the span narrower (a
+    /// whole world, a pole inside the image, a geographic file already stored past 180° stay as they are).
+    fn continuous_longitudes(&self, raw: Corners) -> Option<Corners> {
+        let span = |c: &Corners| {
+            let (lo, hi) = c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            hi - lo
+        };
+        if span(&raw) <= 180.0 {
+            return None;
+        }
+        let g = self.cog.georef.as_ref()?;
+        let crs = &self.crs().ok()?.crs;
+        let b = self.cog.base();
+        let (w, h) = (b.width as f64, b.height as f64);
+        let lon_at = |c: f64, r: f64| crs.to_lonlat_point(g.pixel_to_crs(c, r)).0;
+        let mut out = raw;
+        for (corner, (cx, cy)) in out.iter_mut().zip([(0.0, h), (0.0, 0.0), (w, h), (w, 0.0)]) {
+            let mut lon = lon_at(w / 2.0, h / 2.0);
+            for k in 1..=32 {
+                let t = k as f64 / 32.0;
+                lon = continue_longitude(lon, lon_at(w / 2.0 + t * (cx - w / 2.0), h / 2.0 + t * (cy - h / 2.0)));
+            }
+            corner.0 = lon;
+        }
+        if !out.iter().all(|p| p.0.is_finite()) || span(&out) >= span(&raw) {
+            return None;
+        }
+        let west = out.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let shift = 360.0 * ((west + 180.0) / 360.0).floor();
+        Some(out.map(|(x, y)| (x - shift, y)))
     }
 
     /// large_image's `getMetadata` (`projection` `None` = pixel space).
@@ -268,7 +305,7 @@ impl<S: RangeSource> LargeImage<S> {
         let b = self.cog.base();
         let scheme = Self::scheme(projection)?;
         let (levels, size_x, size_y, tile_width, tile_height) = match scheme {
-            None => (self.pixel_levels(), b.width, b.height, b.tile_width, b.tile_height),
+            None => (self.pixel_levels(LARGE_IMAGE_TILE), b.width, b.height, LARGE_IMAGE_TILE, LARGE_IMAGE_TILE),
             Some(s) => {
                 let lv = self.projected_levels(s)?;
                 let (nx, ny) = s.tiles(lv - 1);
@@ -290,7 +327,7 @@ impl<S: RangeSource> LargeImage<S> {
             dtype: if scheme.is_some() { "uint8" } else { b.dtype.decoded().name() },
             band_count: b.samples,
             geospatial: self.cog.georef.is_some(),
-            source_levels: self.cog.levels.len(),
+            source_levels: self.pixel_levels(LARGE_IMAGE_TILE),
             source_size_x: b.width,
             source_size_y: b.height,
             projection: projection.map(String::from),
@@ -371,17 +408,27 @@ impl<S: RangeSource> LargeImage<S> {
         s.is_finite().then_some(s)
     }
 
-    /// Number of zoom levels of a projected pyramid: deep enough to reach the native resolution.
-    fn projected_levels(&self, s: TileScheme) -> Result<u32> {
-        let (_, geo) = self.corners().ok_or_else(|| Error::usage("the image has no usable georeferencing"))?;
-        let b = self.cog.base();
-        let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
-        let deg_per_px = lon_span / b.width as f64;
-        let world = match s {
-            TileScheme::WebMercator => 360.0,
-            TileScheme::Geographic => 180.0,
+    /// Number of zoom levels of a projected pyramid of 256-pixel tiles: deep enough to reach the native
+    /// resolution. Web mercator as large_image counts them: `ceil(log2(2πR / (pixel size in metres ·
+    /// 256))) + 1`, the pixel size measured along the image's edges ([`Self::pixel_size_m`]). Geographic
+    /// (Cesium's 2 × 1 tiles at level 0, not a large_image projection): the first level whose tile pixels
+    /// are no wider in longitude than the image's.
+    pub fn projected_levels(&self, s: TileScheme) -> Result<u32> {
+        let no_georef = || Error::usage("the image has no usable georeferencing");
+        let r = match s {
+            TileScheme::WebMercator => {
+                let m = self.pixel_size_m().ok_or_else(no_georef)?;
+                2.0 * MERCATOR_MAX / (m * LARGE_IMAGE_TILE as f64)
+            }
+            TileScheme::Geographic => {
+                let (_, geo) = self.corners().ok_or_else(no_georef)?;
+                let lon_span = (geo[3].0 - geo[1].0).abs().max((geo[2].0 - geo[0].0).abs());
+                180.0 / (lon_span / self.cog.base().width as f64) / LARGE_IMAGE_TILE as f64
+            }
         };
-        let r = world / deg_per_px / 256.0;
+        if !r.is_finite() || r <= 0.0 {
+            return Err(no_georef());
+        }
         Ok((r.log2().ceil().max(0.0) as u32) + 1)
     }
 
@@ -432,4 +479,10 @@ impl<S: RangeSource> LargeImage<S> {
     pub async fn tiffdump(&self) -> Result<Value> {
         tiffdump(&self.cog.file).await
     }
+}
+
+/// The longitude of `to` continued from `from` (both degrees): `to` shifted by whole turns to within
+/// 180° of `from`.
+fn continue_longitude(from: f64, to: f64) -> f64 {
+    from + (to - from + 180.0).rem_euclid(360.0) - 180.0
 }

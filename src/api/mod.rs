@@ -25,16 +25,16 @@ use crate::source::{Credentials, RangeSource};
 use crate::stats::{approx_statistics, BandStatistics};
 use crate::style::{BandStats, DefaultStyle, Plan, Style, TitilerParams};
 use crate::tiff::tags::is_alpha;
-use crate::tiff::{GeoTransform, Georef};
+use crate::tiff::Georef;
 use crate::warp::geokeys::proj_string;
-use crate::warp::{Crs, TileScheme};
+use crate::warp::{Crs, SourceCrs, TileScheme};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// A natural-resolution measurement: the resolution (`None` when too few points transform) and the
-/// (min, max) longitude of its sample points before any wrap.
-type Natural = (Option<f64>, (f64, f64));
+/// The tile size of large_image's pixel-space pyramid, whatever the file's block size (its rasterio
+/// source always tiles at 256 pixels).
+pub const LARGE_IMAGE_TILE: u64 = 256;
 
 /// A COG seen through large_image's API.
 #[derive(Debug)]
@@ -42,8 +42,7 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
-    natural: Mutex<[Option<Natural>; 2]>,
-    src_crs: Result<(Crs, GeoTransform)>,
+    src_crs: Result<SourceCrs>,
 }
 
 /// Options of [`LargeImage`]'s opening, as the JS API spells them (`LargeImage.open(url, options)`).
@@ -94,32 +93,35 @@ pub(crate) fn style_json(v: Option<serde_json::Value>) -> Result<Option<serde_js
     }
 }
 
-/// The CRS of a georeferenced image and its inverse geotransform.
-fn source_crs(georef: Option<&Georef>) -> Result<(Crs, GeoTransform)> {
+/// The CRS of a georeferenced `width`×`height` image, its inverse geotransform and wrap longitude.
+fn source_crs(georef: Option<&Georef>, width: u64, height: u64) -> Result<SourceCrs> {
     let g = georef
         .ok_or_else(|| Error::usage("the image has no georeferencing: ask for pixel-space tiles (no projection)"))?;
-    let inv = g.inverse().ok_or_else(|| Error::format("the geotransform is not invertible"))?;
     let crs = match g.epsg {
         Some(epsg) => Crs::from_epsg(epsg)?,
         None => Crs::from_proj_string(&proj_string(&g.keys)?, None)?,
     };
-    Ok((crs, inv))
+    SourceCrs::new(crs, &g.geotransform, width, height)
+        .ok_or_else(|| Error::format("the geotransform is not invertible"))
 }
 
 impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
-        let src_crs = source_crs(cog.georef.as_ref());
-        Ok(LargeImage { cog, approx: Mutex::new(None), natural: Mutex::new([None; 2]), src_crs })
+        let (w, h) = (cog.base().width, cog.base().height);
+        let src_crs = source_crs(cog.georef.as_ref(), w, h);
+        Ok(LargeImage { cog, approx: Mutex::new(None), src_crs })
     }
 
-    /// The source CRS and inverse geotransform, when the file is georeferenced in a CRS this build knows.
-    pub(crate) fn crs(&self) -> Result<(&Crs, GeoTransform)> {
-        match &self.src_crs {
-            Ok((c, inv)) => Ok((c, *inv)),
-            Err(e) => Err(e.clone()),
-        }
+    /// The source CRS, when the file is georeferenced with a CRS this build knows.
+    pub(crate) fn crs(&self) -> Result<&SourceCrs> {
+        self.src_crs.as_ref().map_err(Clone::clone)
+    }
+
+    /// The (width, height) of the pyramid's levels, full resolution first.
+    pub(crate) fn level_sizes(&self) -> Result<Vec<(u64, u64)>> {
+        (0..self.cog.levels.len()).map(|l| self.cog.level(l).map(|i| (i.width, i.height))).collect()
     }
 
     /// The widths of the pyramid's levels, full resolution first.

@@ -20,8 +20,9 @@ pub struct Pixel {
 pub struct PixelValue {
     /// Every band's value, keyed "1", "2", …; `null` where masked or NaN.
     pub bands: BTreeMap<String, Option<f64>>,
-    /// The default style's colour, RGBA as floats 0…255 (before becoming 8-bit).
-    pub value: [f64; 4],
+    /// The default style's colour as floats 0…255 (before becoming 8-bit): RGBA, or for a single grey
+    /// band large_image's one luminance channel.
+    pub value: Vec<f64>,
     /// Red, 8-bit.
     pub r: u8,
     /// Green, 8-bit.
@@ -30,6 +31,9 @@ pub struct PixelValue {
     pub b: u8,
     /// Alpha, 8-bit (0 where masked or nodata).
     pub a: u8,
+    /// Luminance, 8-bit, for a single grey band (as large_image styles it: one `L` channel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l: Option<u8>,
 }
 
 /// Options of the pixel view (`{ left, top, units }`).
@@ -77,8 +81,13 @@ impl<S: RangeSource> LargeImage<S> {
                 ((i + 1).to_string(), (r.valid[0] != 0 && !v.is_nan()).then_some(v))
             })
             .collect();
-        let value = self.plan(None, None).await?.colours(&r)[0];
-        let [red, green, blue, alpha] = value.map(|c| c as u8);
-        Ok(Pixel { inside: Some(PixelValue { bands, value, r: red, g: green, b: blue, a: alpha }) })
+        let rgba = self.plan(None, None).await?.colours(&r)[0];
+        let [red, green, blue, alpha] = rgba.map(|c| c as u8);
+        // large_image styles a single grey band into one luminance channel (`L`): its answer is
+        // `value: [l]` and `l`. (r, g, b, a stay: our tiles keep nodata transparent.)
+        let grey = b.samples == 1 && !b.is_palette();
+        let value = if grey { vec![rgba[0]] } else { rgba.to_vec() };
+        let l = grey.then_some(red);
+        Ok(Pixel { inside: Some(PixelValue { bands, value, r: red, g: green, b: blue, a: alpha, l }) })
     }
 }

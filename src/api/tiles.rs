@@ -3,14 +3,17 @@
 //! encoded; and their corners.
 
 use super::metadata::TileCorners;
-use super::{style_json, LargeImage, Natural};
+use super::region::RegionPlan;
+use super::{style_json, LargeImage, LARGE_IMAGE_TILE};
 use crate::decode::Raster;
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
 use crate::style::TitilerParams;
 use crate::warp::resample::{grid_window, mask_nodata, resample};
-use crate::warp::{choose_level, source_grid, suggested_resolution, Kernel, Resampling, TileScheme, APPROX_MAX_ERROR};
+use crate::warp::{
+    choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, TileScheme, APPROX_MAX_ERROR,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -130,6 +133,16 @@ impl TileRequest {
     }
 }
 
+/// Python's `round()`: halves go to the even neighbour.
+fn round_half_even(v: f64) -> f64 {
+    let r = v.round();
+    if (v - v.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        r - v.signum()
+    } else {
+        r
+    }
+}
+
 /// Tile column and row given as JS numbers: whole and not negative.
 pub fn tile_index(z: u32, x: f64, y: f64) -> Result<(u64, u64)> {
     if x < 0.0 || y < 0.0 || x.fract() != 0.0 || y.fract() != 0.0 {
@@ -161,117 +174,87 @@ impl<S: RangeSource> LargeImage<S> {
         if !(1..=4096).contains(&size) {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
-        let (grid, w, h, factor) = match &opts.projection {
-            Some(p) => {
-                let scheme = TileScheme::from_projection(p)?;
-                let bounds = scheme.tile_bounds(z, x, y)?;
-                let (src, inv) = self.crs()?;
-                let center_lon = scheme.crs().to_lonlat((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0).0;
-                let factor = (bounds[2] - bounds[0]) / size as f64 / self.natural_resolution(scheme, center_lon)?;
-                let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
-                (source_grid(bounds, size, &scheme.crs(), src, &inv, max_error), size, size, factor)
-            }
-            None => {
-                let levels = self.pixel_levels();
-                if z >= levels {
-                    return Err(Error::usage("z layer does not exist"));
-                }
-                let b = self.cog.base();
-                let scale = (1u64 << (levels - 1 - z)) as f64;
-                let (tw, th) = (b.tile_width as usize, b.tile_height as usize);
-                let (tx, ty) = (
-                    b.width.div_ceil(b.tile_width << (levels - 1 - z)),
-                    b.height.div_ceil(b.tile_height << (levels - 1 - z)),
-                );
-                if x >= tx || y >= ty {
-                    return Err(Error::usage(format!(
-                        "tile {z}/{x}/{y} is outside the image ({tx}×{ty} tiles at this level)"
-                    )));
-                }
-                let grid = (0..th)
-                    .flat_map(|j| {
-                        (0..tw).map(move |i| {
-                            (((x as usize * tw + i) as f64 + 0.5) * scale, ((y as usize * th + j) as f64 + 0.5) * scale)
-                        })
-                    })
-                    .collect();
-                (grid, tw, th, scale)
-            }
+        let Some(p) = &opts.projection else {
+            return self.pixel_tile(z, x, y, size as u64, opts.resampling).await;
         };
-        self.sample(grid, w, h, factor, opts.resampling).await
+        let scheme = TileScheme::from_projection(p)?;
+        let bounds = scheme.tile_bounds(z, x, y)?;
+        let src = self.crs()?;
+        let factor = target_ratio(bounds, size, &scheme.crs(), src);
+        let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
+        let grid = source_grid(bounds, size, &scheme.crs(), src, max_error);
+        self.sample(grid, size, size, factor, opts.resampling).await
     }
 
-    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space: rows
-    /// counted from the bottom, not clipped, as large_image's rasterio source answers), or in the
-    /// scheme's CRS units for a projection.
+    /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
+    /// as large_image's rasterio source reads it: the full-resolution window `x·s·tile …` (`s` = 2^(levels
+    /// − 1 − z)) clipped to the image, scaled to `round(window / s)` pixels by GDAL's `RasterIO` (its
+    /// overview choice, its nearest-neighbour sample positions), in the top-left corner of a
+    /// `tile`×`tile` raster whose rest is invalid (transparent). Bilinear and cubic sample the same
+    /// positions through [`crate::warp::resample`].
+    async fn pixel_tile(&self, z: u32, x: u64, y: u64, tile: u64, method: Resampling) -> Result<Raster> {
+        let levels = self.pixel_levels(tile);
+        if z >= levels {
+            return Err(Error::usage("z layer does not exist"));
+        }
+        let b = self.cog.base();
+        let s = 1u64 << (levels - 1 - z);
+        let (x0, y0) = (x.saturating_mul(s * tile), y.saturating_mul(s * tile));
+        if x0 >= b.width || y0 >= b.height {
+            let which = if x0 >= b.width { "x" } else { "y" };
+            return Err(Error::usage(format!(
+                "{which} is outside layer: tile {z}/{x}/{y} starts at pixel ({x0}, {y0}) of a {}×{} image",
+                b.width, b.height
+            )));
+        }
+        let (x1, y1) = ((x0 + s * tile).min(b.width), (y0 + s * tile).min(b.height));
+        let out = |len: u64| (round_half_even(len as f64 / s as f64) as u64).clamp(1, tile);
+        let (w, h) = (out(x1 - x0), out(y1 - y0));
+        let t = tile as usize;
+        let content = if method == Resampling::Nearest || b.is_palette() {
+            let plan = RegionPlan {
+                x: x0,
+                y: y0,
+                width: x1 - x0,
+                height: y1 - y0,
+                out_width: w,
+                out_height: h,
+                level: rasterio_level(&self.level_sizes()?, (x1 - x0, y1 - y0), (w, h)),
+            };
+            let mut r = self.region_raster(&plan).await?;
+            mask_nodata(&mut r, b.nodata, self.alpha_band());
+            r
+        } else {
+            let (fx, fy) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
+            let grid = (0..h)
+                .flat_map(|j| {
+                    (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
+                })
+                .collect();
+            self.sample(grid, w as usize, h as usize, fx.max(fy), method).await?
+        };
+        Ok(content.padded(t, t))
+    }
+
+    /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space, large_image's
+    /// 256-pixel pyramid: rows counted from the bottom, not clipped, as large_image's rasterio source
+    /// answers), or in the scheme's CRS units for a projection.
     pub fn tile_corners(&self, z: u32, x: u64, y: u64, projection: Option<&str>) -> Result<TileCorners> {
         let [xmin, ymin, xmax, ymax] = match Self::scheme(projection)? {
             Some(s) => s.tile_bounds(z, x, y)?,
             None => {
-                let levels = self.pixel_levels();
+                let levels = self.pixel_levels(LARGE_IMAGE_TILE);
                 if z >= levels {
                     return Err(Error::usage("z layer does not exist"));
                 }
-                let b = self.cog.base();
-                let s = 1u64 << (levels - 1 - z);
-                let (tw, th) = (b.tile_width * s, b.tile_height * s);
-                let (x0, y0) = ((x * tw) as f64, (y * th) as f64);
-                let h = b.height as f64;
-                [x0, h - (y0 + th as f64), x0 + tw as f64, h - y0]
+                // As large_image's rasterio source answers: unclipped, rows counted from the bottom.
+                let t = LARGE_IMAGE_TILE << (levels - 1 - z);
+                let (x0, y0) = ((x * t) as f64, (y * t) as f64);
+                let h = self.cog.base().height as f64;
+                [x0, h - (y0 + t as f64), x0 + t as f64, h - y0]
             }
         };
         Ok(TileCorners { xmin, xmax, ymin, ymax })
-    }
-
-    /// The image's natural resolution in the scheme's CRS units, as gdalwarp suggests it for a tile
-    /// centred on longitude `center_lon`: like GDAL's transformer towards a geographic or mercator
-    /// target, longitudes are taken within 180° of the tile's centre, so that an image across the
-    /// antimeridian (or around a pole) is measured in one piece next to the tile. The unwrapped
-    /// measurement is cached with the longitude span of its sample points and serves every tile whose
-    /// centre needs none of them wrapped.
-    fn natural_resolution(&self, scheme: TileScheme, center_lon: f64) -> Result<f64> {
-        let key = scheme as usize;
-        let cached = self.natural.lock().unwrap_or_else(|p| p.into_inner())[key];
-        let unwrapped = match cached {
-            Some(m) => m,
-            None => {
-                let m = self.measure_resolution(scheme, None)?;
-                self.natural.lock().unwrap_or_else(|p| p.into_inner())[key] = Some(m);
-                m
-            }
-        };
-        let (lo, hi) = unwrapped.1;
-        let r = if lo >= center_lon - 180.0 && hi <= center_lon + 180.0 {
-            unwrapped.0
-        } else {
-            self.measure_resolution(scheme, Some(center_lon))?.0
-        };
-        r.ok_or_else(|| Error::unsupported("the image's extent does not transform to the tile CRS"))
-    }
-
-    /// One measurement of the natural resolution (see [`Self::natural_resolution`]), longitudes taken
-    /// within 180° of `center_lon` when given.
-    fn measure_resolution(&self, scheme: TileScheme, center_lon: Option<f64>) -> Result<Natural> {
-        let (src, _) = self.crs()?;
-        let g = self.cog.georef.as_ref().ok_or_else(|| Error::usage("the image has no georeferencing"))?;
-        let dst = scheme.crs();
-        let b = self.cog.base();
-        let span = std::cell::Cell::new((f64::INFINITY, f64::NEG_INFINITY));
-        let r = suggested_resolution(b.width, b.height, |c, r| {
-            let (x, y) = g.pixel_to_crs(c, r);
-            if *src == dst {
-                return Some((x, y));
-            }
-            let (lon, lat) = src.to_lonlat(x, y);
-            let (lo, hi) = span.get();
-            span.set((lo.min(lon), hi.max(lon)));
-            let lon = match center_lon {
-                Some(c) if (lon - c).abs() > 180.0 => c + (lon - c + 180.0).rem_euclid(360.0) - 180.0,
-                _ => lon,
-            };
-            dst.try_from_lonlat(lon, lat)
-        });
-        Ok((r, span.get()))
     }
 
     /// Samples the image at `grid` (full-resolution pixel coordinates) with `method` from the pyramid

@@ -4,7 +4,6 @@
 use super::LargeImage;
 use crate::error::{Error, Result};
 use crate::source::RangeSource;
-use crate::tiff::geo::apply_geotransform;
 use crate::warp::Crs;
 
 /// Units of a region's box or a pixel's point.
@@ -62,26 +61,16 @@ impl std::fmt::Display for Units {
 }
 
 impl<S: RangeSource> LargeImage<S> {
-    /// Full-resolution pixel coordinates of the points `pts` given in `units`.
+    /// Full-resolution pixel coordinates of the points `pts` given in `units` (longitudes on either side
+    /// of the antimeridian name the same place, see [`crate::warp::SourceCrs`]).
     pub(crate) fn to_pixels(&self, units: Units, pts: &[(f64, f64)]) -> Result<Vec<(f64, f64)>> {
         let b = self.cog.base();
         Ok(match units {
             Units::Pixels => pts.to_vec(),
             Units::Fraction => pts.iter().map(|&(x, y)| (x * b.width as f64, y * b.height as f64)).collect(),
             Units::Epsg(code) => {
-                let (src, inv) = self.crs()?;
-                let from = Crs::from_epsg(code)?;
-                pts.iter()
-                    .map(|&(x, y)| {
-                        let (sx, sy) = if from == *src {
-                            (x, y)
-                        } else {
-                            let (lon, lat) = from.to_lonlat(x, y);
-                            src.from_lonlat(lon, lat)
-                        };
-                        apply_geotransform(&inv, sx, sy)
-                    })
-                    .collect()
+                let (src, from) = (self.crs()?, Crs::from_epsg(code)?);
+                pts.iter().map(|&(x, y)| src.to_pixel(&from, x, y)).collect()
             }
         })
     }
@@ -90,7 +79,7 @@ impl<S: RangeSource> LargeImage<S> {
     pub(crate) fn bounds_in(&self, units: Units) -> Option<String> {
         let Units::Epsg(code) = units else { return None };
         let g = self.cog.georef.as_ref()?;
-        let (src, _) = self.crs().ok()?;
+        let src = &self.crs().ok()?.crs;
         let to = Crs::from_epsg(code).ok()?;
         let b = self.cog.base();
         let (w, h) = (b.width as f64, b.height as f64);

@@ -31,6 +31,23 @@ impl Raster {
         Raster { width, height, bands, dtype, data: vec![0; n * bands * dtype.size()], valid: vec![0; n] }
     }
 
+    /// This raster in the top-left corner of a `width`×`height` one whose other pixels are invalid
+    /// (zero samples); cropped where it is larger.
+    pub fn padded(self, width: usize, height: usize) -> Raster {
+        if (self.width, self.height) == (width, height) {
+            return self;
+        }
+        let px = self.bands * self.dtype.size();
+        let mut out = Raster::empty(width, height, self.bands, self.dtype);
+        let (w, h) = (self.width.min(width), self.height.min(height));
+        for j in 0..h {
+            let (src, dst) = (j * self.width, j * width);
+            out.data[dst * px..(dst + w) * px].copy_from_slice(&self.data[src * px..(src + w) * px]);
+            out.valid[dst..dst + w].copy_from_slice(&self.valid[src..src + w]);
+        }
+        out
+    }
+
     /// Sample `band` of pixel (`x`, `y`) as f64.
     pub fn get(&self, x: usize, y: usize, band: usize) -> f64 {
         self.sample(y * self.width + x, band)

@@ -1,9 +1,7 @@
 //! GDAL's approximate transformer: the source pixel under every output pixel centre of a tile, exact
 //! transforms at a few points of each row and linear interpolation between them.
 
-use super::crs::Crs;
-use crate::tiff::geo::apply_geotransform;
-use crate::tiff::GeoTransform;
+use super::crs::{Crs, SourceCrs};
 
 /// Largest error (|dx| + |dy|, in source pixels) of the linear interpolation used between exactly
 /// transformed points for nearest-neighbour tiles. GDAL's default (`gdalwarp -et 0.125`) moves about
@@ -14,31 +12,15 @@ use crate::tiff::GeoTransform;
 pub const APPROX_MAX_ERROR: f64 = 0.01;
 
 /// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
-/// pixel (col, row) of the source image whose CRS is `src` and inverse geotransform is `inv`.
+/// pixel (col, row) of the source image `src`.
 ///
 /// Rows go through GDAL's approximate transformer ([`approx_row`]) with `max_error` (0: every point
 /// exact), so that sampling picks the same source positions as `gdalwarp`.
-pub fn source_grid(
-    bounds: [f64; 4],
-    size: usize,
-    dst: &Crs,
-    src: &Crs,
-    inv: &GeoTransform,
-    max_error: f64,
-) -> Vec<(f64, f64)> {
+pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs, max_error: f64) -> Vec<(f64, f64)> {
     let [x0, y0, x1, y1] = bounds;
     let rx = (x1 - x0) / size as f64;
     let ry = (y1 - y0) / size as f64;
-    let same = dst == src;
-    let exact = |x: f64, y: f64| -> (f64, f64) {
-        let (sx, sy) = if same {
-            (x, y)
-        } else {
-            let (lon, lat) = dst.to_lonlat(x, y);
-            src.from_lonlat(lon, lat)
-        };
-        apply_geotransform(inv, sx, sy)
-    };
+    let exact = |x: f64, y: f64| -> (f64, f64) { src.to_pixel(dst, x, y) };
     let mut out = vec![(f64::NAN, f64::NAN); size * size];
     for j in 0..size {
         let y = y1 - (j as f64 + 0.5) * ry;

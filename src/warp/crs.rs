@@ -3,6 +3,8 @@
 
 use super::scheme::MERCATOR_R;
 use crate::error::{Error, Result};
+use crate::tiff::geo::{apply_geotransform, invert_geotransform};
+use crate::tiff::GeoTransform;
 
 /// A coordinate reference system.
 #[derive(Debug, Clone)]
@@ -49,6 +51,15 @@ thread_local! {
 }
 
 impl Crs {
+    /// True for a geographic CRS (longitude/latitude in degrees), whatever its datum.
+    pub fn is_geographic(&self) -> bool {
+        match self {
+            Crs::Geographic => true,
+            Crs::WebMercator => false,
+            Crs::Proj { proj, .. } => proj.is_latlong(),
+        }
+    }
+
     /// The CRS for an EPSG code (definitions shipped in the build: the EPSG table of `crs-definitions`).
     pub fn from_epsg(code: u32) -> Result<Crs> {
         match code {
@@ -83,6 +94,11 @@ impl Crs {
         }
     }
 
+    /// [`Self::to_lonlat`] of a point.
+    pub fn to_lonlat_point(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        self.to_lonlat(x, y)
+    }
+
     /// Converts (lon, lat) degrees to (x, y) in this CRS; `None` outside the projection's domain (the
     /// poles in mercator), as PROJ fails there.
     pub fn try_from_lonlat(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
@@ -110,6 +126,69 @@ impl Crs {
             Crs::Proj { .. } => self.try_from_lonlat(lon, lat).unwrap_or((f64::NAN, f64::NAN)),
         }
     }
+}
+
+/// A georeferenced source image as the warper sees it: its CRS, its inverse geotransform (CRS → pixel)
+/// and, for a geographic CRS, the longitude that positions are wrapped around.
+///
+/// GDAL's warper inserts a `CENTER_LONG` on a geographic source (gdalwarp's `InsertCenterLong`: the middle
+/// of the four corners' longitudes, printed with `%g`, unless they span more than 360°), and the inverse
+/// transformation then wraps every longitude into `[center − 180°, center + 180°]`. So a file stored from
+/// 175° to 185.24° east, or a 0–360° world, is found from −179.5° as from 180.5°. Pixel lookups and
+/// regions take the same path, so −179.5 and 180.5 name the same place.
+#[derive(Debug, Clone)]
+pub struct SourceCrs {
+    /// The image's CRS.
+    pub crs: Crs,
+    /// CRS → pixel (col, row) of the full-resolution image.
+    pub inv: GeoTransform,
+    /// The longitude positions are wrapped around (geographic CRSs only).
+    pub center_long: Option<f64>,
+}
+
+impl SourceCrs {
+    /// The source of a `width`×`height` image with `geotransform` in `crs`; `None` when the geotransform
+    /// is not invertible.
+    pub fn new(crs: Crs, geotransform: &GeoTransform, width: u64, height: u64) -> Option<SourceCrs> {
+        let inv = invert_geotransform(geotransform)?;
+        let g = geotransform;
+        let (w, h) = (width as f64, height as f64);
+        let longs = [g[0], g[0] + w * g[1], g[0] + h * g[2], g[0] + w * g[1] + h * g[2]];
+        let (lo, hi) = longs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let center_long = (crs.is_geographic() && hi - lo <= 360.0).then(|| printf_g((lo + hi) / 2.0));
+        Some(SourceCrs { crs, inv, center_long })
+    }
+
+    /// `x` wrapped around the centre longitude as GDAL's reverse transformation wraps it.
+    pub fn wrap_long(&self, x: f64) -> f64 {
+        match self.center_long {
+            Some(c) if x < c - 180.0 => x + 360.0,
+            Some(c) if x > c + 180.0 => x - 360.0,
+            _ => x,
+        }
+    }
+
+    /// (x, y) in `from` → coordinates in the source CRS (longitudes wrapped, NaN where it fails).
+    pub fn from_crs(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
+        let (sx, sy) = if *from == self.crs {
+            (x, y)
+        } else {
+            let (lon, lat) = from.to_lonlat(x, y);
+            self.crs.from_lonlat(lon, lat)
+        };
+        (self.wrap_long(sx), sy)
+    }
+
+    /// (x, y) in `from` → fractional pixel (col, row) of the full-resolution image.
+    pub fn to_pixel(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
+        let (sx, sy) = self.from_crs(from, x, y);
+        apply_geotransform(&self.inv, sx, sy)
+    }
+}
+
+/// `v` as C's `printf("%g")` rounds it (6 significant digits), which is how GDAL passes `CENTER_LONG`.
+fn printf_g(v: f64) -> f64 {
+    format!("{v:.5e}").parse().unwrap_or(v)
 }
 
 #[cfg(test)]

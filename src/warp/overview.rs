@@ -1,5 +1,8 @@
-//! Which pyramid level to read: `gdalwarp -ovr AUTO`'s choice for tiles (from the natural resolution
-//! `GDALSuggestedWarpOutput2` finds), large_image's for regions and thumbnails.
+//! Which pyramid level to read: `gdalwarp -ovr AUTO`'s choice for map tiles (from the tile's own
+//! source window, as for `-te`/`-ts`), `RasterIO`'s for pixel-space tiles, large_image's for regions
+//! and thumbnails.
+
+use super::crs::{Crs, SourceCrs};
 
 /// Chooses the pyramid level for `factor` source pixels per output pixel exactly as `gdalwarp -ovr AUTO`
 /// does: walking from full resolution, stop at the level whose ratio (`base_width / width`) is below
@@ -20,45 +23,55 @@ pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
     level
 }
 
-/// The "natural" output resolution of a `w`×`h` image in another CRS, as GDAL's
-/// `GDALSuggestedWarpOutput2` computes it: the distance between the transformed top-left and
-/// bottom-right corners (or the diagonal of the extent of 20–100 points per edge when that distance
-/// has no width or height), mapped by `to_dst` (pixel → destination coordinates, `None` where the
-/// transform fails), over the diagonal in pixels. `None` when too few points transform. (GDAL's
-/// fallback to an interior grid when edge points fail to transform back is not reproduced.)
-pub fn suggested_resolution(w: u64, h: u64, to_dst: impl Fn(f64, f64) -> Option<(f64, f64)>) -> Option<f64> {
-    // GDALSuggestedWarpOutput2: 20..=100 steps along each edge (one per 50 pixels of the shorter side).
-    let steps = ((w.min(h) as f64 / 50.0 + 0.5) as u32).clamp(20, 100);
-    let (wf, hf) = (w as f64, h as f64);
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    let mut ok = 0;
-    let finite = |p: Option<(f64, f64)>| p.filter(|(x, y)| x.is_finite() && y.is_finite());
-    for i in 0..=steps {
-        let t = if i == steps { 1.0 } else { i as f64 / steps as f64 };
-        for (px, py) in [(t * wf, 0.0), (t * wf, hf), (0.0, t * hf), (wf, t * hf)] {
-            if let Some((x, y)) = finite(to_dst(px, py)) {
-                ok += 1;
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
+/// How many source pixels one output pixel spans, as gdalwarp measures it to choose an overview when it
+/// is given the output's extent and size (`-te` and `-ts`, which is what a map tile is): the 10 × 10
+/// grid of output pixel corners from edge to edge, transformed to source pixels (longitudes wrapped as
+/// for sampling), and the width of their bounding box over the output width. GDAL 3.6 measures along x
+/// only; later versions take the smaller of the x and y ratios. Feed it to [`choose_level`].
+///
+/// Because it measures the tile itself, a tile whose footprint spans the source's wrap longitude (a
+/// 0–360° world at 0°) or a pole reads the overview GDAL reads there, not the image's average
+/// resolution.
+pub fn target_ratio(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs) -> f64 {
+    let [x0, _, x1, y1] = bounds;
+    let (rx, ry) = ((x1 - x0) / size as f64, (y1 - bounds[1]) / size as f64);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..10 {
+        for j in 0..10 {
+            let (px, py) = (size as f64 * i as f64 / 9.0, size as f64 * j as f64 / 9.0);
+            let (c, r) = src.to_pixel(dst, x0 + px * rx, y1 - py * ry);
+            if c.is_finite() && r.is_finite() {
+                (lo, hi) = (lo.min(c), hi.max(c));
             }
         }
     }
-    if ok < 10 {
-        return None;
+    if hi > lo {
+        (hi - lo) / size as f64
+    } else {
+        0.0
     }
-    // GDAL measures the diagonal from the top-left to the bottom-right corner as transformed (the
-    // extent's diagonal only when that gives a zero width or height).
-    let (mut dx, mut dy) = match (finite(to_dst(0.0, 0.0)), finite(to_dst(wf, hf))) {
-        (Some(a), Some(b)) => (b.0 - a.0, b.1 - a.1),
-        _ => (0.0, 0.0),
-    };
-    if dx == 0.0 || dy == 0.0 {
-        (dx, dy) = (x1 - x0, y1 - y0);
+}
+
+/// The overview GDAL's `RasterIO` reads for a full-resolution window of `window` pixels scaled to `buf`
+/// (`GDALBandGetBestOverviewLevel2` with nearest neighbour: the most reduced level whose reduction, on
+/// its least reduced axis, is below 1.2 × the request's). `sizes` are the levels' (width, height), full
+/// resolution first.
+pub fn rasterio_level(sizes: &[(u64, u64)], window: (u64, u64), buf: (u64, u64)) -> usize {
+    let (bw, bh) = sizes[0];
+    let (rx, ry) = (window.0 as f64 / buf.0 as f64, window.1 as f64 / buf.1 as f64);
+    let desired = if rx < ry || buf.1 == 1 { rx } else { ry };
+    let (mut best, mut best_res) = (0, 0.0);
+    for (l, &(ow, oh)) in sizes.iter().enumerate().skip(1) {
+        if ow > bw || oh > bh {
+            continue;
+        }
+        let res = (bw as f64 / ow as f64).min(bh as f64 / oh as f64);
+        if res >= desired * 1.2 || res <= best_res {
+            continue;
+        }
+        (best, best_res) = (l, res);
     }
-    let res = dx.hypot(dy) / wf.hypot(hf);
-    (res > 0.0).then_some(res)
+    best
 }
 
 /// The pyramid level large_image reads for a `region` scaled to `out`: full resolution unless
@@ -83,6 +96,14 @@ pub fn region_level(base_width: u64, widths: &[u64], region: (u64, u64), out: (u
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn rasterio_level_is_below_1_2_times_the_reduction() {
+        let sizes = [(1000, 800), (500, 400), (250, 200)];
+        assert_eq!(rasterio_level(&sizes, (1000, 800), (1000, 800)), 0);
+        assert_eq!(rasterio_level(&sizes, (1000, 800), (500, 400)), 1); // 2 is below 1.2 × 2
+        assert_eq!(rasterio_level(&sizes, (1000, 800), (100, 80)), 2);
+    }
+
     #[test]
     fn region_level_follows_large_image() {
         let widths = [1024, 512, 256];

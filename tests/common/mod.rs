@@ -2,6 +2,8 @@
 //! opening files, django-large-image's recorded answers, and pixel agreement.
 #![allow(dead_code)]
 
+pub mod dli;
+
 use large_image_wasm::api::LargeImage;
 use large_image_wasm::cog::{Cog, OpenOptions};
 use large_image_wasm::source::{FileSource, MemorySource};
@@ -94,42 +96,6 @@ pub fn dli_sample() -> String {
 pub fn recorded(name: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/dli_recorded/sample_utm_u16").join(name);
     serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{p:?}: {e}"))).unwrap()
-}
-
-/// Every key the recorded answer has must be in ours with an equal value (numbers to `rel` relative
-/// error); keys only we give are allowed. Returns the paths that differ.
-fn diff(path: &str, ours: &Value, theirs: &Value, rel: f64, out: &mut Vec<String>) {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, tv) in b {
-                match a.get(k) {
-                    Some(ov) => diff(&format!("{path}.{k}"), ov, tv, rel, out),
-                    None => out.push(format!("{path}.{k}: missing (recorded {tv})")),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                diff(&format!("{path}[{i}]"), x, y, rel, out);
-            }
-        }
-        (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            if (a - b).abs() > rel * b.abs().max(1e-300) && a != b {
-                out.push(format!("{path}: {a} vs recorded {b}"));
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: {a} vs recorded {b}")),
-    }
-}
-
-/// Our view (as JSON) against django-large-image's recorded answer, key by key (see [`diff`]).
-pub fn assert_same<T: Serialize>(what: &str, ours: &T, theirs: &Value, rel: f64) {
-    let ours = json(ours);
-    let mut d = Vec::new();
-    diff("", &ours, theirs, rel, &mut d);
-    assert!(d.is_empty(), "{what} differs from django-large-image:\n  {}\nours: {ours}", d.join("\n  "));
 }
 
 /// Two RGBA images compared pixel by pixel; pixels transparent in both are left out.

@@ -12,7 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { BMNG, OUT_DIR, REPO, WWW, decodePng, missingPrerequisites, run, tempDir } from './helpers.mjs';
+import { BMNG, OUT_DIR, REPO, WWW, decodePng, makeSyntheticCog, missingPrerequisites, run, tempDir } from './helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 
@@ -71,6 +71,65 @@ async function waitForTiles(page) {
   throw new Error(`globe tiles did not finish loading within ${TILES_TIMEOUT_MS} ms`);
 }
 
+/**
+ * For each screen point, the mean colour of a (2R+1)² patch around it on the screenshot against the mean
+ * of GDAL's values (gdallocationinfo) at the lon/lat Cesium picks under each patch pixel. Points off the
+ * globe, or (with `keep`) whose centre lon/lat `keep` refuses, are left out. `toFile` maps a lon/lat to the
+ * file's coordinates for `gdallocationinfo -geoloc` (default: `-wgs84` with the lon/lat as they are).
+ */
+async function screenVsGdal(page, shot, points, file, { keep = () => true, toFile = null } = {}) {
+  const R = 3;
+  const picked = await page.evaluate(
+    ({ points, R }) => {
+      const { viewer } = window.demo;
+      return points.map(([px, py]) => {
+        const patch = [];
+        for (let dy = -R; dy <= R; dy++) {
+          for (let dx = -R; dx <= R; dx++) {
+            const c = viewer.camera.pickEllipsoid(new Cesium.Cartesian2(px + dx, py + dy));
+            if (!c) return null;
+            const g = Cesium.Cartographic.fromCartesian(c);
+            patch.push([Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)]);
+          }
+        }
+        return patch;
+      });
+    },
+    { points, R },
+  );
+  const results = [];
+  for (let k = 0; k < points.length; k++) {
+    const patch = picked[k];
+    if (!patch) continue;
+    const [lon, lat] = patch[Math.floor(patch.length / 2)];
+    if (!keep(lon, lat)) continue;
+    const coords = toFile ? patch.map(([x, y]) => toFile(x, y)) : patch;
+    const input = coords.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
+    const out = await run('gdallocationinfo', [toFile ? '-geoloc' : '-wgs84', '-valonly', file], { input });
+    const values = out.split('\n').filter((l) => l.trim() !== '').map(Number);
+    assert.equal(values.length, patch.length * 3, 'GDAL gave RGB for every patch pixel');
+    const [px, py] = points[k];
+    const gdalMean = [0, 0, 0];
+    const shotMean = [0, 0, 0];
+    let perPixel = 0;
+    let i = 0;
+    for (let dy = -R; dy <= R; dy++) {
+      for (let dx = -R; dx <= R; dx++, i++) {
+        const o = ((py + dy) * shot.width + (px + dx)) * 4;
+        for (let c = 0; c < 3; c++) {
+          gdalMean[c] += values[i * 3 + c] / patch.length;
+          shotMean[c] += shot.data[o + c] / patch.length;
+          perPixel += Math.abs(values[i * 3 + c] - shot.data[o + c]) / (patch.length * 3);
+        }
+      }
+    }
+    const diff = gdalMean.map((v, c) => Math.abs(v - shotMean[c]));
+    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdalMean.map(Math.round),
+      screen: shotMean.map(Math.round), meanDiff: Math.max(...diff), perPixel });
+  }
+  return results;
+}
+
 describe('demo page in Chromium', () => {
   let chromium;
   let browser;
@@ -83,6 +142,8 @@ describe('demo page in Chromium', () => {
     dir = await tempDir();
     await fsp.writeFile(path.join(dir, 'blank.html'), '<!doctype html><title>blank</title>\n');
     await fsp.writeFile(path.join(dir, 'notatiff.tif'), '<html><body>Not a TIFF at all.</body></html>\n'.repeat(100));
+    // A geographic COG stored from 175° to 185.24° east: across the antimeridian.
+    await makeSyntheticCog(dir, { name: 'cross180.tif', width: 1024, height: 600, west: 175, north: -8, res: 0.01, noise: 0 });
     await fsp.mkdir(OUT_DIR, { recursive: true });
     srv = await startServer({
       root: WWW,
@@ -160,54 +221,7 @@ describe('demo page in Chromium', () => {
           points.push([Math.round(VIEWPORT.width * fx), Math.round(VIEWPORT.height * fy)]);
         }
       }
-      const R = 3; // a (2R+1)² patch around each point
-      const picked = await page.evaluate(
-        ({ points, R }) => {
-          const { viewer } = window.demo;
-          return points.map(([px, py]) => {
-            const patch = [];
-            for (let dy = -R; dy <= R; dy++) {
-              for (let dx = -R; dx <= R; dx++) {
-                const c = viewer.camera.pickEllipsoid(new Cesium.Cartesian2(px + dx, py + dy));
-                if (!c) return null;
-                const g = Cesium.Cartographic.fromCartesian(c);
-                patch.push([Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)]);
-              }
-            }
-            return patch;
-          });
-        },
-        { points, R },
-      );
-
-      const results = [];
-      for (let k = 0; k < points.length; k++) {
-        const patch = picked[k];
-        if (!patch) continue;
-        const input = patch.map(([lon, lat]) => `${lon.toFixed(8)} ${lat.toFixed(8)}`).join('\n') + '\n';
-        const out = await run('gdallocationinfo', ['-wgs84', '-valonly', BMNG], { input });
-        const values = out.split('\n').filter((l) => l.trim() !== '').map(Number);
-        assert.equal(values.length, patch.length * 3, 'GDAL gave RGB for every patch pixel');
-        const [px, py] = points[k];
-        const gdalMean = [0, 0, 0];
-        const shotMean = [0, 0, 0];
-        let perPixel = 0;
-        let i = 0;
-        for (let dy = -R; dy <= R; dy++) {
-          for (let dx = -R; dx <= R; dx++, i++) {
-            const o = ((py + dy) * shot.width + (px + dx)) * 4;
-            for (let c = 0; c < 3; c++) {
-              gdalMean[c] += values[i * 3 + c] / patch.length;
-              shotMean[c] += shot.data[o + c] / patch.length;
-              perPixel += Math.abs(values[i * 3 + c] - shot.data[o + c]) / (patch.length * 3);
-            }
-          }
-        }
-        const diff = gdalMean.map((v, c) => Math.abs(v - shotMean[c]));
-        const [lon, lat] = patch[Math.floor(patch.length / 2)];
-        results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdalMean.map(Math.round),
-          screen: shotMean.map(Math.round), meanDiff: Math.max(...diff), perPixel });
-      }
+      const results = await screenVsGdal(page, shot, points, BMNG);
       for (const r of results) {
         t.diagnostic(
           `(${r.px},${r.py}) lon ${r.lon} lat ${r.lat}: GDAL ${r.gdal} screen ${r.screen} ` +
@@ -234,6 +248,58 @@ describe('demo page in Chromium', () => {
       t.diagnostic(`console: ${seen.console.length} lines; errors ${JSON.stringify(seen.consoleErrors)}`);
       assert.deepEqual(seen.pageErrors, [], 'no uncaught exception');
       assert.deepEqual(seen.consoleErrors, [], 'no console error');
+      assert.deepEqual(await page.evaluate(() => window.demo.errors), [], 'no error on the page');
+    } finally {
+      await context.close();
+    }
+  });
+  }
+
+  for (const scheme of ['geographic', 'webmercator']) {
+  test(`a COG stored from 175° to 185.24° east shows on both sides of the antimeridian (${scheme} tiles)`, async (t) => {
+    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const seen = watch(page);
+    try {
+      await page.goto(`${srv.url}/?url=/fixtures/cross180.tif&tilingScheme=${scheme}`);
+      await withTimeout(page.evaluate(() => window.demo.ready.then(() => true)), READY_TIMEOUT_MS, 'window.demo.ready');
+      const [data, rect] = await page.evaluate(() => {
+        const p = window.demo.provider;
+        return [p.dataRectangle, p.rectangle].map((r) => [r.west, r.south, r.east, r.north].map((v) => Cesium.Math.toDegrees(v)));
+      });
+      t.diagnostic(`data rectangle ${data.map((v) => v.toFixed(2))}, provider rectangle ${rect.map((v) => v.toFixed(2))}`);
+      assert.ok(Math.abs(data[0] - 175) < 1e-6 && Math.abs(data[2] - -174.76) < 1e-6, `west 175, east -174.76: ${data}`);
+      assert.deepEqual(rect.map((v) => +v.toFixed(6)), [-180, -14, 180, -8], 'the band of latitudes, all longitudes');
+      await page.evaluate(() => {
+        window.demo.viewer.camera.setView({
+          destination: Cesium.Cartesian3.fromDegrees(180, -11, 400_000),
+          orientation: { heading: 0, pitch: -Cesium.Math.PI_OVER_TWO, roll: 0 },
+        });
+      });
+      await waitForTiles(page);
+      const png = await page.screenshot({ type: 'png' });
+      await fsp.writeFile(path.join(OUT_DIR, `browser-antimeridian-${scheme}.png`), png);
+      const shot = decodePng(png);
+      const points = [];
+      for (let fx = 0.2; fx <= 0.8; fx += 0.05) {
+        for (const fy of [0.45, 0.5, 0.55]) points.push([Math.round(VIEWPORT.width * fx), Math.round(VIEWPORT.height * fy)]);
+      }
+      // On either side of the line (screen pixels smaller than the data's, so that GDAL's values under a
+      // patch are what the screen shows); GDAL is asked in the file's own longitudes (past 180°).
+      const inside = (lon, lat) => lat < -8.05 && lat > -13.95 && (lon > 175.05 || lon < -174.81);
+      const results = await screenVsGdal(page, shot, points, path.join(dir, 'cross180.tif'), {
+        keep: inside,
+        toFile: (lon, lat) => [lon < 0 ? lon + 360 : lon, lat],
+      });
+      const west = results.filter((r) => r.lon < 0);
+      const east = results.filter((r) => r.lon > 0);
+      t.diagnostic(`${east.length} points east of 180°, ${west.length} west; worst patch-mean diff ` +
+        `${Math.max(...results.map((r) => r.meanDiff)).toFixed(1)}`);
+      assert.ok(west.length >= 5 && east.length >= 5, `points on both sides: ${east.length} east, ${west.length} west`);
+      for (const r of results) {
+        assert.ok(r.meanDiff < 15, `colour at lon ${r.lon} lat ${r.lat} is ${r.screen}, GDAL says ${r.gdal}`);
+      }
+      assert.deepEqual(seen.pageErrors, [], 'no uncaught exception');
       assert.deepEqual(await page.evaluate(() => window.demo.errors), [], 'no error on the page');
     } finally {
       await context.close();

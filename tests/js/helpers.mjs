@@ -78,21 +78,21 @@ export async function gdalinfo(file) {
 }
 
 /**
- * A synthetic RGB u8 EPSG:4326 COG (DEFLATE, 256×256 blocks, overviews): per-pixel noise
- * over gradients, so that a one-pixel shift shows.
+ * A synthetic RGB u8 EPSG:4326 COG (DEFLATE, 256×256 blocks, overviews): per-pixel noise (up to
+ * `noise`) over gradients and a checkerboard, so that a one-pixel shift shows.
  */
 export async function makeSyntheticCog(dir, { name = 'synthetic.tif', width = 800, height = 640,
-  west = 10, north = 48, res = 0.0125, compress = 'DEFLATE' } = {}) {
+  west = 10, north = 48, res = 0.0125, compress = 'DEFLATE', noise = 96 } = {}) {
   const raw = path.join(dir, `${name}.raw.tif`);
   const out = path.join(dir, name);
   const script = `
 import sys
 import numpy as np
 from osgeo import gdal, osr
-raw, w, h, west, north, res = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+raw, w, h, west, north, res, amp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 rng = np.random.default_rng(12345)
 yy, xx = np.mgrid[0:h, 0:w]
-noise = rng.integers(0, 96, size=(3, h, w))
+noise = rng.integers(0, amp, size=(3, h, w)) if amp > 0 else np.zeros((3, h, w), dtype=np.int64)
 bands = [
     (xx * 160 // max(w - 1, 1)) + noise[0],
     (yy * 160 // max(h - 1, 1)) + noise[1],
@@ -107,7 +107,7 @@ for i, b in enumerate(bands):
     ds.GetRasterBand(i + 1).SetColorInterpretation([gdal.GCI_RedBand, gdal.GCI_GreenBand, gdal.GCI_BlueBand][i])
 ds = None
 `;
-  await run('/usr/bin/python3', ['-c', script, raw, width, height, west, north, res].map(String));
+  await run('/usr/bin/python3', ['-c', script, raw, width, height, west, north, res, noise].map(String));
   await run('gdal_translate', ['-q', '-of', 'COG', '-co', `COMPRESS=${compress}`, '-co', 'BLOCKSIZE=256', raw, out]);
   await fsp.rm(raw);
   return out;

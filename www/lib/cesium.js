@@ -39,6 +39,52 @@ function maximumLevelOf(levels, tileSize) {
   return Math.max(0, levels - 1 - Math.log2(tileSize / 256));
 }
 
+/** A longitude in degrees brought into [-180, 180). */
+function wrapLongitude(lon) {
+  return ((((lon + 180) % 360) + 360) % 360) - 180;
+}
+
+/**
+ * The Cesium rectangle of the data's bounds (degrees, longitudes possibly past 180 for data across the
+ * antimeridian), or undefined when the bounds are unusable. Across the antimeridian the rectangle has
+ * west > east, which is how Cesium names such a rectangle, so tiles on both sides are requested.
+ */
+export function dataRectangle(Cesium, b, schemeName) {
+  if (!b || ![b.xmin, b.xmax, b.ymin, b.ymax].every(Number.isFinite)) return undefined;
+  const latLimit = schemeName === 'webmercator' ? MERCATOR_MAX_LAT : 90;
+  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  const south = clamp(Math.min(b.ymin, b.ymax), -latLimit, latLimit);
+  const north = clamp(Math.max(b.ymin, b.ymax), -latLimit, latLimit);
+  const [lo, hi] = [Math.min(b.xmin, b.xmax), Math.max(b.xmin, b.xmax)];
+  let west = -180;
+  let east = 180;
+  if (hi - lo < 360) {
+    west = wrapLongitude(lo);
+    east = wrapLongitude(hi);
+    if (east === -180) east = 180;
+    if (east === west) return undefined;
+  }
+  if (!(north > south)) return undefined;
+  return Cesium.Rectangle.fromDegrees(west, south, east, north);
+}
+
+/** Whether two rectangles (radians; either may cross the antimeridian) share any area. */
+function tileTouches(tile, data) {
+  const TWO_PI = 2 * Math.PI;
+  if (tile.north <= data.south || tile.south >= data.north) return false;
+  const span = (r) => (r.east >= r.west ? r.east - r.west : r.east + TWO_PI - r.west);
+  // The tile's west edge measured eastwards from the data's west edge.
+  const offset = (((tile.west - data.west) % TWO_PI) + TWO_PI) % TWO_PI;
+  return offset < span(data) || offset + span(tile) > TWO_PI;
+}
+
+const transparent = new Map();
+/** A fully transparent tile, made once per size. */
+function transparentImage(size) {
+  if (!transparent.has(size)) transparent.set(size, rgbaToImage(new Uint8Array(size * size * 4), size, size));
+  return transparent.get(size);
+}
+
 function toImageData(rgba, width, height) {
   const pixels = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   return new ImageData(pixels, width, height);
@@ -142,21 +188,14 @@ export class LargeImageImageryProvider {
     this._tileSize = tileSize;
     this._style = options.style;
 
-    // Only tiles that touch the image are requested.
-    const b = metadata.bounds;
-    let rectangle = this._tilingScheme.rectangle;
-    if (b && [b.xmin, b.xmax, b.ymin, b.ymax].every(Number.isFinite)) {
-      const latLimit = schemeName === 'webmercator' ? MERCATOR_MAX_LAT : 90;
-      const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-      const west = clamp(Math.min(b.xmin, b.xmax), -180, 180);
-      const east = clamp(Math.max(b.xmin, b.xmax), -180, 180);
-      const south = clamp(Math.min(b.ymin, b.ymax), -latLimit, latLimit);
-      const north = clamp(Math.max(b.ymin, b.ymax), -latLimit, latLimit);
-      if (east > west && north > south) {
-        rectangle = Cesium.Rectangle.fromDegrees(west, south, east, north);
-      }
-    }
-    this._rectangle = rectangle;
+    // Only tiles that touch the image are requested. Data across the antimeridian has a rectangle with
+    // west > east (Cesium's way of naming it), but an ImageryLayer intersects its provider's rectangle
+    // with its own, by default the whole world, which cuts such a rectangle at 180°; so the provider
+    // reports the whole band of longitudes there and answers the tiles of the band that miss the data
+    // with a transparent image, without reading anything.
+    this._dataRectangle = dataRectangle(Cesium, metadata.bounds, schemeName) ?? this._tilingScheme.rectangle;
+    const d = this._dataRectangle;
+    this._rectangle = d.west > d.east ? new Cesium.Rectangle(-Math.PI, d.south, Math.PI, d.north) : d;
 
     this._minimumLevel = options.minimumLevel ?? 0;
     if (options.maximumLevel === undefined && !(options.levels >= 1)) {
@@ -194,6 +233,11 @@ export class LargeImageImageryProvider {
 
   get tilingScheme() {
     return this._tilingScheme;
+  }
+
+  /** The data's own rectangle (west > east across the antimeridian). */
+  get dataRectangle() {
+    return this._dataRectangle;
   }
 
   get rectangle() {
@@ -246,6 +290,9 @@ export class LargeImageImageryProvider {
    *   tiles are in flight: Cesium then asks again on a later frame.
    */
   requestImage(x, y, level, _request) {
+    if (!tileTouches(this._tilingScheme.tileXYToRectangle(x, y, level), this._dataRectangle)) {
+      return transparentImage(this._tileSize);
+    }
     if (this._inFlight >= this._maxInFlight) return undefined;
     this._inFlight += 1;
     const started = typeof performance !== 'undefined' ? performance.now() : Date.now();
