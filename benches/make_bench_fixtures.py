@@ -30,14 +30,19 @@ def field(w, h, band, dtype):
     if dtype == np.uint16:
         v = v * 50000 + 4000 + rng.normal(0, 8.0, v.shape)
         return np.clip(np.rint(v), 0, 65535).astype(np.uint16)
-    # float32: an elevation-like field in metres, with 1 cm noise
+    if dtype == np.int16:
+        # a signed elevation-like field in metres (bathymetry below 0), 0.5 m noise
+        v = v * 9000 - 3000 + rng.normal(0, 0.5, v.shape)
+        return np.clip(np.rint(v), -32768, 32767).astype(np.int16)
+    # float32 / float64: an elevation-like field in metres, with 1 cm noise
     v = v * 3000.0 - 200.0 + rng.normal(0, 0.01, v.shape)
-    return v.astype(np.float32)
+    return v.astype(dtype)
 
 
 def make(path, bands, dtype, co, driver='COG'):
     tmp = path + '.src.tif'
-    gdt = {np.uint8: gdal.GDT_Byte, np.uint16: gdal.GDT_UInt16, np.float32: gdal.GDT_Float32}[dtype]
+    gdt = {np.uint8: gdal.GDT_Byte, np.uint16: gdal.GDT_UInt16, np.int16: gdal.GDT_Int16,
+           np.float32: gdal.GDT_Float32, np.float64: gdal.GDT_Float64}[dtype]
     src = gdal.GetDriverByName('GTiff').Create(tmp, SIZE, SIZE, bands, gdt,
                                                ['PHOTOMETRIC=RGB'] if bands == 3 else [])
     s = osr.SpatialReference(); s.ImportFromEPSG(3857); src.SetProjection(s.ExportToWkt())
@@ -72,6 +77,8 @@ MATRIX = [
     ('u16_lerc_zstd', 1, np.uint16, ['COMPRESS=LERC_ZSTD', 'MAX_Z_ERROR=0'], 'COG'),
     ('f32_deflate_pred3', 1, np.float32, ['COMPRESS=DEFLATE', 'PREDICTOR=3'], 'COG'),
     ('f32_lerc', 1, np.float32, ['COMPRESS=LERC', 'MAX_Z_ERROR=0.001'], 'COG'),
+    ('f64_deflate', 1, np.float64, ['COMPRESS=DEFLATE'], 'COG'),
+    ('i16_lzw', 1, np.int16, ['COMPRESS=LZW'], 'COG'),
 ]
 
 

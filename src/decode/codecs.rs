@@ -190,20 +190,22 @@ pub fn lerc(
             format!("blob has depth {} × {} bands, the tile {samples} samples", info.depth, info.bands),
         ));
     }
-    fn run<T: lerc::Sample>(blob: &[u8], n: usize, fill: T, to_ne: impl Fn(T) -> Vec<u8>) -> Result<Vec<u8>> {
+    fn run<T: lerc::Sample, const N: usize>(blob: &[u8], n: usize, fill: T, to_ne: fn(T) -> [u8; N]) -> Result<Vec<u8>> {
         let mut out = vec![T::default(); n];
         lerc::decode_into_with_nodata(blob, &mut out, fill).map_err(|e| Error::decode("LERC", e))?;
-        Ok(out.into_iter().flat_map(to_ne).collect())
+        let mut bytes = Vec::with_capacity(n * N);
+        out.into_iter().for_each(|v| bytes.extend_from_slice(&to_ne(v)));
+        Ok(bytes)
     }
     match dtype {
-        DType::U8 => run::<u8>(blob, n, 0, |v| vec![v]),
-        DType::I8 => run::<i8>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
-        DType::U16 => run::<u16>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
-        DType::I16 => run::<i16>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
-        DType::U32 => run::<u32>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
-        DType::I32 => run::<i32>(blob, n, 0, |v| v.to_ne_bytes().to_vec()),
-        DType::F32 => run::<f32>(blob, n, f32::NAN, |v| v.to_ne_bytes().to_vec()),
-        DType::F64 => run::<f64>(blob, n, f64::NAN, |v| v.to_ne_bytes().to_vec()),
+        DType::U8 => run(blob, n, 0u8, |v| [v]),
+        DType::I8 => run(blob, n, 0i8, i8::to_ne_bytes),
+        DType::U16 => run(blob, n, 0u16, u16::to_ne_bytes),
+        DType::I16 => run(blob, n, 0i16, i16::to_ne_bytes),
+        DType::U32 => run(blob, n, 0u32, u32::to_ne_bytes),
+        DType::I32 => run(blob, n, 0i32, i32::to_ne_bytes),
+        DType::F32 => run(blob, n, f32::NAN, f32::to_ne_bytes),
+        DType::F64 => run(blob, n, f64::NAN, f64::to_ne_bytes),
         d => Err(Error::unsupported(format!("LERC with {} samples", d.name()))),
     }
 }

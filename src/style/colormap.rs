@@ -9,7 +9,7 @@ pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
 }
 
 /// The named colormaps: matplotlib's exact 256-colour tables (its own, ColorBrewer's, cmocean's and a
-/// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs), inflated once.
+/// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs as differences), inflated once.
 fn colormap_table() -> &'static [(String, Vec<[u8; 4]>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
@@ -21,7 +21,15 @@ fn colormap_table() -> &'static [(String, Vec<[u8; 4]>)] {
         while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
             let Some(rgb) = rest.get(nl + 1..nl + 1 + 768) else { break };
             let name = String::from_utf8_lossy(&rest[..nl]).into_owned();
-            out.push((name, rgb.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect()));
+            let mut lut = vec![[0, 0, 0, 255]; 256];
+            for (c, plane) in rgb.chunks_exact(256).enumerate() {
+                let mut v = 0u8;
+                for (entry, d) in lut.iter_mut().zip(plane) {
+                    v = v.wrapping_add(*d);
+                    entry[c] = v;
+                }
+            }
+            out.push((name, lut));
             rest = &rest[nl + 1 + 768..];
         }
         out
@@ -52,6 +60,24 @@ pub fn colormap(name: &str) -> Option<Vec<[u8; 4]>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_packed_colormaps_are_the_tsv_exactly() {
+        let tsv = include_str!("../../data/colormaps.tsv");
+        let mut n = 0;
+        for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let (name, hex) = line.split_once('\t').unwrap();
+            let want: Vec<[u8; 4]> = (0..256)
+                .map(|i| {
+                    let c = |k: usize| u8::from_str_radix(&hex[6 * i + 2 * k..6 * i + 2 * k + 2], 16).unwrap();
+                    [c(0), c(1), c(2), 255]
+                })
+                .collect();
+            assert_eq!(colormap(name).as_ref(), Some(&want), "{name}");
+            n += 1;
+        }
+        assert_eq!(n, colormap_names().len());
+    }
     #[test]
     fn colours_and_colormaps_by_name() {
         assert_eq!(parse_colour("#ff0000").unwrap(), [255, 0, 0, 255]);

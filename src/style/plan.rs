@@ -12,6 +12,7 @@
 use super::expr::Expr;
 use crate::decode::raster::is_nodata;
 use crate::decode::Raster;
+use crate::tiff::DType;
 
 /// Drawn layers, composited with large_image's `lighten` (per-channel maximum) over transparent black.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -262,28 +263,86 @@ impl Colour {
 }
 
 impl Mask {
-    /// Whether pixel `p` of `r` is left transparent by the nodata rule.
-    #[inline]
-    fn nodata_at(&self, r: &Raster, p: usize) -> bool {
-        let Some(nd) = &self.nodata else { return false };
-        let is_nd = |b: &usize| is_nodata(r.sample(p, *b), nd.value);
-        if nd.all {
-            nd.bands.iter().all(is_nd)
-        } else {
-            nd.bands.iter().any(is_nd)
+    /// Clears `drawn` for the pixels from `p0` that the nodata rule leaves transparent (`tmp`: scratch
+    /// as long as `drawn`).
+    fn nodata(&self, r: &Raster, p0: usize, drawn: &mut [bool], tmp: &mut [f64]) {
+        let Some(nd) = &self.nodata else { return };
+        let mut hit = [nd.all; CHUNK];
+        let hit = &mut hit[..drawn.len()];
+        for &b in &nd.bands {
+            r.band_values(b, p0, tmp);
+            for (h, &v) in hit.iter_mut().zip(tmp.iter()) {
+                let is_nd = is_nodata(v, nd.value);
+                *h = if nd.all { *h && is_nd } else { *h || is_nd };
+            }
         }
+        drawn.iter_mut().zip(hit.iter()).for_each(|(d, h)| *d &= !h);
     }
 
-    /// Whether input value `v` makes the pixel transparent.
-    #[inline]
-    fn rejects(&self, v: f64) -> bool {
-        match self.reject {
-            Reject::Nothing => false,
-            Reject::Nan => v.is_nan(),
-            Reject::NonFinite => !v.is_finite(),
+    /// Clears `drawn` where an input value makes the pixel transparent.
+    fn reject(&self, values: &[f64], drawn: &mut [bool]) {
+        let test: fn(f64) -> bool = match self.reject {
+            Reject::Nothing => return,
+            Reject::Nan => f64::is_nan,
+            Reject::NonFinite => |v| !v.is_finite(),
+        };
+        drawn.iter_mut().zip(values).for_each(|(d, &v)| *d &= !test(v));
+    }
+}
+
+impl Scale {
+    /// [`Scale::apply`] over many values in place, clearing `drawn` where the value is transparent.
+    fn apply_all(self, values: &mut [f64], drawn: &mut [bool]) {
+        match self {
+            Scale::Identity => {}
+            Scale::Stretch { min, max } => values.iter_mut().for_each(|v| *v = stretch(*v, min, max)),
+            Scale::Rescale { min, max } => values.iter_mut().for_each(|v| *v = linear_rescale(*v, min, max)),
+            Scale::Clip => values.iter_mut().for_each(|v| *v = clip(*v)),
+            Scale::Position { min, max, clamp } => {
+                for (v, d) in values.iter_mut().zip(drawn) {
+                    match position(*v, min, max, clamp) {
+                        Some(t) => *v = t,
+                        None => *d = false,
+                    }
+                }
+            }
         }
     }
 }
+
+impl Colour {
+    /// [`Colour::apply`] over a chunk: the colour of every drawn pixel `i` of channels `c[..][i]` into
+    /// `rgba[i]`, clearing `drawn` where there is none.
+    fn apply_all(&self, c: &[[f64; CHUNK]], drawn: &mut [bool], rgba: &mut [[f64; 4]; CHUNK]) {
+        let n = drawn.len();
+        match self {
+            Colour::Grey { alpha } => {
+                let a = if *alpha { &c[1][..n] } else { &[255.0; CHUNK][..n] };
+                rgba.iter_mut().zip(&c[0][..n]).zip(a).for_each(|((o, &g), &a)| *o = [g, g, g, a]);
+            }
+            Colour::Rgb { alpha } => {
+                let a = if *alpha { &c[3][..n] } else { &[255.0; CHUNK][..n] };
+                for (i, (o, &a)) in rgba.iter_mut().zip(a).enumerate() {
+                    *o = [c[0][i], c[1][i], c[2][i], a];
+                }
+            }
+            _ => {
+                let mut px = [0.0; 4];
+                for (i, d) in drawn.iter_mut().enumerate().filter(|(_, d)| **d) {
+                    px.iter_mut().zip(c).for_each(|(p, ch)| *p = ch[i]);
+                    match self.apply(&px[..c.len().min(4)]) {
+                        Some(v) => rgba[i] = v,
+                        None => *d = false,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pixels drawn per step of [`Layer::paint`]: the step's scratch (channel values, colours) stays in
+/// the L1 cache, and each stage runs over it as one loop.
+const CHUNK: usize = 256;
 
 /// A channel's values over one raster: read from a band as needed, or computed once.
 enum Values {
@@ -302,72 +361,125 @@ impl Values {
         }
     }
 
-    #[inline]
-    fn at(&self, r: &Raster, p: usize) -> f64 {
+    /// The values of the `out.len()` pixels from `p0`.
+    fn fill(&self, r: &Raster, p0: usize, out: &mut [f64]) {
         match self {
-            Values::Band(b) => r.sample(p, *b),
-            Values::Computed(v) => v[p],
+            Values::Band(b) => r.band_values(*b, p0, out),
+            Values::Computed(v) => out.copy_from_slice(&v[p0..p0 + out.len()]),
         }
     }
 }
 
 impl Layer {
-    /// The colour of pixel `p` (`None`: transparent), `buf` holding the channel values.
-    #[inline]
-    fn pixel(&self, r: &Raster, values: &[Values], buf: &mut [f64], p: usize) -> Option<[f64; 4]> {
-        if r.valid[p] == 0 || self.mask.nodata_at(r, p) {
-            return None;
-        }
-        for (slot, v) in buf.iter_mut().zip(values) {
-            *slot = v.at(r, p);
-            if self.mask.rejects(*slot) {
-                return None;
+    /// Every pixel's colour (`None`: transparent), handed to `put` in order: a chunk of pixels at a time,
+    /// each stage (mask, nodata, values, rejects, scales, colour) one loop over the chunk.
+    fn paint(&self, r: &Raster, mut put: impl FnMut(usize, Option<[f64; 4]>)) {
+        let values: Vec<Values> = self.channels.iter().map(|c| Values::of(&c.input, r)).collect();
+        let mut chans = vec![[0.0; CHUNK]; values.len()];
+        let (mut drawn, mut tmp, mut rgba) = ([false; CHUNK], [0.0; CHUNK], [[0.0; 4]; CHUNK]);
+        for p0 in (0..r.pixels()).step_by(CHUNK) {
+            let n = CHUNK.min(r.pixels() - p0);
+            let drawn = &mut drawn[..n];
+            drawn.iter_mut().zip(&r.valid[p0..p0 + n]).for_each(|(d, &v)| *d = v != 0);
+            self.mask.nodata(r, p0, drawn, &mut tmp[..n]);
+            for ((ch, v), c) in chans.iter_mut().zip(&values).zip(&self.channels) {
+                v.fill(r, p0, &mut ch[..n]);
+                self.mask.reject(&ch[..n], drawn);
+                c.scale.apply_all(&mut ch[..n], drawn);
+            }
+            self.colour.apply_all(&chans, drawn, &mut rgba);
+            for (i, (&d, c)) in drawn.iter().zip(&rgba).enumerate() {
+                put(p0 + i, d.then_some(*c));
             }
         }
-        for (slot, ch) in buf.iter_mut().zip(&self.channels) {
-            *slot = ch.scale.apply(*slot)?;
+    }
+
+    /// Draws this layer into `out` as a copy when it is one: 8-bit bands as stored, grey or RGB, alpha
+    /// from a band or 255, transparent where masked or nodata. Returns false (nothing written) for any
+    /// other layer. Equal to [`Layer::paint`] of the same layer, byte for byte.
+    fn copy_u8(&self, r: &Raster, out: &mut [u8]) -> bool {
+        let bands: Option<Vec<usize>> = self
+            .channels
+            .iter()
+            .map(|c| match (&c.input, c.scale) {
+                (Input::Band(b), Scale::Identity) if *b < r.bands => Some(*b),
+                _ => None,
+            })
+            .collect();
+        let (Some(bands), true) = (bands, r.dtype == DType::U8) else { return false };
+        // Which source band each of R, G, B, A copies (None: 255).
+        let pick: [Option<usize>; 4] = match (&self.colour, bands.as_slice()) {
+            (Colour::Grey { alpha: false }, [g, ..]) => [Some(*g), Some(*g), Some(*g), None],
+            (Colour::Grey { alpha: true }, [g, a, ..]) => [Some(*g), Some(*g), Some(*g), Some(*a)],
+            (Colour::Rgb { alpha: false }, [r, g, b, ..]) => [Some(*r), Some(*g), Some(*b), None],
+            (Colour::Rgb { alpha: true }, [r, g, b, a, ..]) => [Some(*r), Some(*g), Some(*b), Some(*a)],
+            _ => return false,
+        };
+        // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
+        // only when it is a whole number in 0..=255.
+        let nodata = match &self.mask.nodata {
+            None => None,
+            Some(nd) if nd.bands.iter().any(|&b| b >= r.bands) => return false,
+            Some(nd) => Some((u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value), nd)),
+        };
+        let is_nd = |px: &[u8]| match nodata {
+            None => false,
+            Some((None, nd)) => nd.all && nd.bands.is_empty(),
+            Some((Some(v), nd)) if nd.all => nd.bands.iter().all(|&b| px[b] == v),
+            Some((Some(v), nd)) => nd.bands.iter().any(|&b| px[b] == v),
+        };
+        let n = r.bands;
+        let copy = |o: &mut [u8], px: &[u8]| {
+            for (o, p) in o.iter_mut().zip(pick) {
+                *o = p.map_or(255, |b| px[b]);
+            }
+        };
+        for ((o, px), &v) in out.chunks_exact_mut(4).zip(r.data.chunks_exact(n)).zip(&r.valid) {
+            if v == 0 || is_nd(px) {
+                o.fill(0);
+            } else {
+                copy(o, px);
+            }
         }
-        self.colour.apply(buf)
+        true
     }
 }
 
 impl Plan {
-    /// The one loop: every pixel of every layer, handed to `put(pixel, colour, lighten)` (`lighten`:
-    /// composite with what the earlier layers drew; the first layer sets every pixel, transparent
-    /// where it draws none).
-    fn paint(&self, r: &Raster, mut put: impl FnMut(usize, [f64; 4], bool)) {
-        for (k, layer) in self.layers.iter().enumerate() {
-            let values: Vec<Values> = layer.channels.iter().map(|c| Values::of(&c.input, r)).collect();
-            let mut buf = vec![0.0; values.len()];
-            for p in 0..r.pixels() {
-                match layer.pixel(r, &values, &mut buf, p) {
-                    Some(c) => put(p, c, k > 0),
-                    None if k == 0 => put(p, TRANSPARENT, false),
-                    None => {}
-                }
-            }
-        }
-    }
-
-    /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits).
+    /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
+    /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
+    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied.
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
-        self.paint(r, |p, c, lighten| {
-            let px = &mut out[p * 4..p * 4 + 4];
-            for (o, v) in px.iter_mut().zip(c) {
-                *o = if lighten { (*o).max(v as u8) } else { v as u8 };
+        for (k, layer) in self.layers.iter().enumerate() {
+            if k == 0 && layer.copy_u8(r, &mut out) {
+                continue;
             }
-        });
+            layer.paint(r, |p, c| {
+                let px = &mut out[p * 4..p * 4 + 4];
+                match c {
+                    Some(c) if k > 0 => px.iter_mut().zip(c).for_each(|(o, v)| *o = (*o).max(v as u8)),
+                    Some(c) => px.iter_mut().zip(c).for_each(|(o, v)| *o = v as u8),
+                    None if k == 0 => px.fill(0),
+                    None => {}
+                }
+            });
+        }
         out
     }
 
     /// The colours of `r`'s pixels before they become 8-bit (large_image's float rendering, which the
-    /// pixel view reports).
+    /// pixel view reports), composited as [`Plan::draw`] composites them.
     pub fn colours(&self, r: &Raster) -> Vec<[f64; 4]> {
         let mut out = vec![TRANSPARENT; r.pixels()];
-        self.paint(r, |p, c, lighten| {
-            out[p] = if lighten { std::array::from_fn(|i| out[p][i].max(c[i])) } else { c };
-        });
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.paint(r, |p, c| match c {
+                Some(c) if k > 0 => out[p] = std::array::from_fn(|i| out[p][i].max(c[i])),
+                Some(c) => out[p] = c,
+                None if k == 0 => out[p] = TRANSPARENT,
+                None => {}
+            });
+        }
         out
     }
 }
@@ -375,7 +487,6 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiff::DType;
 
     fn u8_raster(samples: &[u8], bands: usize, valid: &[u8]) -> Raster {
         Raster { width: valid.len(), height: 1, bands, dtype: DType::U8, data: samples.to_vec(), valid: valid.to_vec() }
@@ -470,5 +581,176 @@ mod tests {
         }
         .colours(&r);
         assert_eq!(colours[0], [63.75, 63.75, 63.75, 255.0]);
+    }
+
+    /// The plan drawn one pixel at a time, straight from the definitions (the loop `paint` replaced):
+    /// the reference the chunked loop and the 8-bit copy are checked against.
+    fn reference(plan: &Plan, r: &Raster) -> (Vec<u8>, Vec<[f64; 4]>) {
+        let mut bytes = vec![0u8; r.pixels() * 4];
+        let mut floats = vec![TRANSPARENT; r.pixels()];
+        for (k, layer) in plan.layers.iter().enumerate() {
+            let values: Vec<Vec<f64>> = layer
+                .channels
+                .iter()
+                .map(|c| match &c.input {
+                    Input::Band(b) => (0..r.pixels()).map(|p| r.sample(p, *b)).collect(),
+                    Input::Expression(e) => {
+                        e.eval(r.pixels(), &|b| (0..r.pixels()).map(|p| r.sample(p, b)).collect())
+                    }
+                })
+                .collect();
+            for p in 0..r.pixels() {
+                let nodata = layer.mask.nodata.as_ref().is_some_and(|nd| {
+                    let hit = |b: &usize| is_nodata(r.sample(p, *b), nd.value);
+                    if nd.all {
+                        nd.bands.iter().all(hit)
+                    } else {
+                        nd.bands.iter().any(hit)
+                    }
+                });
+                let rejects = |v: f64| match layer.mask.reject {
+                    Reject::Nothing => false,
+                    Reject::Nan => v.is_nan(),
+                    Reject::NonFinite => !v.is_finite(),
+                };
+                let colour = (|| {
+                    if r.valid[p] == 0 || nodata {
+                        return None;
+                    }
+                    let mut c = Vec::new();
+                    for (v, ch) in values.iter().zip(&layer.channels) {
+                        if rejects(v[p]) {
+                            return None;
+                        }
+                        c.push(ch.scale.apply(v[p])?);
+                    }
+                    layer.colour.apply(&c)
+                })();
+                let px = &mut bytes[p * 4..p * 4 + 4];
+                match colour {
+                    Some(c) if k > 0 => {
+                        px.iter_mut().zip(c).for_each(|(o, v)| *o = (*o).max(v as u8));
+                        floats[p] = std::array::from_fn(|i| floats[p][i].max(c[i]));
+                    }
+                    Some(c) => {
+                        px.iter_mut().zip(c).for_each(|(o, v)| *o = v as u8);
+                        floats[p] = c;
+                    }
+                    None if k == 0 => {
+                        px.fill(0);
+                        floats[p] = TRANSPARENT;
+                    }
+                    None => {}
+                }
+            }
+        }
+        (bytes, floats)
+    }
+
+    /// A small deterministic generator (xorshift), for test rasters.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// A raster of `dtype` whose samples are mostly in 0..300 (some NaN and infinite for floats,
+    /// some equal to 7, some masked), `w` wide (more than one chunk).
+    fn random_raster(rng: &mut Rng, dtype: DType, bands: usize, w: usize) -> Raster {
+        let mut r = Raster::empty(w, 3, bands, dtype);
+        for i in 0..w * 3 * bands {
+            let v = match rng.next() % 23 {
+                0 => 7.0,
+                1 if dtype.is_float() => f64::NAN,
+                2 if dtype.is_float() => f64::INFINITY,
+                3 => -5.5,
+                4 => 70000.0,
+                _ => (rng.next() % 3000) as f64 / 10.0,
+            };
+            r.dtype.put(&mut r.data, i, v);
+        }
+        r.valid.iter_mut().for_each(|v| *v = if rng.next() % 11 == 0 { 0 } else { 255 });
+        r
+    }
+
+    #[test]
+    fn chunked_drawing_and_the_copy_equal_the_per_pixel_reference() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let scales = [
+            Scale::Identity,
+            Scale::Stretch { min: 10.0, max: 250.0 },
+            Scale::Stretch { min: 7.0, max: 7.0 },
+            Scale::Rescale { min: -1.0, max: 200.0 },
+            Scale::Clip,
+            Scale::Position { min: 0.0, max: 100.0, clamp: false },
+            Scale::Position { min: 0.0, max: 100.0, clamp: true },
+        ];
+        let lut: Vec<[u8; 4]> = (0..=255u8).map(|i| [i, 255 - i, i / 2, 255]).collect();
+        let colours = [
+            (Colour::Grey { alpha: false }, 1),
+            (Colour::Grey { alpha: true }, 2),
+            (Colour::Rgb { alpha: false }, 3),
+            (Colour::Rgb { alpha: true }, 4),
+            (Colour::Lut(lut.clone()), 1),
+            (Colour::Table(lut[..20].to_vec()), 1),
+            (Colour::Values(vec![(7.0, [1, 2, 3, 4]), (20.0, [5, 6, 7, 8])]), 1),
+            (Colour::Intervals(vec![((0.0, 50.0), [9, 9, 9, 9]), ((25.0, 100.0), [4, 4, 4, 4])]), 1),
+            (Colour::Gradient { palette: vec![[0, 0, 0, 255], [255, 128, 0, 255], [0, 0, 255, 0]], discrete: false }, 1),
+            (Colour::Gradient { palette: vec![[0, 0, 0, 255], [255, 128, 0, 255]], discrete: true }, 1),
+        ];
+        let nodatas = [
+            None,
+            Some(Nodata { value: 7.0, bands: vec![0], all: true }),
+            Some(Nodata { value: 7.0, bands: vec![0, 1], all: false }),
+            Some(Nodata { value: f64::NAN, bands: vec![0], all: true }),
+            Some(Nodata { value: 7.5, bands: vec![0], all: true }),
+            Some(Nodata { value: 7.0, bands: vec![], all: true }),
+        ];
+        let dtypes = [DType::U8, DType::I8, DType::U16, DType::I16, DType::U32, DType::I32, DType::F32, DType::F64];
+        let mut cases = 0;
+        for dtype in dtypes {
+            let r = random_raster(&mut rng, dtype, 4, 300);
+            for (colour, n) in &colours {
+                for (k, nodata) in nodatas.iter().enumerate() {
+                    for reject in [Reject::Nothing, Reject::Nan, Reject::NonFinite] {
+                        // One scale for all channels, and mixed scales; bands in other orders.
+                        for s in 0..scales.len() + 1 {
+                            let channels = (0..*n)
+                                .map(|c| Channel {
+                                    input: Input::Band((c + k) % 4),
+                                    scale: scales.get(s).copied().unwrap_or(scales[(c + k) % scales.len()]),
+                                })
+                                .collect();
+                            let layer = Layer {
+                                channels,
+                                colour: colour.clone(),
+                                mask: Mask { nodata: nodata.clone(), reject },
+                            };
+                            let second = Layer {
+                                channels: vec![Channel {
+                                    input: Input::Expression(super::super::expr::parse("b2*2-b1", 4).unwrap().remove(0)),
+                                    scale: Scale::Stretch { min: 0.0, max: 300.0 },
+                                }],
+                                colour: Colour::Grey { alpha: false },
+                                mask: Mask { nodata: None, reject: Reject::NonFinite },
+                            };
+                            for plan in [Plan { layers: vec![layer.clone()] }, Plan { layers: vec![layer, second] }] {
+                                let (bytes, floats) = reference(&plan, &r);
+                                assert_eq!(plan.draw(&r), bytes, "{dtype:?} {plan:?}");
+                                let got = plan.colours(&r);
+                                let bits = |v: &[[f64; 4]]| v.iter().flatten().map(|f| f.to_bits()).collect::<Vec<_>>();
+                                assert_eq!(bits(&got), bits(&floats), "{dtype:?} {plan:?}");
+                                cases += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cases > 3000, "{cases}");
     }
 }

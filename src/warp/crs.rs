@@ -33,17 +33,46 @@ impl PartialEq for Crs {
 }
 
 /// The PROJ.4 definition of an EPSG code, from the table packed at build time (about 6 000 codes
-/// from `crs-definitions`, inflated once on first use).
+/// from `crs-definitions`, in columns: see build.rs), inflated once on first use.
 pub fn epsg_definition(code: u32) -> Option<&'static str> {
     static TABLE: std::sync::OnceLock<Vec<(u32, &'static str)>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/epsg.zlib"));
         let opts = zune_inflate::DeflateOptions::default().set_limit(16 << 20);
         let text = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
-        let text: &'static str = Box::leak(String::from_utf8_lossy(&text).into_owned().into_boxed_str());
-        text.lines().filter_map(|l| l.split_once('\t')).filter_map(|(c, d)| Some((c.parse().ok()?, d))).collect()
+        epsg_rows(&String::from_utf8_lossy(&text))
+            .into_iter()
+            .map(|(c, d)| (c, &*Box::leak(d.into_boxed_str())))
+            .collect()
     });
     table.binary_search_by_key(&code, |e| e.0).ok().map(|i| table[i].1)
+}
+
+/// build.rs's EPSG columns back into (code, definition) rows, by ascending code.
+fn epsg_rows(text: &str) -> Vec<(u32, String)> {
+    let mut lines = text.split('\n');
+    let n: usize = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+    let mut code = 0u32;
+    let codes: Vec<u32> = lines.by_ref().take(n).map(|d| (code += d.parse::<u32>().unwrap_or(0), code).1).collect();
+    let shapes: Vec<&str> = lines.by_ref().take(n).collect();
+    // Each key's values follow one another, keys in the order they first appear in the shapes.
+    let mut keys: Vec<(&str, usize)> = Vec::new();
+    for word in shapes.iter().flat_map(|s| s.split(' ')).filter(|w| w.ends_with('=')) {
+        match keys.iter_mut().find(|(k, _)| *k == word) {
+            Some((_, count)) => *count += 1,
+            None => keys.push((word, 1)),
+        }
+    }
+    let mut values: Vec<std::vec::IntoIter<&str>> =
+        keys.iter().map(|(_, count)| lines.by_ref().take(*count).collect::<Vec<_>>().into_iter()).collect();
+    let rows = shapes.iter().map(|shape| {
+        let words = shape.split(' ').map(|w| match keys.iter().position(|(k, _)| *k == w) {
+            Some(i) => format!("{w}{}", values[i].next().unwrap_or_default()),
+            None => w.to_string(),
+        });
+        words.collect::<Vec<_>>().join(" ")
+    });
+    codes.into_iter().zip(rows.collect::<Vec<_>>()).collect()
 }
 
 thread_local! {
@@ -194,6 +223,17 @@ fn printf_g(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_packed_epsg_table_is_crs_definitions_exactly() {
+        let mut n = 0;
+        for code in 0..=u16::MAX {
+            assert_eq!(epsg_definition(code as u32), crs_definitions::from_code(code).map(|d| d.proj4), "EPSG:{code}");
+            n += usize::from(crs_definitions::from_code(code).is_some());
+        }
+        assert!(n > 6000, "{n}");
+    }
+
     #[test]
     fn epsg_table_and_utm_round_trip() {
         assert!(epsg_definition(32633).unwrap().contains("+zone=33"));
