@@ -17,12 +17,12 @@ export const PKG_WASM = path.join(WWW, 'pkg', 'large_image_wasm_bg.wasm');
 export const OUT_DIR = path.join(REPO, 'tests', 'out');
 
 /** Run a command; resolve with stdout (a Buffer when `encoding: 'buffer'`). */
-export function run(cmd, args, { input, encoding = 'utf8', timeout = 120_000 } = {}) {
+export function run(cmd, args, { input, encoding = 'utf8', timeout = 120_000, cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = execFile(
       cmd,
       args,
-      { encoding, maxBuffer: 256 * 1024 * 1024, timeout },
+      { encoding, maxBuffer: 256 * 1024 * 1024, timeout, cwd },
       (err, stdout, stderr) => {
         if (err) {
           err.message = `${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`;

@@ -30,6 +30,13 @@ export class HttpError extends Error {
 
 const badParameter = (name, detail) => new HttpError(400, detail, { parameter: name });
 
+/**
+ * The level `data/histogram` reads unless `resolution` says otherwise: the coarsest whose larger side has
+ * at least this many pixels. Full resolution for images up to 4096 pixels, as django-large-image reads
+ * them; an overview for larger ones, so that a histogram never reads gigapixels.
+ */
+export const HISTOGRAM_RESOLUTION = 4096;
+
 const ROUTER_OPTIONS = ['prefix', 'listsPrefix', 'images', 'allowOrigins', 'store', 'open', 'origin', 'maxImages', 'timeoutMs'];
 const IMAGE_OPTIONS = ['url', 'headers', 'credentials', 'cacheBytes', 'headerBytes'];
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
@@ -284,7 +291,7 @@ const VIEWS = {
   },
   histogram: async (img, q) => {
     refuseProjection(q, 'data/histogram');
-    const o = { bins: q.bins, density: q.density, onlyMinMax: q.onlyMinMax };
+    const o = { bins: q.bins, density: q.density, onlyMinMax: q.onlyMinMax, resolution: HISTOGRAM_RESOLUTION };
     if (q.kind) o.kind = q.kind.toLowerCase();
     if (q.band) o.band = q.band;
     if (q.resolution !== undefined) {
