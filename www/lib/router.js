@@ -91,8 +91,16 @@ function etagOf(bytes) {
   return `"${bytes.length.toString(36)}-${(a >>> 0).toString(36)}${(b >>> 0).toString(36)}"`;
 }
 
+/**
+ * JSON text with `<`, `>` and `&` as \u escapes: nothing a path or query brought in can read as markup,
+ * whatever a browser or a page later does with the body.
+ */
+export function safeJson(value) {
+  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function jsonBytes(value) {
-  return new TextEncoder().encode(JSON.stringify(value));
+  return new TextEncoder().encode(safeJson(value));
 }
 
 /** The headers every answer carries (JSON bodies are never sniffed as HTML). */
@@ -105,7 +113,7 @@ function errorResponse(err, head) {
   const body = { detail: err instanceof HttpError ? err.message : String(err?.message ?? err), ...(err.extra ?? {}) };
   const headers = { ...baseHeaders(JSON_TYPE), 'Cache-Control': 'no-store' };
   if (status === 405) headers.Allow = 'GET, HEAD';
-  return new Response(head ? null : JSON.stringify(body), { status, headers });
+  return new Response(head ? null : safeJson(body), { status, headers });
 }
 
 /**
