@@ -14,7 +14,7 @@
 //        'slow' (normal, each answer waits delayMs first; 1000 ms when delayMs is 0).
 //
 // As a CLI:  node scripts/serve.mjs [--port 8080] [--root www] [--mode range] [--delay 0]
-// serves www/ on http://127.0.0.1:8080 with /vendor/cesium/ mounted on node_modules/cesium/Build/Cesium/.
+// serves www/ on http://127.0.0.1:8080 with /vendor/… mounted on the npm packages (vendorMounts).
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -62,6 +62,27 @@ export const MIME_TYPES = {
   '.gz': 'application/gzip',
   '.bin': 'application/octet-stream',
 };
+
+/**
+ * The browser libraries the demo, the map examples, the API page and django-large-image's own viewer
+ * pages load, served from their (pinned) npm packages under /vendor/: this machine reaches no CDN.
+ * `repo` is the checkout holding node_modules.
+ */
+export function vendorMounts(repo) {
+  const nm = (...p) => path.join(repo, 'node_modules', ...p);
+  return {
+    '/vendor/cesium/': nm('cesium', 'Build', 'Cesium'),
+    '/vendor/cesium-1.87.1/': nm('cesium-1.87.1', 'Build', 'Cesium'),
+    '/vendor/leaflet/': nm('leaflet', 'dist'),
+    '/vendor/ol/': nm('ol'),
+    '/vendor/maplibre-gl/': nm('maplibre-gl', 'dist'),
+    '/vendor/swagger-ui/': nm('swagger-ui-dist'),
+    '/vendor/alpinejs/': nm('alpinejs', 'dist'),
+    '/vendor/tailwindcss-browser/': nm('@tailwindcss', 'browser', 'dist'),
+    '/vendor/daisyui/': nm('daisyui', 'dist'),
+    '/vendor/remixicon/': nm('remixicon', 'fonts'),
+  };
+}
 
 const MODES = new Set(['range', 'norange', 'fail', 'slow']);
 
@@ -360,15 +381,15 @@ async function main() {
       port,
       mode: opts.mode ?? 'range',
       delayMs: Number(opts.delay ?? 0),
-      mounts: { '/vendor/cesium/': cesium },
+      mounts: vendorMounts(repo),
       cacheControl: 'no-cache',
     });
   } catch (e) {
     console.error(`serve.mjs: cannot listen on 127.0.0.1:${port}: ${e.message}`);
     process.exit(1);
   }
-  console.log(`serving ${root} (and /vendor/cesium/ from ${path.relative(repo, cesium)})`);
-  console.log(`demo: ${srv.url}/`);
+  console.log(`serving ${root} (and /vendor/ from node_modules)`);
+  console.log(`demo: ${srv.url}/   API: ${srv.url}/api.html   maps: ${srv.url}/examples/{leaflet,openlayers,maplibre}.html`);
   const stop = () => srv.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
