@@ -25,7 +25,8 @@ export function run(cmd, args, { input, encoding = 'utf8', timeout = 120_000, cw
       { encoding, maxBuffer: 256 * 1024 * 1024, timeout, cwd },
       (err, stdout, stderr) => {
         if (err) {
-          err.message = `${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`;
+          const out = typeof stdout === 'string' ? stdout.slice(-4000) : '';
+          err.message = `${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}${out}`;
           reject(err);
         } else {
           resolve(stdout);

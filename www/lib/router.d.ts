@@ -2,9 +2,15 @@
 import type { Credentials } from './index.js';
 
 /** An image known by name: its URL, and the headers/credentials that go to it and nowhere else. */
-export type ImageRegistration =
-  | string
-  | { url: string; headers?: Record<string, string>; credentials?: Credentials; cacheBytes?: number; headerBytes?: number };
+export type ImageRegistration = string | ({ url: string } & RegisterOptions);
+
+/** What goes with a registered image's requests, and nowhere else. */
+export interface RegisterOptions {
+  headers?: Record<string, string>;
+  credentials?: Credentials;
+  cacheBytes?: number;
+  headerBytes?: number;
+}
 
 /** Where registrations persist (default: Cache Storage where there is one, else memory). */
 export interface RegistrationStore {
@@ -35,7 +41,7 @@ export interface Router {
   (request: Request): Promise<Response>;
   /** Whether the request is under this router's paths (a service worker passes the others through). */
   handles(request: Request | URL | string): boolean;
-  register(name: string, url: string, options?: Exclude<ImageRegistration, string> | Record<string, never>): Promise<{ name: string; url: string }>;
+  register(name: string, url: string, options?: RegisterOptions): Promise<{ name: string; url: string }>;
   unregister(name: string): Promise<boolean>;
   images(): Promise<Record<string, string>>;
   readonly prefix: string;
