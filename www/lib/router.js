@@ -261,7 +261,9 @@ const VIEWS = {
   },
   tileCorners: async (img, q, m) => json(await img.tileCorners(+m.groups.z, +m.groups.x, +m.groups.y, { projection: projectionOf(q) ?? undefined })),
   thumbnail: async (img, q, m) => {
-    refuseProjection(q, 'data/thumbnail');
+    // Kitware's viewer pages ask for `?projection=EPSG:3857` here: the thumbnail comes in the image's
+    // own grid (large_image would warp it first; README, deliberate differences).
+    projectionOf(q);
     const { format, type } = formatOf(m.groups.fmt ?? m.alias?.fmt ?? 'png');
     const style = styleOf(q);
     return image(await img.thumbnail({ maxWidth: q.max_width, maxHeight: q.max_height, format, ...(style ? { style } : {}) }), type);
