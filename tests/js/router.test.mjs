@@ -209,6 +209,31 @@ describe('router rules', () => {
     }
   });
 
+  test("TiTiler's and large_image's parameters reach the core as the JS API would pass them", async () => {
+    const img = await LargeImage.open(`${site.url}/bmng.tif`);
+    try {
+      const cases = [
+        ['tiles/2/2/1.png?projection=EPSG:3857&bidx=3&bidx=1&rescale=0,200&rescale=0,255', { projection: 'EPSG:3857', titiler: 'bidx=3&bidx=1&rescale=0%2C200&rescale=0%2C255' }],
+        ['tiles/1/1/0.png?expression=(b1-b2)/(b1%2Bb2)&rescale=-1,1&colormap_name=rdylgn', { titiler: 'expression=(b1-b2)/(b1%2Bb2)&rescale=-1,1&colormap_name=rdylgn' }],
+        ['tiles/1/1/0.png?band=2&palette=viridis&min=10&max=200&scheme=discrete', { style: { band: 2, palette: 'viridis', min: 10, max: 200, scheme: 'discrete' } }],
+        ['tiles/1/1/0.png?projection=EPSG:4326&resampling=bilinear', { projection: 'EPSG:4326', resampling: 'bilinear' }],
+        ['tiles/1/1/0.jpg?band=1&cmap=magma', { format: 'jpeg', style: { band: 1, palette: 'magma' } }],
+      ];
+      for (const [r, options] of cases) {
+        const [z, x, y] = r.match(/tiles\/(\d+)\/(\d+)\/(\d+)/).slice(1).map(Number);
+        const a = await get(`/api/image/bmng/${r}`);
+        assert.equal(a.status, 200, `${r}: ${a.text().slice(0, 200)}`);
+        const direct = await img.tile(z, x, y, { format: 'png', ...options });
+        assert.ok(Buffer.from(a.body).equals(Buffer.from(direct)), `${r}: the router's tile is the library's`);
+      }
+      const plain = await get('/api/image/bmng/tiles/1/1/0.png');
+      const styled = await get('/api/image/bmng/tiles/1/1/0.png?band=2&palette=viridis');
+      assert.ok(!Buffer.from(plain.body).equals(Buffer.from(styled.body)), 'a style changes the tile');
+    } finally {
+      img.close();
+    }
+  });
+
   test('HEAD, ETag and If-None-Match', async () => {
     const p = '/api/image/bmng/tiles/1/1/0.png?projection=EPSG:3857';
     const a = await get(p);
