@@ -3,6 +3,7 @@
 //
 // As a module:
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
+//   (`credentials: true`: CORS for credentialed requests, the caller's Origin named instead of `*`)
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
 //   srv.log   -> [{ method, path, range, status, bytes, headers }], one entry per request, pushed when the response
 //                head is written (so it is there before the client sees the body). `bytes` is the body
@@ -178,6 +179,7 @@ export async function startServer({
   mounts = {},
   delayMs = 0,
   cacheControl = 'no-store',
+  credentials = false,
 } = {}) {
   if (!root) throw new Error('startServer: root is required');
   const state = { mode, delayMs };
@@ -194,11 +196,15 @@ export async function startServer({
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
     const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers };
+    // `credentials`: CORS for credentialed requests (the caller's origin named, not `*`).
+    const cors = credentials && req.headers.origin
+      ? { ...CORS_HEADERS, 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
+      : CORS_HEADERS;
     const send = (status, headers, bytes) => {
       entry.status = status;
       entry.bytes = bytes;
       log.push(entry);
-      res.writeHead(status, { ...CORS_HEADERS, ...headers });
+      res.writeHead(status, { ...cors, ...headers });
     };
     const sendText = (status, text, extra = {}) => {
       const body = Buffer.from(req.method === 'HEAD' ? '' : text);
@@ -209,7 +215,8 @@ export async function startServer({
     if (state.mode === 'slow') await sleep(state.delayMs || 1000);
 
     if (req.method === 'OPTIONS') {
-      send(204, { ...PREFLIGHT_HEADERS, 'Content-Length': 0 }, 0);
+      const asked = credentials && req.headers['access-control-request-headers'];
+      send(204, { ...PREFLIGHT_HEADERS, ...(asked ? { 'Access-Control-Allow-Headers': asked } : {}), 'Content-Length': 0 }, 0);
       res.end();
       return;
     }

@@ -163,6 +163,39 @@ describe('the service worker in Chromium', () => {
     await cdp.detach();
   });
 
+  test("a registered image's headers and cookies go to it, and not to the same bucket named by a URL id", async () => {
+    const bucket = await startServer({ root: path.join(WWW, 'data'), credentials: true });
+    try {
+      await context.addCookies([{ name: 'session', value: 's3cr3t', domain: '127.0.0.1', path: '/' }]);
+      const cog = `${bucket.url}/bmng.tif`;
+      const statuses = await page.evaluate(async (cog) => {
+        const { registerLargeImageWorker } = await import('/lib/service-worker.js');
+        const sw = await registerLargeImageWorker('/sw.js');
+        await sw.register('private', cog, { credentials: 'include', headers: { 'X-Api-Key': 'k-123' } });
+        const a = await fetch('/api/image/private/tiles/0/0/0.png');
+        return [a.status];
+      }, cog);
+      assert.deepEqual(statuses, [200]);
+      const gets = () => bucket.log.filter((e) => e.method === 'GET');
+      assert.ok(gets().length > 0);
+      for (const e of gets()) {
+        assert.equal(e.headers['x-api-key'], 'k-123', 'the registered header on every range request');
+        assert.match(e.headers.cookie ?? '', /session=s3cr3t/, 'the page\'s cookie with credentials: include');
+      }
+      bucket.log.length = 0;
+      const viaUrl = await page.evaluate(async (id) => (await fetch(`/api/image/${id}/tiles/0/0/0.png`)).status, encodeURIComponent(cog));
+      assert.equal(viaUrl, 200, 'the bucket is allowed (a registered image lives there)');
+      assert.ok(gets().length > 0, 'read afresh for the URL id');
+      for (const e of gets()) {
+        assert.equal(e.headers['x-api-key'], undefined, 'no registered header for a URL from the path');
+        assert.equal(e.headers.cookie, undefined, 'no cookie for a URL from the path');
+      }
+    } finally {
+      await context.clearCookies();
+      await bucket.close();
+    }
+  });
+
   test('an id carrying markup, opened as a page, shows JSON and runs nothing', async () => {
     const dialogs = [];
     const p2 = await context.newPage();
