@@ -101,6 +101,22 @@ describe('the npm package, packed and installed elsewhere', () => {
     assert.deepEqual([out.status, out.type, String.fromCharCode(...out.png)], [200, 'image/png', 'PNG']);
   });
 
+  test("every entry's declarations name exactly what the module exports", async () => {
+    const pkg = JSON.parse(await fsp.readFile(path.join(scratch, 'node_modules', 'large-image-wasm', 'package.json'), 'utf8'));
+    let checked = 0;
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      if (typeof target !== 'object') continue;
+      const dts = await fsp.readFile(path.join(scratch, 'node_modules', 'large-image-wasm', target.types), 'utf8');
+      const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:function|class|const|let) (\w+)/gm)].map((m) => m[1]));
+      if (/^export default /m.test(dts)) declared.add('default');
+      const specifier = entry === '.' ? 'large-image-wasm' : `large-image-wasm/${entry.slice(2)}`;
+      const out = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m)))`], { cwd: scratch });
+      assert.deepEqual([...declared].sort(), JSON.parse(out).sort(), `${entry}: ${target.types} against the module`);
+      checked++;
+    }
+    assert.equal(checked, 5);
+  });
+
   test('tsc --noEmit accepts a typed example of every entry, and refuses misuses', async () => {
     const tsconfig = { compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], skipLibCheck: false, types: [] }, files: ['example.ts'] };
     await fsp.writeFile(path.join(scratch, 'tsconfig.json'), JSON.stringify(tsconfig));

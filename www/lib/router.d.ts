@@ -61,5 +61,11 @@ export function styleOf(query: Record<string, unknown>): Record<string, unknown>
 /** Which detail route a path after `{id}/` names. */
 export function matchRoute(routePath: string): { route: { name: string; path: string }; alias: { path: string } | null; groups: Record<string, string> } | null;
 
+/** JSON text with `<`, `>` and `&` escaped (`\u003c`…), as every JSON body of the router is written. */
+export function safeJson(value: unknown): string;
+
+/** The level `data/histogram` reads by default: the coarsest whose larger side has at least this many pixels. */
+export const HISTOGRAM_RESOLUTION: number;
+
 export function createRouter(options?: RouterOptions): Router;
 export default createRouter;
