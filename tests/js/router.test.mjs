@@ -15,7 +15,7 @@ import { LargeImage } from '../../www/lib/index.js';
 import { createRouter } from '../../www/lib/router.js';
 import { memoryStore } from '../../www/lib/registrations.js';
 import { openapiDocument } from '../../www/lib/openapi.js';
-import { BMNG, REPO, closedPort, gdalinfo, missingPrerequisites, run, tempDir } from './helpers.mjs';
+import { BMNG, REPO, closedPort, gdalinfo, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
 import { answerOf } from './dli.mjs';
 
 const missing = missingPrerequisites();
@@ -232,6 +232,55 @@ describe('router rules', () => {
     } finally {
       img.close();
     }
+  });
+
+  test('at most maxImages stay open: the least recently used is closed once idle, and opens again when asked', async () => {
+    const made = [];
+    const r = createRouter({
+      origin: site.url,
+      maxImages: 2,
+      images: { a: `${site.url}/bmng.tif`, b: `${bucket.url}/bmng.tif`, c: `${site.url}/bmng.tif?c` },
+      open: async (url, o) => {
+        const img = await LargeImage.open(url, o);
+        made.push(img);
+        return img;
+      },
+    });
+    const at = async (name) => (await r(new Request(`${site.url}/api/image/${name}/info/bands`))).status;
+    assert.deepEqual([await at('a'), await at('b'), await at('a')], [200, 200, 200]);
+    assert.equal(made.length, 2, 'a was kept open');
+    assert.equal(await at('c'), 200);
+    assert.deepEqual(made.map((m) => m.closed), [false, true, false], 'b, the least recently used, was closed');
+    assert.equal(await at('b'), 200);
+    assert.equal(made.length, 4, 'b opened again');
+    assert.equal(made[0].closed, true, 'then a was the least recently used');
+  });
+
+  test('300 random requests: each a JSON error or an answer, none thrown, none hung', async () => {
+    let seed = 12345;
+    const rand = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const pick = (a) => a[rand(a.length)];
+    const ids = ['bmng', 'nope', '%2Fbmng.tif', '%2F%2Fevil.example%2Fx', '%ZZ', '', 'a%00b', encodeURIComponent('<b>'), 'http%3A%2F%2F127.0.0.1%3A1%2Fx.tif'];
+    const routes = ['info/metadata', 'info/band', 'tiles/0/0/0.png', 'tiles/99/0/0.png', 'tiles/1/9/9.webp', 'tiles/-1/0/0.png', 'tiles/0/0/0.gif',
+      'tiles/2/1/1/corners', 'data/thumbnail.jpg', 'data/region.tif', 'data/pixel', 'data/histogram', 'info/validate', 'x/y/z', ''];
+    const keys = ['band', 'min', 'max', 'palette', 'style', 'projection', 'max_width', 'left', 'top', 'right', 'bottom', 'units', 'bins', 'bidx', 'rescale', 'expression', 'resampling'];
+    const values = ['1', '0', '-1', '1e309', 'NaN', 'auto', 'viridis', '{', '{"band":99}', 'EPSG:3857', 'EPSG:4326', 'pixels', '99999999', '', '%', '(b1', '0,255'];
+    const r = createRouter({ origin: site.url, images: { bmng: `${site.url}/bmng.tif` }, timeoutMs: 15_000 });
+    const seen = {};
+    for (let i = 0; i < 300; i++) {
+      const q = Array.from({ length: rand(4) }, () => `${pick(keys)}=${encodeURIComponent(pick(values))}`).join('&');
+      const url = `${site.url}/api/image/${pick(ids)}/${pick(routes)}${q ? `?${q}` : ''}`;
+      const res = await withTimeout(r(new Request(url)), 20_000, url);
+      const body = new Uint8Array(await res.arrayBuffer());
+      seen[res.status] = (seen[res.status] ?? 0) + 1;
+      if (res.status !== 200) {
+        assert.equal(res.headers.get('content-type'), 'application/json', url);
+        assert.equal(typeof JSON.parse(new TextDecoder().decode(body)).detail, 'string', url);
+      }
+      assert.ok(res.status < 500 || res.status === 502 || res.status === 500, `${url}: ${res.status}`);
+    }
+    assert.ok(seen[200] > 10 && seen[400] > 10 && seen[404] > 10, JSON.stringify(seen));
+    assert.equal((await r(new Request(`${site.url}/api/image/bmng/tiles/0/0/0.png`))).status, 200, 'still serving');
   });
 
   test('HEAD, ETag and If-None-Match', async () => {
