@@ -1,4 +1,4 @@
-//! Packs two tables into DEFLATE-compressed blobs (a small part of their size as Rust constants, which
+//! Packs three tables into DEFLATE-compressed blobs (a small part of their size as Rust constants, which
 //! matters for the wasm download), each inflated once on first use:
 //! - the EPSG table (code → PROJ.4 string, from the `crs-definitions` crate) → `epsg.zlib`
 //!   (src/warp/crs.rs), in columns, which DEFLATE packs into about half the bytes of the plain
@@ -9,6 +9,9 @@
 //!   colormap.rs), per map `name\n` followed by its red, then green, then blue plane as differences
 //!   from the previous entry (mod 256): matplotlib's maps are smooth ramps, so the differences repeat
 //!   and the blob is a sixth of the plain tables' (11 KB instead of 66 KB).
+//! - large_image's palettes of `data/large_image_palettes.tsv` (name, RGBA colours) → `palettes.zlib`
+//!   (src/style/colormap.rs), as `name\n`, a u16 count (little-endian) and the colours as RGBA bytes, each
+//!   byte the difference from the previous colour's (mod 256), which DEFLATE packs into a fifth.
 
 use std::io::Write;
 
@@ -36,6 +39,28 @@ fn main() {
     }
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(&maps, 9);
     std::fs::File::create(out_dir.join("colormaps.zlib")).unwrap().write_all(&packed).unwrap();
+
+    println!("cargo:rerun-if-changed=data/large_image_palettes.tsv");
+    let tsv = std::fs::read_to_string("data/large_image_palettes.tsv").expect("data/large_image_palettes.tsv");
+    let mut pals = Vec::new();
+    for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (name, hex) = line.split_once('\t').expect("name<TAB>hex");
+        assert!(hex.len() % 8 == 0 && !hex.is_empty(), "palette {name}: RGBA colours");
+        let bytes: Vec<u8> =
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")).collect();
+        pals.extend_from_slice(name.as_bytes());
+        pals.push(b'\n');
+        pals.extend_from_slice(&u16::try_from(bytes.len() / 4).expect("colours").to_le_bytes());
+        let mut prev = [0u8; 4];
+        for c in bytes.chunks_exact(4) {
+            for k in 0..4 {
+                pals.push(c[k].wrapping_sub(prev[k]));
+                prev[k] = c[k];
+            }
+        }
+    }
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&pals, 9);
+    std::fs::File::create(out_dir.join("palettes.zlib")).unwrap().write_all(&packed).unwrap();
 }
 
 /// The EPSG table in columns (see the top of this file); src/warp/crs.rs reads it back.
