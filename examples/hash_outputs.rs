@@ -48,14 +48,13 @@ fn main() {
     for path in files {
         let name = path.file_name().expect("file name").to_string_lossy().to_string();
         let bytes = std::fs::read(&path).expect("read");
-        let img =
-            match pollster::block_on(LargeImage::open(MemorySource::new(&name, bytes), OpenOptions::default())) {
-                Ok(i) => i,
-                Err(e) => {
-                    line::<String>(&name, "open", Err(e.to_string()));
-                    continue;
-                }
-            };
+        let img = match pollster::block_on(LargeImage::open(MemorySource::new(&name, bytes), OpenOptions::default())) {
+            Ok(i) => i,
+            Err(e) => {
+                line::<String>(&name, "open", Err(e.to_string()));
+                continue;
+            }
+        };
         let bands = img.cog.base().samples as usize;
         let (w, h) = (img.cog.base().width, img.cog.base().height);
         let styles: Vec<(&str, TileOptions)> = {

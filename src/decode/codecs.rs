@@ -190,7 +190,12 @@ pub fn lerc(
             format!("blob has depth {} × {} bands, the tile {samples} samples", info.depth, info.bands),
         ));
     }
-    fn run<T: lerc::Sample, const N: usize>(blob: &[u8], n: usize, fill: T, to_ne: fn(T) -> [u8; N]) -> Result<Vec<u8>> {
+    fn run<T: lerc::Sample, const N: usize>(
+        blob: &[u8],
+        n: usize,
+        fill: T,
+        to_ne: fn(T) -> [u8; N],
+    ) -> Result<Vec<u8>> {
         let mut out = vec![T::default(); n];
         lerc::decode_into_with_nodata(blob, &mut out, fill).map_err(|e| Error::decode("LERC", e))?;
         let mut bytes = Vec::with_capacity(n * N);

@@ -176,7 +176,10 @@ mod tests {
                         let mut out = [0.0; 4];
                         r.band_values(band, p0, &mut out);
                         let want: Vec<f64> = (p0..p0 + 4).map(|p| r.sample(p, band)).collect();
-                        assert_eq!(out.map(f64::to_bits).to_vec(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+                        assert_eq!(
+                            out.map(f64::to_bits).to_vec(),
+                            want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                        );
                     }
                 }
             }

@@ -594,9 +594,7 @@ mod tests {
                 .iter()
                 .map(|c| match &c.input {
                     Input::Band(b) => (0..r.pixels()).map(|p| r.sample(p, *b)).collect(),
-                    Input::Expression(e) => {
-                        e.eval(r.pixels(), &|b| (0..r.pixels()).map(|p| r.sample(p, b)).collect())
-                    }
+                    Input::Expression(e) => e.eval(r.pixels(), &|b| (0..r.pixels()).map(|p| r.sample(p, b)).collect()),
                 })
                 .collect();
             for p in 0..r.pixels() {
@@ -699,7 +697,10 @@ mod tests {
             (Colour::Table(lut[..20].to_vec()), 1),
             (Colour::Values(vec![(7.0, [1, 2, 3, 4]), (20.0, [5, 6, 7, 8])]), 1),
             (Colour::Intervals(vec![((0.0, 50.0), [9, 9, 9, 9]), ((25.0, 100.0), [4, 4, 4, 4])]), 1),
-            (Colour::Gradient { palette: vec![[0, 0, 0, 255], [255, 128, 0, 255], [0, 0, 255, 0]], discrete: false }, 1),
+            (
+                Colour::Gradient { palette: vec![[0, 0, 0, 255], [255, 128, 0, 255], [0, 0, 255, 0]], discrete: false },
+                1,
+            ),
             (Colour::Gradient { palette: vec![[0, 0, 0, 255], [255, 128, 0, 255]], discrete: true }, 1),
         ];
         let nodatas = [
@@ -732,7 +733,9 @@ mod tests {
                             };
                             let second = Layer {
                                 channels: vec![Channel {
-                                    input: Input::Expression(super::super::expr::parse("b2*2-b1", 4).unwrap().remove(0)),
+                                    input: Input::Expression(
+                                        super::super::expr::parse("b2*2-b1", 4).unwrap().remove(0),
+                                    ),
                                     scale: Scale::Stretch { min: 0.0, max: 300.0 },
                                 }],
                                 colour: Colour::Grey { alpha: false },
