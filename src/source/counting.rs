@@ -28,6 +28,7 @@ impl Counts {
 
 /// What the fetch engine did so far (`engine.stats()`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EngineStats {
     /// HTTP requests sent (retries included).
     pub requests: u64,

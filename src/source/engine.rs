@@ -56,6 +56,81 @@ impl Default for EngineOptions {
     }
 }
 
+/// The engine's options as the JS API spells them (`new Engine({ … })`; unknown names refused).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct EngineRequest {
+    /// Requests in flight per origin (default 6).
+    pub concurrency: Option<usize>,
+    /// Byte cache budget, header and tile bytes together (default 64 MiB).
+    pub cache_bytes: Option<usize>,
+    /// Timeout per request in milliseconds: no answer, or a body stalled (default 30 000).
+    pub timeout_ms: Option<f64>,
+    /// Retries per request (default 4).
+    pub retries: Option<u32>,
+    /// Longest total wait between the tries of one request, in milliseconds (default 30 000).
+    pub retry_budget_ms: Option<f64>,
+    /// First backoff in milliseconds, doubled each retry (default 200).
+    pub retry_base_ms: Option<f64>,
+    /// Largest file read whole from a server that ignores `Range`, in bytes (default 0: an error).
+    pub read_whole_up_to: Option<u64>,
+}
+
+impl EngineRequest {
+    /// The engine options these ask for.
+    pub fn options(&self) -> Result<EngineOptions> {
+        let mut o = EngineOptions::default();
+        let d = |v: Option<f64>, name: &str, default: f64| match v {
+            Some(x) if !(x.is_finite() && x >= 0.0) => Err(Error::usage(format!("engine option {name} must be ≥ 0"))),
+            Some(x) => Ok(x),
+            None => Ok(default),
+        };
+        o.concurrency = match self.concurrency {
+            Some(0) => return Err(Error::usage("engine option concurrency must be at least 1")),
+            Some(c) => c,
+            None => o.concurrency,
+        };
+        o.cache_bytes = self.cache_bytes.unwrap_or(o.cache_bytes);
+        o.timeout_ms = d(self.timeout_ms, "timeoutMs", o.timeout_ms)?;
+        o.retry.retries = self.retries.unwrap_or(o.retry.retries);
+        o.retry.budget_ms = d(self.retry_budget_ms, "retryBudgetMs", o.retry.budget_ms)?;
+        o.retry.base_ms = d(self.retry_base_ms, "retryBaseMs", o.retry.base_ms)?;
+        o.read_whole_up_to = self.read_whole_up_to.unwrap_or(0);
+        Ok(o)
+    }
+}
+
+/// The options of one `engine.read(url, ranges, { … })` as the JS API spells them (`signal` is taken by
+/// the wasm face).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ReadRequest {
+    /// Lower first (default 0).
+    pub priority: Option<f64>,
+    /// HTTP headers sent with each request.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// What `fetch` sends of the page's credentials.
+    pub credentials: Credentials,
+    /// `'header'` or `'data'` (default): which cache budget the bytes go to.
+    pub kind: Option<String>,
+}
+
+impl ReadRequest {
+    /// The request options and hints these ask for.
+    pub fn parts(self) -> Result<(RequestOptions, ReadHints)> {
+        let kind = match self.kind.as_deref() {
+            None | Some("data") => super::ReadKind::Data,
+            Some("header") => super::ReadKind::Header,
+            Some(k) => return Err(Error::usage(format!("read option kind {k:?}: 'header' or 'data'"))),
+        };
+        let priority = self.priority.filter(|p| p.is_finite()).map_or(0, |p| p.round().clamp(-1e9, 1e9) as i32);
+        let ro = RequestOptions { headers: self.headers.into_iter().collect(), credentials: self.credentials };
+        Ok((ro, ReadHints { priority, kind }))
+    }
+}
+
 /// What every request of one read sends besides `Range`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestOptions {
@@ -187,7 +262,7 @@ impl<T: Transport> Engine<T> {
     /// What the engine did so far.
     pub fn stats(&self) -> EngineStats {
         let (queued, active, peak, _) = self.0.limiter.counts();
-        let mut s = self.0.lock();
+        let s = self.0.lock();
         let (h, d) = s.cache.used();
         EngineStats {
             queued,

@@ -1,10 +1,13 @@
 //! The wasm-bindgen face (wasm32 only): the `LargeImage` JS class ([`image::JsLargeImage`]) wrapping
-//! the core's [`LargeImage`](crate::api::LargeImage) over a `fetch` source. No logic lives here: options
+//! the core's [`LargeImage`](crate::api::LargeImage) over the fetch engine or a `read` callback, and the
+//! `Engine` JS class ([`engine::JsEngine`]) wrapping the core's [`Engine`](crate::source::Engine). No logic lives here: options
 //! arrive as JSON and are read by the core's `*Request` structs (unknown names refused), views leave as
 //! JSON, and every core error becomes one JS `Error` through the one `From<Error> for JsValue`.
 
+mod engine;
 mod image;
 
+pub use engine::JsEngine;
 pub use image::JsLargeImage;
 
 use crate::error::{Error, Result};
