@@ -235,18 +235,22 @@ impl<S: RangeSource> Cog<S> {
             let ranges: Vec<Range<u64>> = of_group.clone().filter_map(|(_, t)| range_of[t].clone()).collect();
             match groups.span(&ranges) {
                 Some(span) => requests.push(span),
-                None => requests.extend(of_group.filter(|(_, t)| asked.contains(t)).filter_map(|(_, t)| range_of[t].clone())),
+                None => requests
+                    .extend(of_group.filter(|(_, t)| asked.contains(t)).filter_map(|(_, t)| range_of[t].clone())),
             }
         }
         let fetched = self.file.src.get_ranges(&requests, &hints.data()).await?;
-        let pieces: Vec<(Range<u64>, &[u8])> = requests.iter().cloned().zip(fetched.iter().map(|b| b.as_slice())).collect();
+        let pieces: Vec<(Range<u64>, &[u8])> =
+            requests.iter().cloned().zip(fetched.iter().map(|b| b.as_slice())).collect();
         let order = self.file.header.order;
         for (n, &i) in which.iter().enumerate() {
             let (tx, ty, plane) = wanted[i];
             let Some(r) = range_of[&img.tile_index(tx, ty, plane)].clone() else { continue }; // sparse
             let data = cut(&r, &pieces);
             if (data.len() as u64) < r.end - r.start {
-                return Err(Error::truncated(format!("tile data ({} of {} bytes)", data.len(), r.end - r.start)).at_range(r));
+                return Err(
+                    Error::truncated(format!("tile data ({} of {} bytes)", data.len(), r.end - r.start)).at_range(r)
+                );
             }
             let rows = if img.tiled { img.tile_height } else { img.tile_height.min(img.height - ty * img.tile_height) };
             let spec = TileSpec::for_image(img, order, rows);

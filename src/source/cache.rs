@@ -3,8 +3,8 @@
 
 use super::hints::ReadKind;
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Range;
 use std::hash::Hash;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// LRU map from `K` to shared byte buffers, evicting the oldest entries beyond `budget` bytes.

@@ -70,14 +70,18 @@ impl RangeSource for CallbackSource {
         let mut guard = AbortOnDrop(Some(ctrl.clone()));
         let h = js_sys::Object::new();
         let kind = if hints.kind == ReadKind::Header { "header" } else { "data" };
-        for (k, v) in [("priority", JsValue::from(hints.priority)), ("kind", kind.into()), ("signal", ctrl.signal().into())] {
+        for (k, v) in
+            [("priority", JsValue::from(hints.priority)), ("kind", kind.into()), ("signal", ctrl.signal().into())]
+        {
             let _ = js_sys::Reflect::set(&h, &k.into(), &v);
         }
         self.counts.request();
         let called = self.read.call2(&JsValue::NULL, &list, &h).map_err(|e| self.fail(ranges, js_text(&e)))?;
-        let answer = JsFuture::from(js_sys::Promise::resolve(&called)).await.map_err(|e| self.fail(ranges, js_text(&e)))?;
+        let answer =
+            JsFuture::from(js_sys::Promise::resolve(&called)).await.map_err(|e| self.fail(ranges, js_text(&e)))?;
         guard.0 = None;
-        let arr: js_sys::Array = answer.dyn_into().map_err(|_| self.fail(ranges, "read() must answer an array".into()))?;
+        let arr: js_sys::Array =
+            answer.dyn_into().map_err(|_| self.fail(ranges, "read() must answer an array".into()))?;
         if arr.length() as usize != ranges.len() {
             let n = arr.length();
             return Err(self.fail(ranges, format!("read() answered {n} arrays for {} ranges", ranges.len())));
@@ -100,7 +104,11 @@ impl RangeSource for CallbackSource {
 
 /// The message of a JS error value.
 fn js_text(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).or_else(|| e.as_string()).unwrap_or_else(|| format!("{e:?}"))
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// What a JS `LargeImage` reads: the fetch engine, or a `read` callback.

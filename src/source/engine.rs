@@ -560,7 +560,10 @@ mod tests {
     }
 
     impl Transport for SimT {
-        fn fetch(&self, req: HttpRequest) -> impl Future<Output = std::result::Result<HttpResponse, TransportError>> + 'static {
+        fn fetch(
+            &self,
+            req: HttpRequest,
+        ) -> impl Future<Output = std::result::Result<HttpResponse, TransportError>> + 'static {
             let sim = self.0.clone();
             async move {
                 sim.log.lock().unwrap().push(req.range.clone());
@@ -637,7 +640,14 @@ mod tests {
     #[test]
     fn overlapping_or_touching_ranges_of_one_read_are_one_request() {
         let (e, sim) = engine(6);
-        let out = pollster::block_on(e.read(URL, &[0..10, 10..20, 5..15, 90..100], &RequestOptions::default(), &ReadHints::default(), None)).unwrap();
+        let out = pollster::block_on(e.read(
+            URL,
+            &[0..10, 10..20, 5..15, 90..100],
+            &RequestOptions::default(),
+            &ReadHints::default(),
+            None,
+        ))
+        .unwrap();
         assert_eq!(out, vec![bytes(0..10), bytes(10..20), bytes(5..15), bytes(90..100)]);
         assert_eq!(sim.log.lock().unwrap().clone(), vec![0..20, 90..100]);
     }
@@ -699,7 +709,13 @@ mod tests {
     fn after_the_first_error_the_other_fetches_of_the_read_are_aborted() {
         let (e, sim) = engine(6);
         sim.faults.lock().unwrap().push_back(Fault::Status(404, None));
-        let r = pollster::block_on(e.read(URL, &[0..10, 5000..5010, 9000..9010], &RequestOptions::default(), &ReadHints::default(), None));
+        let r = pollster::block_on(e.read(
+            URL,
+            &[0..10, 5000..5010, 9000..9010],
+            &RequestOptions::default(),
+            &ReadHints::default(),
+            None,
+        ));
         let msg = r.unwrap_err().to_string();
         assert!(msg.contains("HTTP 404") && msg.contains(URL) && msg.contains("bytes 0-9"), "{msg}");
         let s = e.stats();
@@ -724,7 +740,8 @@ mod tests {
         // 404: one try.
         sim.log.lock().unwrap().clear();
         sim.faults.lock().unwrap().push_back(Fault::Status(404, None));
-        assert!(pollster::block_on(e.read(URL, &[50..60], &RequestOptions::default(), &ReadHints::default(), None)).is_err());
+        assert!(pollster::block_on(e.read(URL, &[50..60], &RequestOptions::default(), &ReadHints::default(), None))
+            .is_err());
         assert_eq!(sim.log.lock().unwrap().len(), 1);
     }
 
@@ -744,7 +761,10 @@ mod tests {
         pollster::block_on(src.get_ranges(&[0..10], &h)).unwrap();
         sim.file.lock().unwrap().1 = "\"v2\"".into();
         let msg = pollster::block_on(src.get_ranges(&[100..110], &h)).unwrap_err().to_string();
-        assert!(msg.contains("changed under the same URL (ETag \"v1\" became \"v2\")") && msg.contains("bytes 100-109"), "{msg}");
+        assert!(
+            msg.contains("changed under the same URL (ETag \"v1\" became \"v2\")") && msg.contains("bytes 100-109"),
+            "{msg}"
+        );
         assert_eq!(e.stats().cache_data_bytes, 0, "the old file's bytes were dropped");
         // Even cached ranges fail for the image that saw the old file; a new image reads the new one.
         let msg = pollster::block_on(src.get_ranges(&[0..10], &h)).unwrap_err().to_string();

@@ -92,9 +92,7 @@ impl FetchTransport {
         let headers = Headers::new().map_err(net)?;
         headers.append("Range", &format!("bytes={}-{}", req.range.start, req.range.end - 1)).map_err(net)?;
         for (k, v) in &req.headers {
-            headers
-                .append(k, v)
-                .map_err(|e| TransportError::Network(format!("header {k}: {}", js_message(&e))))?;
+            headers.append(k, v).map_err(|e| TransportError::Network(format!("header {k}: {}", js_message(&e))))?;
         }
         let init = RequestInit::new();
         init.set_method("GET");
@@ -126,10 +124,8 @@ impl FetchTransport {
         let mut body = Vec::new();
         let mut complete = true;
         if let Some(stream) = resp.body() {
-            let reader: ReadableStreamDefaultReader = stream
-                .get_reader()
-                .dyn_into()
-                .map_err(|_| TransportError::Network("the body has no reader".into()))?;
+            let reader: ReadableStreamDefaultReader =
+                stream.get_reader().dyn_into().map_err(|_| TransportError::Network("the body has no reader".into()))?;
             loop {
                 if body.len() as u64 >= limit {
                     // Enough: stop the rest (a server that ignores Range, or an error page).

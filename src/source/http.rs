@@ -149,6 +149,11 @@ pub fn fetch_error(req: &HttpRequest, status: Option<u16>, reason: String) -> Er
     Error::new(ErrorKind::Fetch { status, reason }).at_url(&req.url).at_range(req.range.clone())
 }
 
+/// An error for a response whose status looks right but whose content is not: "OK, but …".
+fn but(req: &HttpRequest, status: u16, what: String) -> Error {
+    fetch_error(req, Some(status), format!("{}, but {what}", reason_phrase(status)))
+}
+
 /// The first bytes of a body as text, for error messages (at most 80 characters, controls escaped).
 pub fn first_bytes(body: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(&body[..body.len().min(80)])
@@ -229,12 +234,22 @@ fn unsatisfied_length(v: &str) -> Option<u64> {
     v.trim().strip_prefix("bytes")?.trim().strip_prefix("*/")?.trim().parse().ok()
 }
 
-/// Compares the response's validators with the file's first; records them on the first response.
+/// The file's total length a response states (`Content-Range: bytes a-b/total` or `bytes */total`).
+fn stated_length(h: &ResponseHeaders) -> Option<u64> {
+    let cr = h.content_range.as_deref()?;
+    parse_content_range(cr).and_then(|(_, _, t)| t).or_else(|| unsatisfied_length(cr))
+}
+
+/// Compares the response's validators (and the length it states) with the file's first; records the
+/// validators on the first response.
 fn check_validators(req: &HttpRequest, h: &ResponseHeaders, file: &mut FileState) -> Option<Error> {
     let changed = match (&file.etag, &h.etag, &file.last_modified, &h.last_modified) {
         (Some(a), Some(b), ..) if a != b => Some(format!("ETag {a} became {b}")),
         (None, _, Some(a), Some(b)) if a != b => Some(format!("Last-Modified {a} became {b}")),
-        _ => None,
+        _ => match (file.length, stated_length(h)) {
+            (Some(a), Some(b)) if a != b => Some(format!("its length {a} became {b}")),
+            _ => None,
+        },
     };
     if let Some(what) = changed {
         return Some(fetch_error(
@@ -259,9 +274,9 @@ fn markup_error(req: &HttpRequest, resp: &HttpResponse) -> Option<Error> {
     let is_html = ct.to_ascii_lowercase().contains("text/html");
     let looks = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
     (is_html && looks).then(|| {
-        fetch_error(
+        but(
             req,
-            Some(resp.status),
+            resp.status,
             format!(
                 "the server sent an HTML page (Content-Type {ct}), not the file: its first bytes are {} \
                  (a login page, an error page or a wrong URL?)",
@@ -274,10 +289,12 @@ fn markup_error(req: &HttpRequest, resp: &HttpResponse) -> Option<Error> {
 /// What `resp` means for `req`, given what is known of the file (updated here).
 pub fn answer(req: &HttpRequest, resp: HttpResponse, file: &mut FileState) -> Outcome {
     let s = resp.status;
-    if matches!(s, 200 | 206) {
+    if matches!(s, 200 | 206 | 416) {
         if let Some(e) = check_validators(req, &resp.headers, file) {
             return Outcome::Changed(e);
         }
+    }
+    if matches!(s, 200 | 206) {
         if let Some(e) = markup_error(req, &resp) {
             return Outcome::Fail(e);
         }
@@ -294,9 +311,9 @@ pub fn answer(req: &HttpRequest, resp: HttpResponse, file: &mut FileState) -> Ou
                         }
                     }
                     _ => {
-                        return Outcome::Fail(fetch_error(
+                        return Outcome::Fail(but(
                             req,
-                            Some(206),
+                            206,
                             format!("the server answered Content-Range {cr:?}, not the bytes asked for"),
                         ))
                     }
@@ -307,11 +324,11 @@ pub fn answer(req: &HttpRequest, resp: HttpResponse, file: &mut FileState) -> Ou
                 None => asked,
             };
             if got > asked {
-                return Outcome::Fail(fetch_error(req, Some(206), format!("asked for {asked} bytes, got more ({got})")));
+                return Outcome::Fail(but(req, 206, format!("asked for {asked} bytes, got more ({got})")));
             }
             if got < expected || !resp.complete {
                 // The connection closed before the body's end.
-                let e = fetch_error(req, Some(206), format!("the body ended after {got} of {expected} bytes"));
+                let e = but(req, 206, format!("the body ended after {got} of {expected} bytes"));
                 return Outcome::Retry(Failure::Network, e);
             }
             Outcome::Bytes(resp.body)
@@ -333,9 +350,9 @@ pub fn answer(req: &HttpRequest, resp: HttpResponse, file: &mut FileState) -> Ou
                     } else {
                         format!("larger than readWholeUpTo ({} bytes)", req.whole_up_to)
                     };
-                    Outcome::Fail(fetch_error(
+                    Outcome::Fail(but(
                         req,
-                        Some(200),
+                        200,
                         format!(
                             "the server ignores Range: it answered 200 with the whole file ({size}); reading \
                              stopped after {} bytes; serve the file from a host that answers range requests \
@@ -368,7 +385,9 @@ pub fn answer(req: &HttpRequest, resp: HttpResponse, file: &mut FileState) -> Ou
 /// The error of a request that got no response.
 pub fn transport_error(req: &HttpRequest, e: &TransportError) -> (Failure, Error) {
     match e {
-        TransportError::Network(m) => (Failure::Network, fetch_error(req, None, format!("network error: {m}; {HINT_NETWORK}"))),
+        TransportError::Network(m) => {
+            (Failure::Network, fetch_error(req, None, format!("network error: {m}; {HINT_NETWORK}")))
+        }
         TransportError::Timeout(m) => (Failure::Timeout, fetch_error(req, None, format!("timed out: {m}"))),
     }
 }
@@ -402,7 +421,11 @@ mod tests {
     #[test]
     fn a_206_gives_its_bytes_and_the_file_length() {
         let mut f = FileState::default();
-        let h = ResponseHeaders { content_range: Some("bytes 10-13/100".into()), etag: Some("\"a\"".into()), ..Default::default() };
+        let h = ResponseHeaders {
+            content_range: Some("bytes 10-13/100".into()),
+            etag: Some("\"a\"".into()),
+            ..Default::default()
+        };
         assert_eq!(answer(&req(10..14), resp(206, b"abcd", h), &mut f), Outcome::Bytes(b"abcd".to_vec()));
         assert_eq!((f.length, f.etag.as_deref()), (Some(100), Some("\"a\"")));
         // A body cut short is a dropped connection: retried.
@@ -420,7 +443,15 @@ mod tests {
         let mut f = FileState { etag: Some("\"a\"".into()), ..Default::default() };
         let h = ResponseHeaders { etag: Some("\"b\"".into()), ..Default::default() };
         let e = fail_text(answer(&req(0..4), resp(206, b"abcd", h), &mut f));
-        assert!(e.contains("changed under the same URL (ETag \"a\" became \"b\")") && e.contains("http://h/f.tif, bytes 0-3"), "{e}");
+        assert!(
+            e.contains("changed under the same URL (ETag \"a\" became \"b\")")
+                && e.contains("http://h/f.tif, bytes 0-3"),
+            "{e}"
+        );
+        // No validators, but a new length: changed too (a 416 of a shorter file included).
+        let mut f = FileState { length: Some(100), ..Default::default() };
+        let h = ResponseHeaders { content_range: Some("bytes */50".into()), ..Default::default() };
+        assert!(fail_text(answer(&req(60..70), resp(416, b"", h), &mut f)).contains("its length 100 became 50"));
     }
 
     #[test]
@@ -430,14 +461,23 @@ mod tests {
         let mut r = resp(200, &[0; 64], h.clone());
         r.complete = false;
         let e = fail_text(answer(&req(0..64), r, &mut f));
-        assert!(e.contains("HTTP 200") && e.contains("ignores Range") && e.contains("1000 bytes") && e.contains("readWholeUpTo"), "{e}");
+        assert!(
+            e.contains("HTTP 200")
+                && e.contains("ignores Range")
+                && e.contains("1000 bytes")
+                && e.contains("readWholeUpTo"),
+            "{e}"
+        );
         let mut whole = req(0..64);
         whole.whole_up_to = 4096;
         assert_eq!(body_limit(&whole, 200, Some(1000)), 1000);
         assert_eq!(body_limit(&req(0..64), 200, Some(1000)), 64);
         assert!(matches!(answer(&whole, resp(200, &[0; 1000], h), &mut f), Outcome::Whole(_)));
         // A small file sent whole for a range covering it: just its bytes.
-        assert_eq!(answer(&req(0..65536), resp(200, b"tiny", ResponseHeaders::default()), &mut f), Outcome::Bytes(b"tiny".to_vec()));
+        assert_eq!(
+            answer(&req(0..65536), resp(200, b"tiny", ResponseHeaders::default()), &mut f),
+            Outcome::Bytes(b"tiny".to_vec())
+        );
     }
 
     #[test]
@@ -445,14 +485,21 @@ mod tests {
         let mut f = FileState::default();
         let xml = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
         let e = fail_text(answer(&req(0..16), resp(403, xml, ResponseHeaders::default()), &mut f));
-        assert!(e.contains("HTTP 403 Forbidden (S3 AccessDenied: Access Denied)") && e.contains("Access-Control-Expose-Headers"), "{e}");
+        assert!(
+            e.contains("HTTP 403 Forbidden (S3 AccessDenied: Access Denied)")
+                && e.contains("Access-Control-Expose-Headers"),
+            "{e}"
+        );
         let e = fail_text(answer(&req(0..16), resp(403, b"", ResponseHeaders::default()), &mut f));
         assert!(e.contains("HTTP 403 Forbidden: the server refuses") && e.contains("presigned"), "{e}");
         let e = fail_text(answer(&req(0..16), resp(404, b"", ResponseHeaders::default()), &mut f));
         assert!(e.contains("HTTP 404 Not Found: no file at this URL") && e.contains("bytes 0-15"), "{e}");
         let h = ResponseHeaders { content_type: Some("text/html; charset=utf-8".into()), ..Default::default() };
         let e = fail_text(answer(&req(0..16), resp(200, b"<!DOCTYPE html><html><body>Sign in", h), &mut f));
-        assert!(e.contains("HTML page (Content-Type text/html; charset=utf-8)") && e.contains("<!DOCTYPE html>"), "{e}");
+        assert!(
+            e.contains("HTML page (Content-Type text/html; charset=utf-8)") && e.contains("<!DOCTYPE html>"),
+            "{e}"
+        );
         let h = ResponseHeaders { retry_after: Some("1".into()), ..Default::default() };
         let o = answer(&req(0..16), resp(429, b"slow down", h), &mut f);
         assert!(matches!(o, Outcome::Retry(Failure::Status { status: 429, retry_after: Some(_) }, _)));

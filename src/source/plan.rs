@@ -45,7 +45,8 @@ pub fn cut(r: &Range<u64>, pieces: &[(Range<u64>, &[u8])]) -> Vec<u8> {
     while at < r.end {
         let next = pieces.iter().find_map(|(pr, bytes)| {
             let have = pr.start + bytes.len() as u64;
-            (pr.start <= at && at < have).then(|| &bytes[(at - pr.start) as usize..(have.min(r.end) - pr.start) as usize])
+            (pr.start <= at && at < have)
+                .then(|| &bytes[(at - pr.start) as usize..(have.min(r.end) - pr.start) as usize])
         });
         match next {
             Some(b) if !b.is_empty() => {

@@ -281,7 +281,12 @@ impl<S: RangeSource> TiffFile<S> {
 
     /// Byte ranges of tiles `indexes` of `img` (`None` for sparse tiles): the offset and byte-count
     /// entries they need are read in one batch.
-    pub async fn tile_ranges(&self, img: &ImageInfo, indexes: &[u64], hints: &ReadHints) -> Result<Vec<Option<Range<u64>>>> {
+    pub async fn tile_ranges(
+        &self,
+        img: &ImageInfo,
+        indexes: &[u64],
+        hints: &ReadHints,
+    ) -> Result<Vec<Option<Range<u64>>>> {
         let mut slots = Vec::with_capacity(indexes.len());
         let mut wanted = Vec::new();
         for &i in indexes {

@@ -76,7 +76,8 @@ fn ranges(v: &JsValue) -> Result<Vec<Range<u64>>> {
     arr.iter()
         .map(|p| {
             let p: js_sys::Array = p.dyn_into().map_err(|_| bad())?;
-            let n = |i| p.get(i).as_f64().filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x <= 2f64.powi(53)).ok_or_else(bad);
+            let n =
+                |i| p.get(i).as_f64().filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x <= 2f64.powi(53)).ok_or_else(bad);
             let (s, e) = (n(0)? as u64, n(1)? as u64);
             (p.length() == 2 && s <= e).then_some(s..e).ok_or_else(bad)
         })
@@ -86,9 +87,7 @@ fn ranges(v: &JsValue) -> Result<Vec<Range<u64>>> {
 impl JsEngine {
     /// The realm's shared engine.
     pub(crate) fn shared_engine() -> Engine<FetchTransport> {
-        SHARED.with(|s| {
-            s.borrow_mut().get_or_insert_with(|| Engine::new(FetchTransport, Default::default())).clone()
-        })
+        SHARED.with(|s| s.borrow_mut().get_or_insert_with(|| Engine::new(FetchTransport, Default::default())).clone())
     }
 }
 

@@ -45,7 +45,10 @@ impl JsLargeImage {
             Err(e) => return js_sys::Promise::reject(&e.at_url(&url).into()),
         };
         let fut = run(img, opts);
-        wasm_bindgen_futures::future_to_promise(abortable(async move { fut.await.map_err(|e| e.at_url(&url).into()) }, signal))
+        wasm_bindgen_futures::future_to_promise(abortable(
+            async move { fut.await.map_err(|e| e.at_url(&url).into()) },
+            signal,
+        ))
     }
 
     /// Opens `url` over `src`, its options read by the core; `signal` aborts the opening.
@@ -66,7 +69,11 @@ impl JsLargeImage {
         v.map_err(|e| e.at_url(self.inner.cog.url()).into())
     }
 
-    async fn open_engine(url: String, opts: JsValue, engine: Engine<FetchTransport>) -> std::result::Result<JsLargeImage, JsValue> {
+    async fn open_engine(
+        url: String,
+        opts: JsValue,
+        engine: Engine<FetchTransport>,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
         let u = url.clone();
         Self::open_source(url, opts, move |o| {
             let req = RequestOptions { headers: o.headers.clone().into_iter().collect(), credentials: o.credentials };
@@ -87,13 +94,21 @@ impl JsLargeImage {
 
     /// Opens `url` through `engine`.
     #[wasm_bindgen(js_name = openWithEngine)]
-    pub async fn open_with_engine(url: String, opts: JsValue, engine: &JsEngine) -> std::result::Result<JsLargeImage, JsValue> {
+    pub async fn open_with_engine(
+        url: String,
+        opts: JsValue,
+        engine: &JsEngine,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
         Self::open_engine(url, opts, engine.inner.clone()).await
     }
 
     /// Opens `url` reading through `read(ranges, { priority, kind, signal }) → Promise<Uint8Array[]>`.
     #[wasm_bindgen(js_name = openWithReader)]
-    pub async fn open_with_reader(url: String, opts: JsValue, read: js_sys::Function) -> std::result::Result<JsLargeImage, JsValue> {
+    pub async fn open_with_reader(
+        url: String,
+        opts: JsValue,
+        read: js_sys::Function,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
         let u = url.clone();
         Self::open_source(url, opts, move |_| JsSource::Callback(CallbackSource::new(u, read))).await
     }
