@@ -194,7 +194,11 @@ file on another origin also fails this way when its server does not allow the pa
 
 fn status_error(req: &HttpRequest, resp: &HttpResponse) -> Error {
     let s = resp.status;
-    let phrase = if resp.status_text.is_empty() { reason_phrase(s) } else { resp.status_text.as_str() };
+    // The standard phrase where there is one (servers spell theirs "FORBIDDEN", or send none over HTTP/2).
+    let phrase = match reason_phrase(s) {
+        "" => resp.status_text.as_str(),
+        p => p,
+    };
     let s3 = s3_error(&resp.body);
     let detail = match s {
         403 => Some(HINT_403.to_string()),
