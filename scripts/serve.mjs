@@ -4,7 +4,8 @@
 // As a module:
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
-//   srv.log   -> [{ method, path, range, status, bytes }], one entry per request, pushed when the response
+//   srv.log   -> [{ method, path, range, status, bytes, at }], one entry per request (`at`: Date.now() when it
+//                arrived), pushed when the response
 //                head is written (so it is there before the client sees the body). `bytes` is the body
 //                length sent (0 for HEAD, 304, OPTIONS). Clear with `srv.log.length = 0`.
 //   srv.setMode(mode, delayMs?)  changes the mode of a running server
@@ -172,7 +173,7 @@ export async function startServer({
 
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
-    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0 };
+    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, at: Date.now() };
     const send = (status, headers, bytes) => {
       entry.status = status;
       entry.bytes = bytes;

@@ -1,8 +1,8 @@
 //! The fetch engine: one per JS realm (page, worker, service worker), shared by every image it reads.
 //!
 //! A read is a batch of ranges of one URL wanted together. Ranges already cached are answered at once;
-//! ranges another read is fetching join that fetch; the rest are planned into requests (overlapping or
-//! touching ranges merged, [`super::plan`]), each queued at its origin's limiter by priority, sent through
+//! ranges another read is fetching join that fetch; the rest are planned into requests (overlapping
+//! ranges merged, [`super::plan`]), each queued at its origin's limiter by priority, sent through
 //! the [`Transport`] with a timeout, retried with backoff when the failure is worth it, and checked
 //! ([`super::http::answer`]): a server that ignores `Range`, a file that changed under its URL, an HTML
 //! page, a refusal — each an error naming the URL, the byte range, the HTTP status and the reason.
@@ -638,7 +638,7 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_or_touching_ranges_of_one_read_are_one_request() {
+    fn overlapping_ranges_of_one_read_are_one_request() {
         let (e, sim) = engine(6);
         let out = pollster::block_on(e.read(
             URL,

@@ -6,8 +6,9 @@
 //! - tile bytes are read per fixed group of `k` consecutive tiles of one row of one level and band
 //!   ([`TileGroups`]): a tile always arrives in its group's one range, never merged across groups.
 //!
-//! Within one read, ranges that overlap or touch become one request ([`requests`]); ranges already
-//! cached or being fetched are not asked again. [`cut`] answers each range from the pieces fetched.
+//! Within one read, ranges that overlap become one request ([`requests`]; ranges that only touch stay
+//! apart, so that each keeps its one range); ranges already cached or being fetched are not asked again.
+//! [`cut`] answers each range from the pieces fetched.
 
 use std::ops::Range;
 
@@ -18,15 +19,15 @@ pub fn aligned(r: &Range<u64>, block: u64) -> Range<u64> {
     start..end.max(start)
 }
 
-/// The requests for `wanted`: the ranges `covered` does not already answer, those that overlap or touch
-/// merged, none longer than `max_len` unless a single range is; sorted by start.
+/// The requests for `wanted`: the ranges `covered` does not already answer, those that overlap merged
+/// (touching is not overlapping), none longer than `max_len` unless a single range is; sorted by start.
 pub fn requests(wanted: &[Range<u64>], covered: impl Fn(&Range<u64>) -> bool, max_len: u64) -> Vec<Range<u64>> {
     let mut todo: Vec<Range<u64>> = wanted.iter().filter(|r| r.start < r.end && !covered(r)).cloned().collect();
     todo.sort_by_key(|r| (r.start, r.end));
     let mut out: Vec<Range<u64>> = Vec::new();
     for r in todo {
         match out.last_mut() {
-            Some(last) if r.start <= last.end && r.end.max(last.end) - last.start <= max_len => {
+            Some(last) if r.start < last.end && r.end.max(last.end) - last.start <= max_len => {
                 last.end = last.end.max(r.end)
             }
             Some(last) if r.end <= last.end => {}
@@ -101,14 +102,14 @@ mod tests {
     }
 
     #[test]
-    fn requests_merge_overlapping_and_touching_ranges_only() {
-        let r = requests(&[300..400, 0..100, 100..150, 120..130, 160..170], |_| false, 1 << 20);
-        assert_eq!(r, vec![0..150, 160..170, 300..400]);
+    fn requests_merge_overlapping_ranges_only() {
+        let r = requests(&[300..400, 0..100, 50..150, 120..130, 150..170], |_| false, 1 << 20);
+        assert_eq!(r, vec![0..150, 150..170, 300..400]);
         // Covered ranges are not asked again; empty ranges never.
         let r = requests(&[0..10, 10..20, 30..30], |x| *x == (0..10), 1 << 20);
         assert_eq!(r, vec![10..20]);
         // The length cap splits merges, never a single range.
-        assert_eq!(requests(&[0..100, 100..200], |_| false, 150), vec![0..100, 100..200]);
+        assert_eq!(requests(&[0..100, 50..200], |_| false, 150), vec![0..100, 50..200]);
         assert_eq!(requests(&[0..500], |_| false, 150), vec![0..500]);
     }
 
