@@ -10,6 +10,7 @@
 // 3. 100 simulated viewers of one area behind an edge cache keyed by URL + Range (each viewer a fresh
 //    engine, as a fresh browser): bytes the origin sends ÷ bytes the viewers need, requests, hit rate,
 //    for each tile-group size.
+// LIW_BASELINE_LIB=/path/to/other/www/lib/index.js adds that build's row to 3 (e.g. the main branch's).
 // Numbers go to docs/benchmarks.md.
 
 import http from 'node:http';
@@ -106,6 +107,9 @@ function rng(seed) {
   };
 }
 
+/** A build of another version (LIW_BASELINE_LIB=…/www/lib/index.js), for the "before" row. */
+const baseline = process.env.LIW_BASELINE_LIB ? await import(process.env.LIW_BASELINE_LIB) : null;
+
 async function viewers(origin, name, area, tileGroup, n) {
   const edge = await edgeCache(origin.url);
   const rand = rng(42);
@@ -113,8 +117,10 @@ async function viewers(origin, name, area, tileGroup, n) {
   let viewerRequests = 0;
   const log0 = origin.log.length;
   for (let v = 0; v < n; v++) {
-    const engine = new Engine();
-    const img = await LargeImage.open(`${edge.url}/${name}`, { engine, tileGroup });
+    const engine = tileGroup === 'baseline' ? null : new Engine();
+    const img = engine
+      ? await LargeImage.open(`${edge.url}/${name}`, { engine, tileGroup })
+      : await baseline.LargeImage.open(`${edge.url}/${name}`);
     const z = area.zooms[Math.floor(rand() * area.zooms.length)];
     const lon = area.lon[0] + rand() * (area.lon[1] - area.lon[0]);
     const lat = area.lat[0] + rand() * (area.lat[1] - area.lat[0]);
@@ -122,7 +128,7 @@ async function viewers(origin, name, area, tileGroup, n) {
     const tiles = [];
     for (let dy = -1; dy <= 1; dy++) for (let dx = -2; dx <= 1; dx++) tiles.push([cx + dx, cy + dy]);
     await Promise.all(tiles.map(([x, y]) => img.tile(z, x, y, { projection: 'EPSG:3857', format: 'rgba', priority: Math.abs(x - cx) + Math.abs(y - cy) })));
-    viewerRequests += engine.stats().requests;
+    viewerRequests += (engine ?? img).stats().requests;
     img.close();
   }
   for (const e of origin.log.slice(log0)) {
@@ -184,6 +190,7 @@ ds.BuildOverviews('AVERAGE', [2, 4, 8]); ds = None`, path.join(dir, 'bands-src.t
     console.log('| tiles per request group | origin bytes ÷ needed | origin requests | viewer requests | requests per view | edge hit rate |\n| --- | --- | --- | --- | --- | --- |');
     const rows = [];
     for (const k of [1, 2, 4]) rows.push([k, await viewers(origin, name, area, k, n)]);
+    if (baseline) rows.push(['before (LIW_BASELINE_LIB: merged by a 64 KiB gap)', await viewers(origin, name, area, 'baseline', n)]);
     const needed = unionBytes(rows[0][1].intervals); // one range per tile: exactly the bytes needed
     for (const [k, r] of rows) {
       console.log(`| ${k} | ${(r.originBytes / needed).toFixed(3)} (${r.originBytes} ÷ ${needed}) | ${r.originRequests} | ${r.viewerRequests} | ${(r.viewerRequests / n).toFixed(1)} | ${(100 * r.hits / r.requests).toFixed(1)} % |`);
