@@ -66,6 +66,9 @@ impl<K: Hash + Eq + Clone> ByteLru<K> {
     }
 }
 
+/// Cached pieces: the range each was fetched for, and its bytes.
+pub type Pieces = Vec<(Range<u64>, Arc<Vec<u8>>)>;
+
 /// Key of a cached piece: (URL, first byte).
 type PieceKey = (Arc<str>, u64);
 
@@ -114,7 +117,7 @@ impl RangeCache {
 
     /// The cached pieces that together hold all of `r` (of either kind), or `None` when some byte of it is
     /// missing. A piece short of its range (the end of the file) covers up to the range's end.
-    pub fn pieces(&mut self, url: &Arc<str>, r: &Range<u64>) -> Option<Vec<(Range<u64>, Arc<Vec<u8>>)>> {
+    pub fn pieces(&mut self, url: &Arc<str>, r: &Range<u64>) -> Option<Pieces> {
         let mut found = Vec::new();
         let mut at = r.start;
         while at < r.end {

@@ -55,8 +55,7 @@ impl RangeSource for CallbackSource {
         &self.url
     }
     async fn get_bytes(&self, range: Range<u64>) -> Result<Vec<u8>> {
-        let mut v = self.get_ranges(std::slice::from_ref(&range), &ReadHints::default()).await?;
-        Ok(v.pop().unwrap_or_default())
+        super::one_range(self, range).await
     }
     async fn get_ranges(&self, ranges: &[Range<u64>], hints: &ReadHints) -> Result<Vec<Vec<u8>>> {
         if ranges.is_empty() {

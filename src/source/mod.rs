@@ -71,6 +71,12 @@ pub trait RangeSource {
     }
 }
 
+/// `get_bytes` of a source that reads in batches: `range` alone through `get_ranges`, default hints.
+pub async fn one_range<S: RangeSource>(src: &S, range: Range<u64>) -> Result<Vec<u8>> {
+    let mut v = src.get_ranges(std::slice::from_ref(&range), &ReadHints::default()).await?;
+    Ok(v.pop().unwrap_or_default())
+}
+
 /// The part of `data` inside `range` (clipped at the end).
 pub fn slice_range(data: &[u8], range: &Range<u64>) -> Vec<u8> {
     let len = data.len() as u64;

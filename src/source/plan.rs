@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(r, vec![10..20]);
         // The length cap splits merges, never a single range.
         assert_eq!(requests(&[0..100, 50..200], |_| false, 150), vec![0..100, 50..200]);
-        assert_eq!(requests(&[0..500], |_| false, 150), vec![0..500]);
+        assert_eq!(requests(std::slice::from_ref(&(0..500)), |_| false, 150), vec![0..500]);
     }
 
     #[test]

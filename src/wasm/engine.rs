@@ -24,18 +24,7 @@ pub struct JsEngine {
 
 /// The options object without its `signal`, and the signal when given.
 pub(crate) fn take_signal(opts: JsValue) -> Result<(JsValue, Option<web_sys::AbortSignal>)> {
-    let key = JsValue::from_str("signal");
-    if !opts.is_object() || !js_sys::Reflect::has(&opts, &key).unwrap_or(false) {
-        return Ok((opts, None));
-    }
-    let s = js_sys::Reflect::get(&opts, &key).unwrap_or(JsValue::UNDEFINED);
-    let rest = js_sys::Object::assign(&js_sys::Object::new(), opts.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&rest, &key);
-    let signal = match s {
-        s if s.is_undefined() || s.is_null() => None,
-        s => Some(s.dyn_into().map_err(|_| Error::usage("signal must be an AbortSignal"))?),
-    };
-    Ok((rest.into(), signal))
+    super::take_option(opts, "signal", "an AbortSignal")
 }
 
 /// Runs `fut` until it ends or `signal` aborts; aborted, `fut` is dropped (its queued requests leave the

@@ -2,7 +2,7 @@
 //! handing the answer back.
 
 use super::engine::{abortable, take_signal, JsEngine};
-use super::{bytes, options, to_js};
+use super::{bytes, options, take_option, to_js};
 use crate::api::histogram::HistogramRequest;
 use crate::api::metadata::{MetadataRequest, ValidateRequest};
 use crate::api::tiles::tile_index;
@@ -215,7 +215,7 @@ impl JsLargeImage {
     pub fn histogram(&self, opts: JsValue) -> js_sys::Promise {
         self.view(opts, |img, opts| async move {
             // `onProgress` is a function, not JSON: it is taken out here, the rest read by the core.
-            let (opts, on_progress) = take_function(opts, "onProgress")?;
+            let (opts, on_progress) = take_option::<js_sys::Function>(opts, "onProgress", "a function")?;
             let h = options::<HistogramRequest>("histogram", opts)?.options()?;
             let mut progress = |done: u64, total: u64| {
                 if let Some(f) = &on_progress {
@@ -240,20 +240,4 @@ impl JsLargeImage {
 
     /// Releases the image (its caches go with it).
     pub fn close(self) {}
-}
-
-/// Takes the function option `name` out of `opts` (a copy without it, and the function when given).
-fn take_function(opts: JsValue, name: &str) -> Result<(JsValue, Option<js_sys::Function>)> {
-    let key = JsValue::from_str(name);
-    if !opts.is_object() || !js_sys::Reflect::has(&opts, &key).unwrap_or(false) {
-        return Ok((opts, None));
-    }
-    let f = js_sys::Reflect::get(&opts, &key).unwrap_or(JsValue::UNDEFINED);
-    let rest = js_sys::Object::assign(&js_sys::Object::new(), opts.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&rest, &key);
-    let f = match f {
-        f if f.is_undefined() || f.is_null() => None,
-        f => Some(f.dyn_into().map_err(|_| Error::usage(format!("{name} must be a function")))?),
-    };
-    Ok((rest.into(), f))
 }

@@ -45,6 +45,23 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue> {
         .map_err(|e| Error::usage(format!("view as a JS value: {e}")))
 }
 
+/// Takes the option `name` (a JS object, not JSON: a function, an `AbortSignal`) out of `opts`: a copy
+/// of `opts` without it, and its value when given (`what` names its type in the error).
+fn take_option<T: JsCast>(opts: JsValue, name: &str, what: &str) -> Result<(JsValue, Option<T>)> {
+    let key = JsValue::from_str(name);
+    if !opts.is_object() || !js_sys::Reflect::has(&opts, &key).unwrap_or(false) {
+        return Ok((opts, None));
+    }
+    let v = js_sys::Reflect::get(&opts, &key).unwrap_or(JsValue::UNDEFINED);
+    let rest = js_sys::Object::assign(&js_sys::Object::new(), opts.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&rest, &key);
+    let v = match v {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(v.dyn_into().map_err(|_| Error::usage(format!("{name} must be {what}")))?),
+    };
+    Ok((rest.into(), v))
+}
+
 /// Bytes as a `Uint8Array`.
 fn bytes(b: &[u8]) -> JsValue {
     js_sys::Uint8Array::from(b).into()

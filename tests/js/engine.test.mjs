@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 
 import { startFaultServer } from './fault-server.mjs';
-import { makeSyntheticCog, missingPrerequisites, tempDir } from './helpers.mjs';
+import { makeSyntheticCog, missingPrerequisites, rejectionOf as rejection, tempDir } from './helpers.mjs';
 
 const missing = missingPrerequisites();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -18,15 +18,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(cond, ms = 3000) {
   for (let waited = 0; !cond() && waited < ms; waited += 10) await sleep(10);
   return cond();
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('the fetch engine against misbehaving servers', () => {

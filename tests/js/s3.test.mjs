@@ -15,7 +15,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { closedPort, makeSyntheticCog, missingPrerequisites, REPO, run, tempDir, WWW } from './helpers.mjs';
+import { closedPort, makeSyntheticCog, missingPrerequisites, rejectionOf as rejection, REPO, run, tempDir, WWW } from './helpers.mjs';
 
 // The virtualenv's python, as scripts/env.sh names it (by the hash of the pinned requirements).
 const MOTO_PYTHON = execFileSync('bash', ['-c', `source '${REPO}/scripts/env.sh' && echo "$LIW_MOTO_PYTHON"`]).toString().trim();
@@ -24,15 +24,6 @@ const missing = missingPrerequisites({ browser: true })
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('S3 (moto_server on 127.0.0.1)', () => {
   let LargeImage;
