@@ -53,6 +53,9 @@ export function initWasm(input) {
  * timeouts and retries. `Engine.shared()` is the one of this JS realm (page, worker, service
  * worker), which `LargeImage.open` uses unless given `{ engine }` or `{ read }`.
  */
+/** Marks the realm's shared engine (whose wasm object is the core's shared one). */
+const SHARED = Symbol('shared engine');
+
 export class Engine {
   static #shared = null;
   #options;
@@ -70,9 +73,14 @@ export class Engine {
     this.#options = options ?? {};
   }
 
+  /** True for `Engine.shared()`. */
+  get isShared() {
+    return this.#options === SHARED;
+  }
+
   /** The engine of this JS realm. */
   static shared() {
-    Engine.#shared ??= new Engine({ shared: true });
+    Engine.#shared ??= new Engine(SHARED);
     return Engine.#shared;
   }
 
@@ -81,8 +89,7 @@ export class Engine {
     if (!this.#inner) {
       await initWasm();
       if (this.#inner) return this.#inner;
-      const { shared, ...rest } = this.#options;
-      this.#inner = shared === true ? wasmBindings.Engine.shared() : new wasmBindings.Engine(rest);
+      this.#inner = this.isShared ? wasmBindings.Engine.shared() : new wasmBindings.Engine(this.#options);
     }
     return this.#inner;
   }
@@ -146,11 +153,9 @@ export class LargeImage {
     if (read != null) {
       if (typeof read !== 'function') throw new TypeError('LargeImage.open(): read must be a function');
       inner = await wasmBindings.LargeImage.openWithReader(href, rest, read);
-    } else if (engine != null) {
-      if (!(engine instanceof Engine)) throw new TypeError('LargeImage.open(): engine must be an Engine');
-      inner = await wasmBindings.LargeImage.openWithEngine(href, rest, await engine.wasm());
     } else {
-      inner = await wasmBindings.LargeImage.open(href, rest);
+      if (engine != null && !(engine instanceof Engine)) throw new TypeError('LargeImage.open(): engine must be an Engine');
+      inner = await wasmBindings.LargeImage.openWithEngine(href, rest, await (engine ?? Engine.shared()).wasm());
     }
     return new LargeImage(inner, href);
   }
