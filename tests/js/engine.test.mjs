@@ -195,6 +195,31 @@ describe('the fetch engine against misbehaving servers', () => {
     assert.deepEqual(srv.log.map((e) => e.range), ['bytes=0-9', 'bytes=2000-2009', 'bytes=3000-3009', 'bytes=1000-1009']);
   });
 
+  test('a read callback (a worker reading through its coordinator\'s engine) gets the ranges, the kind, the priority and a signal', async () => {
+    const srv = await serve('range');
+    const u = `${srv.url}/big.tif`;
+    const engine = new Engine();
+    const calls = [];
+    const read = (ranges, hints) => {
+      calls.push({ ranges, kind: hints.kind, priority: hints.priority, signal: hints.signal instanceof AbortSignal });
+      return engine.read(u, ranges, { kind: hints.kind, priority: hints.priority, signal: hints.signal });
+    };
+    const viaCallback = await LargeImage.open(u, { read });
+    const direct = await LargeImage.open(u, { engine: new Engine() });
+    const z = (await direct.metadata()).levels - 1;
+    const a = await viaCallback.tile(z, 2, 1, { format: 'rgba', priority: 7 });
+    assert.deepEqual(a, await direct.tile(z, 2, 1, { format: 'rgba' }));
+    assert.deepEqual(calls[0], { ranges: [[0, 65536]], kind: 'header', priority: 0, signal: true });
+    const data = calls.filter((c) => c.kind === 'data');
+    assert.ok(data.length >= 1 && data.every((c) => c.priority === 7), JSON.stringify(calls));
+    assert.deepEqual(viaCallback.stats().requests, calls.length);
+    // The shared engine counts the images opened without an engine.
+    const before = Engine.shared().stats().requests;
+    const shared = await LargeImage.open(`${srv.url}/big.tif?shared`);
+    assert.equal(Engine.shared().stats().requests, before + 1);
+    for (const img of [viaCallback, direct, shared]) img.close();
+  });
+
   test('concurrent reads of one range share one request; read() checks its arguments', async () => {
     const srv = await serve('range');
     const u = `${srv.url}/big.tif`;
