@@ -12,36 +12,13 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { BMNG, OUT_DIR, REPO, WWW, decodePng, makeSyntheticCog, missingPrerequisites, run, tempDir } from './helpers.mjs';
+import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const VIEWPORT = { width: 1024, height: 768 };
 const READY_TIMEOUT_MS = 60_000;
 const TILES_TIMEOUT_MS = 90_000;
-
-/** Evaluate `fn` in the page, failing after `ms` instead of hanging. */
-async function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Watch a page for errors: console.error lines and uncaught exceptions. */
 function watch(page) {

@@ -306,4 +306,11 @@ export class LargeImage {
   }
 }
 
+
+/** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
+export async function colormapNames() {
+  await initWasm();
+  return wasmBindings.colormapNames();
+}
+
 export default LargeImage;
