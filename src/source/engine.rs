@@ -140,6 +140,22 @@ pub struct RequestOptions {
     pub credentials: Credentials,
 }
 
+/// The key of `url` read with `req` in the engine's cache, in-flight fetches and file states: the URL
+/// alone without headers or credentials, else the URL with them, so bytes fetched with one caller's
+/// `Authorization` or cookies are never handed to a read made without them (nor the other way round).
+fn resource_key(url: &str, req: &RequestOptions) -> Arc<str> {
+    if req.headers.is_empty() && req.credentials == Credentials::default() {
+        return url.into();
+    }
+    let mut h: Vec<_> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_str())).collect();
+    h.sort();
+    let mut key = format!("{url}\u{0}{:?}", req.credentials);
+    for (k, v) in h {
+        key.push_str(&format!("\u{0}{k}: {v}"));
+    }
+    key.into()
+}
+
 /// A fetch of one range, shared by every read that wants bytes of it.
 type Fetch = Shared<LocalBoxFuture<'static, Result<Arc<Vec<u8>>>>>;
 
@@ -194,7 +210,8 @@ impl<T> std::fmt::Debug for Engine<T> {
 /// forgets it among the fetches in flight.
 struct Track<T: Transport> {
     inner: Arc<Inner<T>>,
-    url: Arc<str>,
+    /// The [`resource_key`] its fetch is listed under.
+    key: Arc<str>,
     id: u64,
     sent: bool,
     done: bool,
@@ -210,10 +227,10 @@ impl<T: Transport> Drop for Track<T> {
                 s.stats.cancelled += 1;
             }
         }
-        if let Some(list) = s.inflight.get_mut(&self.url) {
+        if let Some(list) = s.inflight.get_mut(&self.key) {
             list.retain(|f| f.id != self.id);
             if list.is_empty() {
-                s.inflight.remove(&self.url);
+                s.inflight.remove(&self.key);
             }
         }
     }
@@ -277,7 +294,7 @@ impl<T: Transport> Engine<T> {
     /// A source reading `url` through this engine, sending `req` with every request.
     pub fn source(&self, url: impl Into<String>, req: RequestOptions) -> EngineSource<T> {
         let url = url.into();
-        let generation = self.0.lock().files.get(url.as_str()).map_or(0, |f| f.generation);
+        let generation = self.0.lock().files.get(&resource_key(&url, &req)).map_or(0, |f| f.generation);
         EngineSource { engine: self.clone(), url, req, counts: Arc::new(Counts::default()), generation }
     }
 
@@ -292,6 +309,7 @@ impl<T: Transport> Engine<T> {
         counts: Option<Arc<Counts>>,
     ) -> Result<Vec<Vec<u8>>> {
         let inner = &self.0;
+        let key = resource_key(url, req);
         let url: Arc<str> = url.into();
         for r in ranges {
             if r.start > r.end {
@@ -308,19 +326,19 @@ impl<T: Transport> Engine<T> {
         let mut waits: Vec<(Range<u64>, Fetch)> = Vec::new();
         {
             let mut s = inner.lock();
-            if let Some(w) = s.files.get(&url).and_then(|f| f.whole.clone()) {
+            if let Some(w) = s.files.get(&key).and_then(|f| f.whole.clone()) {
                 s.stats.hits += ranges.len() as u64;
                 let whole = [(0..w.len() as u64, w.as_slice())];
                 return Ok(ranges.iter().map(|r| cut(r, &whole)).collect());
             }
             let mut misses = Vec::new();
             for r in ranges.iter().filter(|r| r.start < r.end) {
-                if let Some(p) = s.cache.pieces(&url, r) {
+                if let Some(p) = s.cache.pieces(&key, r) {
                     s.stats.hits += 1;
                     pieces.extend(p);
                     continue;
                 }
-                let joined = s.inflight.get(&url).and_then(|list| {
+                let joined = s.inflight.get(&key).and_then(|list| {
                     list.iter()
                         .filter(|f| f.range.start <= r.start && r.end <= f.range.end)
                         .find_map(|f| f.fetch.upgrade().map(|x| (f.range.clone(), x)))
@@ -336,10 +354,10 @@ impl<T: Transport> Engine<T> {
             for range in requests(&misses, |_| false, inner.opts.max_request) {
                 s.next_id += 1;
                 let id = s.next_id;
-                let fut = self.fetch(url.clone(), range.clone(), req.clone(), *hints, counts.clone(), id);
+                let fut = self.fetch(url.clone(), key.clone(), range.clone(), req.clone(), *hints, counts.clone(), id);
                 let shared = fut.boxed_local().shared();
                 if let Some(weak) = shared.downgrade() {
-                    s.inflight.entry(url.clone()).or_default().push(Inflight { id, range: range.clone(), fetch: weak });
+                    s.inflight.entry(key.clone()).or_default().push(Inflight { id, range: range.clone(), fetch: weak });
                 }
                 waits.push((range, shared));
             }
@@ -352,10 +370,12 @@ impl<T: Transport> Engine<T> {
         Ok(ranges.iter().map(|r| cut(r, &view)).collect())
     }
 
-    /// One request of `range`, with its queueing, retries and checks.
+    /// One request of `range`, with its queueing, retries and checks; `key` is its [`resource_key`].
+    #[allow(clippy::too_many_arguments)]
     fn fetch(
         &self,
         url: Arc<str>,
+        key: Arc<str>,
         range: Range<u64>,
         ro: RequestOptions,
         hints: ReadHints,
@@ -364,7 +384,7 @@ impl<T: Transport> Engine<T> {
     ) -> impl std::future::Future<Output = Result<Arc<Vec<u8>>>> + 'static {
         let inner = self.0.clone();
         async move {
-            let mut track = Track { inner: inner.clone(), url: url.clone(), id, sent: false, done: false };
+            let mut track = Track { inner: inner.clone(), key: key.clone(), id, sent: false, done: false };
             let o = &inner.opts;
             let req = HttpRequest {
                 url: url.to_string(),
@@ -393,11 +413,11 @@ impl<T: Transport> Engine<T> {
                         if let Some(c) = &counts {
                             c.received(resp.body.len());
                         }
-                        let file = s.files.entry(url.clone()).or_default();
+                        let file = s.files.entry(key.clone()).or_default();
                         match answer(&req, resp, &mut file.state) {
                             Outcome::Bytes(b) => {
                                 let b = Arc::new(b);
-                                s.cache.insert(&url, hints.kind, range.clone(), b.clone());
+                                s.cache.insert(&key, hints.kind, range.clone(), b.clone());
                                 track.done = true;
                                 return Ok(b);
                             }
@@ -412,7 +432,7 @@ impl<T: Transport> Engine<T> {
                                 file.generation += 1;
                                 file.state = FileState::default();
                                 file.whole = None;
-                                s.cache.drop_url(&url);
+                                s.cache.drop_url(&key);
                                 track.done = true;
                                 return Err(e);
                             }
@@ -456,9 +476,9 @@ impl<T: Transport> Engine<T> {
         }
     }
 
-    /// The generation of `url`'s file (bumped when it changed under the URL).
-    fn generation(&self, url: &str) -> u64 {
-        self.0.lock().files.get(url).map_or(0, |f| f.generation)
+    /// The generation of `url`'s file as read with `req` (bumped when it changed under the URL).
+    fn generation(&self, url: &str, req: &RequestOptions) -> u64 {
+        self.0.lock().files.get(&resource_key(url, req)).map_or(0, |f| f.generation)
     }
 }
 
@@ -494,7 +514,7 @@ impl<T: Transport> RangeSource for EngineSource<T> {
         super::one_range(self, range).await
     }
     async fn get_ranges(&self, ranges: &[Range<u64>], hints: &ReadHints) -> Result<Vec<Vec<u8>>> {
-        if self.engine.generation(&self.url) != self.generation {
+        if self.engine.generation(&self.url, &self.req) != self.generation {
             let r = ranges.first().cloned().unwrap_or(0..0);
             return Err(Error::new(ErrorKind::Fetch {
                 status: None,
@@ -635,6 +655,23 @@ mod tests {
         assert_eq!((s.requests, s.shared, s.hits, s.bytes), (1, 2, 1, 16384));
         assert_eq!(src.counts.get(), (1, 16384));
         assert_eq!(s.cache_header_bytes, 16384);
+    }
+
+    #[test]
+    fn bytes_read_with_headers_or_credentials_are_never_shared_with_reads_without_them() {
+        let (e, sim) = engine(6);
+        let h = ReadHints::default();
+        let plain = RequestOptions::default();
+        let secret =
+            RequestOptions { headers: vec![("Authorization".into(), "Bearer x".into())], ..Default::default() };
+        let cookies = RequestOptions { credentials: Credentials::Include, ..Default::default() };
+        for ro in [&plain, &secret, &cookies, &plain, &secret, &cookies] {
+            assert_eq!(pollster::block_on(e.read(URL, &[0..100], ro, &h, None)).unwrap(), vec![bytes(0..100)]);
+        }
+        assert_eq!(sim.log.lock().unwrap().len(), 3, "one fetch per kind of request, repeats from the cache");
+        assert_eq!(e.stats().hits, 3);
+        let same = RequestOptions { headers: vec![("authorization".into(), "Bearer x".into())], ..Default::default() };
+        assert_eq!(resource_key(URL, &same), resource_key(URL, &secret), "header names are case-insensitive");
     }
 
     #[test]
