@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Start-up cost of the wasm (a benchmark, not a test): in headless Chromium, fetch + compile +
+// instantiate of www/pkg (the wasm-bindgen `init()`), each run in a fresh browser context (nothing
+// cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in Node, compile +
+// instantiate of the same bytes read from disk.
+//
+//   bash scripts/build-wasm
+//   node benches/bench_startup.mjs [--www www] [--runs 9]
+//
+// `--www` names another build's www folder (e.g. one with main's www/pkg) to compare builds in one run.
+// Reports the median and the best of the runs, in ms.
+
+import path from 'node:path';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+import { startServer } from '../scripts/serve.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+function parseArgs(argv) {
+  const o = { www: path.join(repo, 'www'), runs: 9 };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
+    const v = inline ?? argv[++i];
+    if (!(k in o)) throw new Error(`unknown option --${k}`);
+    o[k] = k === 'runs' ? Number(v) : path.resolve(v);
+  }
+  return o;
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const wasmPath = path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
+  const bytes = fs.readFileSync(wasmPath);
+  const gz = zlib.gzipSync(bytes, { level: 9 }).length;
+
+  const node = [];
+  const { default: init } = await import(path.join(o.www, 'pkg', 'large_image_wasm.js'));
+  for (let i = 0; i < o.runs; i++) {
+    const t0 = performance.now();
+    const module = await WebAssembly.compile(bytes);
+    node.push(performance.now() - t0);
+    if (i === 0) await init({ module_or_path: module });
+  }
+
+  const { chromium } = await import('playwright-core');
+  const srv = await startServer({ root: o.www });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const page = [];
+  try {
+    for (let i = 0; i < o.runs; i++) {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      // An empty page of the server's origin (answered by the browser itself, not timed).
+      await p.route('**/blank.html', (r) => r.fulfill({ body: '<!doctype html><title>blank</title>', contentType: 'text/html' }));
+      await p.goto(`${srv.url}/blank.html`);
+      page.push(await p.evaluate(async () => {
+        const t0 = performance.now();
+        const m = await import('/pkg/large_image_wasm.js');
+        await m.default();
+        return performance.now() - t0;
+      }));
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+  const f = (v) => `${median(v).toFixed(1)} (best ${Math.min(...v).toFixed(1)})`;
+  console.log(`| ${path.relative(repo, wasmPath) || wasmPath} | ${(bytes.length / 1e3).toFixed(0)} KB | ${(gz / 1e3).toFixed(0)} KB | ` +
+    `${f(page)} | ${f(node)} |`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
