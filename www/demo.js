@@ -485,9 +485,9 @@ async function refreshHistogram() {
 // Metadata and validation
 
 function crsName(internal, code) {
-  const keys = internal?.geospatial?.geoKeys ?? internal?.geoKeys ?? internal?.GeoKeys;
-  const cite = keys && (keys.GTCitationGeoKey ?? keys.GeogCitationGeoKey ?? keys.PCSCitationGeoKey);
-  if (typeof cite === 'string' && cite.trim()) return cite.trim();
+  const keys = Object.fromEntries((internal?.geoKeys ?? []).map((k) => [k.name, k.value]));
+  const cite = keys.GTCitationGeoKey ?? keys.PCSCitationGeoKey ?? keys.GeogCitationGeoKey;
+  if (typeof cite === 'string' && cite.trim()) return cite.replace(/\|+$/, '').trim();
   return { 'EPSG:4326': 'WGS 84', 'EPSG:3857': 'WGS 84 / Pseudo-Mercator' }[code] ?? null;
 }
 
@@ -523,17 +523,14 @@ function showValidation(report) {
   }
 }
 
-/** The file's own layout from its first IFD: compression, tiles or strips, CRS code. */
+/** The file's own layout (its first IFD), its CRS code and its pyramid's level count. */
 function layoutOf(internal) {
-  const ifd = internal?.ifds?.[0] ?? internal?.IFDs?.[0] ?? internal?.levels?.[0] ?? {};
-  const tags = ifd.tags ?? ifd;
-  const get = (...names) => names.map((n) => tags?.[n] ?? ifd?.[n]).find((v) => v != null);
-  const compression = get('Compression', 'compression');
-  const tw = get('TileWidth', 'tileWidth');
-  const th = get('TileLength', 'tileHeight', 'TileHeight');
-  const layout = tw ? `${tw} × ${th} tiles` : `strips of ${get('RowsPerStrip', 'rowsPerStrip') ?? '?'} rows`;
-  const name = (v) => (typeof v === 'object' && v ? v.name ?? v.value ?? JSON.stringify(v) : v);
-  return { compression: compression == null ? null : String(name(compression)), layout };
+  const ifd = internal?.ifds?.[0] ?? {};
+  const layout = ifd.tiled ? `${ifd.blockWidth} × ${ifd.blockHeight} tiles` : `strips of ${ifd.blockHeight ?? '?'} rows`;
+  const compression = ifd.compressionName ?? (ifd.compression != null ? `code ${ifd.compression}` : null);
+  const crs = typeof internal?.Projection === 'string' ? internal.Projection.toUpperCase() : null;
+  const sourceLevels = (internal?.ifds ?? []).filter((i) => /^level /.test(i.role)).length || null;
+  return { layout, compression, crs, sourceLevels, affine: internal?.Affine ?? null };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -587,8 +584,6 @@ async function openSource(source) {
     const layer = new Cesium.ImageryLayer(provider);
     const previous = current;
     current = { source, url, image, view, provider, layer, metadata, bands, internal, ...layoutOf(internal) };
-    current.crs = (metadata.projection ?? metadata.bounds?.srs ?? '').toUpperCase().replace(/^\+INIT=/, '') || null;
-    current.sourceLevels = internal?.ifds?.length ?? internal?.IFDs?.length ?? metadata.sourceLevels;
     if (previous) viewer.imageryLayers.remove(previous.layer, true);
     viewer.imageryLayers.add(layer);
     provider.errorEvent.addEventListener((tileError) => errors.show('A tile failed (the map keeps running)', tileError, url));
@@ -596,7 +591,9 @@ async function openSource(source) {
   } catch (err) {
     image?.close();
     if (seq === openSeq) {
+      // The map keeps the image it had, and says so.
       setStatus('failed');
+      if (current) $('cog-url').textContent = `${current.url} (still shown)`;
       progress.done('Opening failed');
       errors.show(`Could not open ${source.kind === 'file' ? source.file.name : url}`, err, url);
     }
@@ -687,16 +684,17 @@ window.addEventListener('drop', (e) => {
 // Inspect a point
 
 const R_EARTH = 6378137;
-/** The point in the file's CRS and its full-resolution row/column, for files in EPSG:4326 or EPSG:3857. */
+/**
+ * The point in the file's CRS and its full-resolution row/column (the file's geotransform), for files in
+ * EPSG:4326 or EPSG:3857; null for other CRSs (the page has no general projection of its own).
+ */
 function nativePoint(c, lon, lat) {
-  const sb = c.metadata.sourceBounds ?? c.metadata.bounds;
   let xy = null;
   if (c.crs === 'EPSG:4326') xy = [lon, lat];
   if (c.crs === 'EPSG:3857') xy = [(R_EARTH * lon * Math.PI) / 180, R_EARTH * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
-  if (!xy || !sb?.ul || !sb?.lr) return null;
-  const col = Math.floor(((xy[0] - sb.ul.x) / (sb.lr.x - sb.ul.x)) * c.metadata.sizeX);
-  const row = Math.floor(((sb.ul.y - xy[1]) / (sb.ul.y - sb.lr.y)) * c.metadata.sizeY);
-  return { x: xy[0], y: xy[1], col, row };
+  const a = c.affine;
+  if (!xy || !a || a[1] !== 0 || a[3] !== 0) return null;
+  return { x: xy[0], y: xy[1], col: Math.floor((xy[0] - a[2]) / a[0]), row: Math.floor((xy[1] - a[5]) / a[4]) };
 }
 
 async function inspect(lon, lat) {
