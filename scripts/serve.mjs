@@ -5,7 +5,8 @@
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
 //   (`credentials: true`: CORS for credentialed requests, the caller's Origin named instead of `*`)
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
-//   srv.log   -> [{ method, path, range, status, bytes, headers }], one entry per request, pushed when the response
+//   srv.log   -> [{ method, path, range, status, bytes, headers, at }], one entry per request (`at`: Date.now()
+//                when it arrived), pushed when the response
 //                head is written (so it is there before the client sees the body). `bytes` is the body
 //                length sent (0 for HEAD, 304, OPTIONS). Clear with `srv.log.length = 0`.
 //   srv.setMode(mode, delayMs?)  changes the mode of a running server
@@ -196,7 +197,7 @@ export async function startServer({
 
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
-    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers };
+    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers, at: Date.now() };
     // `credentials`: CORS for credentialed requests (the caller's origin named, not `*`).
     const cors = credentials && req.headers.origin
       ? { ...CORS_HEADERS, 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
