@@ -123,13 +123,13 @@ describe('the demo page, built and served from a plain static host', () => {
   });
 
   test('3D globe, 2D map and Columbus view switch, and the URL follows', async () => {
-    await page.click('#scene-modes button[data-mode="2d"]');
+    await page.click('#scene-modes button[data-mode="2d"]', { noWaitAfter: true });
     await until(page, () => window.demo.viewer.scene.mode === Cesium.SceneMode.SCENE2D, null, '2D mode');
     assert.equal(await page.getAttribute('#scene-modes button[data-mode="2d"]', 'aria-pressed'), 'true');
     assert.match(page.url(), /view=2d/);
-    await page.click('#scene-modes button[data-mode="columbus"]');
+    await page.click('#scene-modes button[data-mode="columbus"]', { noWaitAfter: true });
     await until(page, () => window.demo.viewer.scene.mode === Cesium.SceneMode.COLUMBUS_VIEW, null, 'Columbus view');
-    await page.click('#scene-modes button[data-mode="3d"]');
+    await page.click('#scene-modes button[data-mode="3d"]', { noWaitAfter: true });
     await until(page, () => window.demo.viewer.scene.mode === Cesium.SceneMode.SCENE3D, null, '3D mode');
     assert.doesNotMatch(page.url(), /view=/);
   });
@@ -176,9 +176,9 @@ describe('the demo page, built and served from a plain static host', () => {
     const renders = await page.evaluate(() => window.demo.renders);
     await page.selectOption('#style-mode', 'band');
     await page.selectOption('#style-band', '2');
-    await page.click('label[for="palette-viridis"]');
+    await page.click('label[for="palette-viridis"]', { noWaitAfter: true });
     assert.equal(await page.isChecked('#palette-viridis'), true);
-    await page.click('#style-form button[type="submit"]');
+    await page.click('#style-form button[type="submit"]', { noWaitAfter: true });
     await until(page, (n) => window.demo.renders > n, renders, 'a re-render');
     await tilesSettled(page);
     const styled = await mapPixels(page, clip);
@@ -208,7 +208,7 @@ describe('the demo page, built and served from a plain static host', () => {
   test('dragging the histogram’s max marker sets Max and re-renders the tiles', async () => {
     await page.selectOption('#style-mode', 'band');
     await page.selectOption('#style-band', '1');
-    await page.click('#style-form button[type="submit"]');
+    await page.click('#style-form button[type="submit"]', { noWaitAfter: true });
     await until(page, () => window.demo.histogram?.band === 1, null, 'the histogram of band 1');
     await tilesSettled(page);
     const hist = await page.evaluate(() => window.demo.histogram);
@@ -278,7 +278,7 @@ describe('the demo page, built and served from a plain static host', () => {
   test('the XYZ template, copied, loads tiles in a second page through the service worker', async () => {
     await page.selectOption('#samples', 'data/bmng.tif');
     await until(page, () => window.demo.xyzTemplate != null && window.demo.metadata?.sizeX === 5400, null, 'the XYZ template');
-    await page.click('#xyz-copy');
+    await page.click('#xyz-copy', { noWaitAfter: true });
     await until(page, () => /copied/.test(document.querySelector('#xyz-note').textContent), null, 'copied');
     const template = await page.evaluate(() => navigator.clipboard.readText());
     assert.equal(template, await page.inputValue('#xyz-template'));
@@ -325,7 +325,7 @@ describe('the demo page, built and served from a plain static host', () => {
       window.demo.viewer.scene.requestRender();
       return window.demo.viewer.scene.frameState.frameNumber >= f + 2;
     }, f0, 'frames after the error');
-    await page.click('#errors-clear');
+    await page.click('#errors-clear', { noWaitAfter: true });
     assert.equal(await page.isHidden('#error-panel'), true);
   });
 
