@@ -74,6 +74,7 @@ export function vendorMounts(repo) {
   const nm = (...p) => path.join(repo, 'node_modules', ...p);
   return {
     '/vendor/cesium/': nm('cesium', 'Build', 'Cesium'),
+    '/vendor/uplot/': nm('uplot', 'dist'),
     '/vendor/cesium-1.87.1/': nm('cesium-1.87.1', 'Build', 'Cesium'),
     '/vendor/leaflet/': nm('leaflet', 'dist'),
     '/vendor/ol/': nm('ol'),

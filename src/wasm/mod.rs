@@ -56,6 +56,13 @@ pub fn colormap_names() -> Vec<String> {
     crate::style::colormap::colormap_names().into_iter().map(String::from).collect()
 }
 
+/// The colours a large_image style's `palette` of that name spaces evenly over its range
+/// (`paletteColors(name)`: RGBA bytes, 4 per colour), or `undefined` for a name it does not know.
+#[wasm_bindgen(js_name = paletteColors)]
+pub fn palette_colors(name: &str) -> Option<Vec<u8>> {
+    crate::style::colormap::large_image_palette(name).map(|c| c.concat())
+}
+
 /// A JS options object as JSON (`undefined` and `null` are `null`: every option at its default).
 fn json(options: JsValue) -> Result<serde_json::Value> {
     if options.is_undefined() || options.is_null() {

@@ -297,6 +297,8 @@ export function initWasm(input?: URL | string | Request | Response | BufferSourc
 
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export function colormapNames(): Promise<string[]>;
+/** The colours a style's `palette` of this name spaces evenly (RGBA, 4 bytes each); undefined for an unknown name. */
+export function paletteColors(name: string): Promise<Uint8Array | undefined>;
 
 export class LargeImage {
   private constructor();

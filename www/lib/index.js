@@ -313,4 +313,15 @@ export async function colormapNames() {
   return wasmBindings.colormapNames();
 }
 
+/**
+ * The colours a large_image style's `palette` of this name spaces evenly over its range (RGBA, 4 bytes
+ * each), or undefined for a name it does not know: what a colormap picker draws as the ramp.
+ * @param {string} name
+ * @returns {Promise<Uint8Array | undefined>}
+ */
+export async function paletteColors(name) {
+  await initWasm();
+  return wasmBindings.paletteColors(String(name));
+}
+
 export default LargeImage;
