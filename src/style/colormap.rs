@@ -8,14 +8,19 @@ pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
     Ok(c.to_rgba8())
 }
 
+/// A table build.rs packed with zlib, inflated (at most 1 MiB; empty if it does not inflate).
+fn inflate_table(packed: &[u8]) -> Vec<u8> {
+    let opts = zune_inflate::DeflateOptions::default().set_limit(1 << 20);
+    zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default()
+}
+
 /// The named colormaps: matplotlib's exact 256-colour tables (its own, ColorBrewer's, cmocean's and a
 /// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs as differences), inflated once.
 fn colormap_table() -> &'static [(String, Vec<[u8; 4]>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/colormaps.zlib"));
-        let opts = zune_inflate::DeflateOptions::default().set_limit(1 << 20);
-        let raw = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
+        let raw = inflate_table(packed);
         let mut out = Vec::new();
         let mut rest = &raw[..];
         while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
@@ -62,8 +67,7 @@ fn palette_table() -> &'static [(String, Vec<[u8; 4]>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/palettes.zlib"));
-        let opts = zune_inflate::DeflateOptions::default().set_limit(1 << 20);
-        let raw = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
+        let raw = inflate_table(packed);
         let mut out = Vec::new();
         let mut rest = &raw[..];
         while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
