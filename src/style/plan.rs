@@ -332,6 +332,17 @@ impl Layer {
 }
 
 impl Plan {
+    /// Whether some layer draws classes rather than a continuous range: a colour table indexed by value,
+    /// exact values, intervals or a discrete palette. Such values must not be blended by resampling.
+    pub fn is_categorical(&self) -> bool {
+        self.layers.iter().any(|l| {
+            matches!(
+                l.colour,
+                Colour::Table(_) | Colour::Values(_) | Colour::Intervals(_) | Colour::Gradient { discrete: true, .. }
+            )
+        })
+    }
+
     /// The one loop: every pixel of every layer, handed to `put(pixel, colour, lighten)` (`lighten`:
     /// composite with what the earlier layers drew; the first layer sets every pixel, transparent
     /// where it draws none).

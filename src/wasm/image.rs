@@ -91,12 +91,13 @@ impl JsLargeImage {
         })
     }
 
-    /// large_image's pixel view (`{ left, top, units }`): every band's value and the styled colour.
+    /// large_image's pixel view (`{ left, top, units, style }`): every band's value and the styled colour.
     pub fn pixel(&self, opts: JsValue) -> js_sys::Promise {
         self.view(|img| async move {
             let o: PixelRequest = options("pixel", opts)?;
             let (left, top) = o.point()?;
-            to_js(&img.pixel(left, top, o.units.as_deref()).await?)
+            let style = o.style()?;
+            to_js(&img.pixel_styled(left, top, o.units.as_deref(), style.as_ref()).await?)
         })
     }
 
