@@ -1,9 +1,10 @@
 // The demo page: a Cesium globe showing a Cloud Optimized GeoTIFF tiled in the page by
-// large-image-wasm. `?url=` picks the COG (default: the embedded Blue Marble), and
-// `?tilingScheme=webmercator` switches the tiling scheme.
+// large-image-wasm. `?url=` picks the COG (default: the embedded Blue Marble),
+// `?tilingScheme=webmercator` switches the tiling scheme, `?pool=off` makes the tiles on the page's
+// main thread instead of the shared worker pool. A click on the globe shows the values there.
 //
 // For tests, `window.demo` exposes { ready, firstTile, firstTileMs, firstTileStats,
-// stats(), errors, viewer, provider, layer, metadata }.
+// stats(), errors, viewer, provider, layer, metadata, picked }.
 
 import { LargeImageImageryProvider } from './lib/cesium.js';
 
@@ -11,6 +12,7 @@ const Cesium = globalThis.Cesium;
 const params = new URLSearchParams(location.search);
 const cogUrl = new URL(params.get('url') || 'data/bmng.tif', location.href).href;
 const tilingScheme = params.get('tilingScheme') === 'webmercator' ? 'webmercator' : 'geographic';
+const usePool = params.get('pool') !== 'off';
 
 const $ = (id) => document.getElementById(id);
 const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
@@ -39,6 +41,7 @@ const demo = {
   provider: null,
   layer: null,
   metadata: null,
+  picked: null,
   stats() {
     try {
       return provider ? provider.image.stats() : { requests: 0, bytes: 0 };
@@ -111,6 +114,19 @@ function onTile() {
   updateStats();
 }
 
+/** A click on the globe: the values of every imagery layer's pixel there (`pickFeatures`). */
+function watchClicks(viewer) {
+  const handler = new Cesium.ScreenSpaceEventHandler(viewer.scene.canvas);
+  handler.setInputAction(async (click) => {
+    const ray = viewer.camera.getPickRay(click.position);
+    const features = ray && (await viewer.imageryLayers.pickImageryLayerFeatures(ray, viewer.scene));
+    demo.picked = features ?? [];
+    $('picked').textContent = demo.picked.length
+      ? demo.picked.map((f) => `${f.name}: ${Object.entries(f.properties).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('; ')
+      : 'no data here';
+  }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
+}
+
 async function start() {
   if (!Cesium) throw new Error('Cesium.js did not load (expected at /vendor/cesium/Cesium.js)');
   // No Cesium ion: no token, no ion assets.
@@ -141,6 +157,9 @@ async function start() {
     Cesium,
     tilingScheme,
     onTile,
+    // Tiles nearest the view's centre first; those the camera leaves are cancelled.
+    scene: viewer.scene,
+    ...(usePool ? {} : { pool: false }),
   });
   const layer = Cesium.ImageryLayer.fromProviderAsync(providerPromise);
   demo.layer = layer;
@@ -165,7 +184,12 @@ async function start() {
     showError(errorText(tileError));
   });
   showMetadata(provider.metadata);
-  setStatus(`ready (${tilingScheme} tiles, levels ${provider.minimumLevel}–${provider.maximumLevel})`);
+  const pool = provider.image.pool;
+  setStatus(
+    `ready (${tilingScheme} tiles, levels ${provider.minimumLevel}–${provider.maximumLevel}, ` +
+      `${pool ? `${pool.size} worker${pool.size > 1 ? 's' : ''}` : 'main thread'})`,
+  );
+  watchClicks(viewer);
   updateStats();
   setInterval(updateStats, 1000);
 

@@ -6,6 +6,9 @@
 // unknown names.
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
+import { WorkerPool } from './pool.js';
+
+export { WorkerPool };
 
 let initPromise = null;
 
@@ -64,14 +67,27 @@ export class LargeImage {
   /**
    * Open a Cloud Optimized GeoTIFF by URL (range requests).
    * @param {string | URL} url
-   * @param {{ headers?: object, credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number }} [options]
+   * @param {{ headers?: object, credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number, pool?: WorkerPool | boolean }} [options]
    *   `credentials` is `fetch`'s: what the range requests send of the page's cookies and HTTP authentication.
+   *   `pool`: run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's
+   *   methods and answers stay the same. Without it (the default) views run in the calling thread.
    * @returns {Promise<LargeImage>}
    */
   static async open(url, options = {}) {
-    await initWasm();
+    const { pool, ...rest } = options ?? {};
     const href = String(url);
-    return new LargeImage(await wasmBindings.LargeImage.open(href, options ?? {}), href);
+    if (pool) {
+      const p = pool === true ? WorkerPool.shared() : pool;
+      if (!(p instanceof WorkerPool)) throw new TypeError('LargeImage.open(): pool must be a WorkerPool or true');
+      return new LargeImage(await p.open(href, rest), href);
+    }
+    await initWasm();
+    return new LargeImage(await wasmBindings.LargeImage.open(href, rest), href);
+  }
+
+  /** The pool this image runs in, or null. */
+  get pool() {
+    return this.#inner?.pool ?? null;
   }
 
   /** The URL this image was opened from. */
@@ -137,15 +153,23 @@ export class LargeImage {
    * @param {number} z
    * @param {number} x
    * @param {number} y
-   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba', tileSize?: number, style?: object | string,
-   *   titiler?: string, bidx?: number | number[], expression?: string, rescale?: string | number[] | string[],
-   *   colormapName?: string, colormap?: object | string, nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' }} [options]
+   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba' | 'imagebitmap', flipY?: boolean, tileSize?: number,
+   *   style?: object | string, titiler?: string, bidx?: number | number[], expression?: string,
+   *   rescale?: string | number[] | string[], colormapName?: string, colormap?: object | string,
+   *   nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto' }} [options]
    *   `style` is large_image's style JSON; TiTiler's parameters (as one query string in `titiler`, or one
-   *   by one) win over it.
-   * @returns {Promise<Uint8Array>}
+   *   by one) win over it. `format: 'imagebitmap'` gives an `ImageBitmap` (where `createImageBitmap`
+   *   exists; made in the worker with a pool), upside down with `flipY` (as WebGL textures want it).
+   *   `resampling: 'auto'`: bilinear where the tile magnifies the source, nearest elsewhere and for
+   *   palettes and class colour maps.
+   * @returns {Promise<Uint8Array | ImageBitmap>}
    */
-  tile(z, x, y, options = {}) {
-    return this.#call('tile', z, x, y, options ?? {});
+  async tile(z, x, y, options = {}) {
+    const o = options ?? {};
+    if (o.format !== 'imagebitmap' || this.#open('tile').rendersBitmaps) return this.#call('tile', z, x, y, o);
+    const { flipY = false, ...rest } = o;
+    const size = rest.tileSize ?? 256;
+    return rgbaToBitmap(await this.#call('tile', z, x, y, { ...rest, format: 'rgba' }), size, size, flipY);
   }
 
   /** The tile's corners: full-resolution pixels, or the projection's units with `{ projection }`. */
@@ -215,6 +239,25 @@ export class LargeImage {
     // zeroes wasm-bindgen's pointer. Free it now rather than waiting for the GC.
     if (typeof inner.free === 'function' && inner.__wbg_ptr !== 0) inner.free();
   }
+}
+
+/**
+ * An `ImageBitmap` of `width` × `height` RGBA bytes (not premultiplied, no colour conversion), upside
+ * down with `flipY`.
+ */
+export async function rgbaToBitmap(rgba, width, height = width, flipY = false) {
+  if (typeof createImageBitmap !== 'function' || typeof ImageData !== 'function') {
+    throw new Error("LargeImage.tile(): format 'imagebitmap' needs createImageBitmap (a browser or a worker)");
+  }
+  if (rgba.byteLength !== width * height * 4) {
+    throw new Error(`LargeImage.tile(): expected ${width * height * 4} RGBA bytes for ${width} × ${height}, got ${rgba.byteLength}`);
+  }
+  const pixels = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  return createImageBitmap(new ImageData(pixels, width, height), {
+    imageOrientation: flipY ? 'flipY' : 'from-image',
+    premultiplyAlpha: 'none',
+    colorSpaceConversion: 'none',
+  });
 }
 
 export default LargeImage;
