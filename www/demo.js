@@ -42,6 +42,8 @@ const demo = {
   layer: null,
   metadata: null,
   picked: null,
+  // Every tile the provider delivered: [level, x, y].
+  tiles: [],
   stats() {
     try {
       return provider ? provider.image.stats() : { requests: 0, bytes: 0 };
@@ -103,7 +105,8 @@ window.addEventListener('unhandledrejection', (e) => {
   showError(errorText(e.reason));
 });
 
-function onTile() {
+function onTile({ x, y, level }) {
+  demo.tiles.push([level, x, y]);
   if (demo.firstTileMs == null) {
     // performance.now() counts from the start of the page's navigation.
     demo.firstTileMs = performance.now();

@@ -146,6 +146,56 @@ function grown(Cesium, rect, dLon, dLat) {
   );
 }
 
+/** Screen points per side sampled to find what of the globe is in view. */
+const VIEW_SAMPLES = 7;
+
+/**
+ * What of the globe the camera sees: `centre` (the point under the middle of the screen, else the one
+ * under the camera) and `rect`, the rectangle around the globe points under a 7 × 7 grid of screen
+ * points (all longitudes when a pole is near; undefined when no point of the grid is on the globe).
+ * Cesium's `computeViewRectangle` gives the whole world as soon as the globe's edge is in view, which
+ * would keep every tile.
+ */
+function visibleArea(Cesium, scene) {
+  const { camera, canvas } = scene;
+  const ellipsoid = scene.globe?.ellipsoid ?? Cesium.Ellipsoid.default ?? Cesium.Ellipsoid.WGS84;
+  const at = (fx, fy) => {
+    const c = camera.pickEllipsoid(new Cesium.Cartesian2(canvas.clientWidth * fx, canvas.clientHeight * fy), ellipsoid);
+    return c && ellipsoid.cartesianToCartographic(c);
+  };
+  const centre = at(0.5, 0.5) ?? camera.positionCartographic;
+  const hits = [];
+  for (let i = 0; i < VIEW_SAMPLES; i++) {
+    for (let j = 0; j < VIEW_SAMPLES; j++) {
+      const g = at(i / (VIEW_SAMPLES - 1), j / (VIEW_SAMPLES - 1));
+      if (g) hits.push(g);
+    }
+  }
+  const view = { centre: { longitude: centre.longitude, latitude: centre.latitude }, rect: undefined };
+  if (!hits.length) return view;
+  const south = Math.min(...hits.map((g) => g.latitude));
+  const north = Math.max(...hits.map((g) => g.latitude));
+  const POLAR = (75 * Math.PI) / 180;
+  if (north > POLAR || south < -POLAR) {
+    view.rect = new Cesium.Rectangle(-Math.PI, south, Math.PI, north);
+    return view;
+  }
+  // The shortest run of longitudes holding every hit: everything but the widest gap between them.
+  const lons = hits.map((g) => g.longitude).sort((a, b) => a - b);
+  let gap = lons[0] + 2 * Math.PI - lons[lons.length - 1];
+  let west = lons[0];
+  let east = lons[lons.length - 1];
+  for (let k = 1; k < lons.length; k++) {
+    if (lons[k] - lons[k - 1] > gap) {
+      gap = lons[k] - lons[k - 1];
+      west = lons[k];
+      east = lons[k - 1];
+    }
+  }
+  view.rect = new Cesium.Rectangle(west, south, east, north);
+  return view;
+}
+
 export class LargeImageImageryProvider {
   /**
    * Open a COG and make a provider for it.
@@ -421,16 +471,12 @@ export class LargeImageImageryProvider {
   /** After each frame: when the camera moved, note the view's centre and cancel tiles outside the view. */
   _onFrame() {
     if (this._pending.size === 0 || this._destroyed) return;
-    const { camera, canvas } = this._scene;
+    const { camera } = this._scene;
     const Cesium = this._Cesium;
     if (this._lastView && Cesium.Matrix4.equalsEpsilon(camera.viewMatrix, this._lastView, 1e-12)) return;
     this._lastView = Cesium.Matrix4.clone(camera.viewMatrix, this._lastView);
-    const ellipsoid = this._scene.globe?.ellipsoid ?? Cesium.Ellipsoid.default ?? Cesium.Ellipsoid.WGS84;
-    const middle = new Cesium.Cartesian2(canvas.clientWidth / 2, canvas.clientHeight / 2);
-    const onGlobe = camera.pickEllipsoid(middle, ellipsoid);
-    const centre = onGlobe ? ellipsoid.cartesianToCartographic(onGlobe) : camera.positionCartographic;
-    const rect = camera.computeViewRectangle(ellipsoid);
-    this._view = { centre: { longitude: centre.longitude, latitude: centre.latitude }, rect };
+    this._view = visibleArea(Cesium, this._scene);
+    const rect = this._view.rect;
     if (!rect) return;
     for (const tile of this._pending) {
       // A tile's own size of margin: tiles Cesium loads just past the edges stay.
