@@ -3,9 +3,10 @@
 //
 // As a module:
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
+//   (`credentials: true`: CORS for credentialed requests, the caller's Origin named instead of `*`)
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
-//   srv.log   -> [{ method, path, range, status, bytes, aborted? }], one entry per request, pushed when the
-//                response head is written (so it is there before the client sees the body). `bytes` is the
+//   srv.log   -> [{ method, path, range, status, bytes, headers, aborted? }], one entry per request, pushed when
+//                the response head is written (so it is there before the client sees the body). `bytes` is the
 //                body length sent (0 for HEAD, 304, OPTIONS); `aborted` is set when the client closed the
 //                connection before the whole answer was sent. Clear with `srv.log.length = 0`.
 //   srv.setMode(mode, delayMs?)  changes the mode of a running server
@@ -17,7 +18,7 @@
 //        'slow' (normal, each answer waits delayMs first; 1000 ms when delayMs is 0).
 //
 // As a CLI:  node scripts/serve.mjs [--port 8080] [--root www] [--mode range] [--delay 0]
-// serves www/ on http://127.0.0.1:8080 with /vendor/cesium/ mounted on node_modules/cesium/Build/Cesium/.
+// serves www/ on http://127.0.0.1:8080 with /vendor/… mounted on the npm packages (vendorMounts).
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -65,6 +66,27 @@ export const MIME_TYPES = {
   '.gz': 'application/gzip',
   '.bin': 'application/octet-stream',
 };
+
+/**
+ * The browser libraries the demo, the map examples, the API page and django-large-image's own viewer
+ * pages load, served from their (pinned) npm packages under /vendor/: this machine reaches no CDN.
+ * `repo` is the checkout holding node_modules.
+ */
+export function vendorMounts(repo) {
+  const nm = (...p) => path.join(repo, 'node_modules', ...p);
+  return {
+    '/vendor/cesium/': nm('cesium', 'Build', 'Cesium'),
+    '/vendor/cesium-1.87.1/': nm('cesium-1.87.1', 'Build', 'Cesium'),
+    '/vendor/leaflet/': nm('leaflet', 'dist'),
+    '/vendor/ol/': nm('ol'),
+    '/vendor/maplibre-gl/': nm('maplibre-gl', 'dist'),
+    '/vendor/swagger-ui/': nm('swagger-ui-dist'),
+    '/vendor/alpinejs/': nm('alpinejs', 'dist'),
+    '/vendor/tailwindcss-browser/': nm('@tailwindcss', 'browser', 'dist'),
+    '/vendor/daisyui/': nm('daisyui', 'dist'),
+    '/vendor/remixicon/': nm('remixicon', 'fonts'),
+  };
+}
 
 const MODES = new Set(['range', 'norange', 'fail', 'slow']);
 
@@ -160,6 +182,7 @@ export async function startServer({
   mounts = {},
   delayMs = 0,
   cacheControl = 'no-store',
+  credentials = false,
 } = {}) {
   if (!root) throw new Error('startServer: root is required');
   const state = { mode, delayMs };
@@ -179,16 +202,20 @@ export async function startServer({
 
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
-    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0 };
+    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers };
     // The client gave up before the whole answer was sent (an aborted fetch).
     res.on('close', () => {
       if (!res.writableFinished) entry.aborted = true;
     });
+    // `credentials`: CORS for credentialed requests (the caller's origin named, not `*`).
+    const cors = credentials && req.headers.origin
+      ? { ...CORS_HEADERS, 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
+      : CORS_HEADERS;
     const send = (status, headers, bytes) => {
       entry.status = status;
       entry.bytes = bytes;
       log.push(entry);
-      res.writeHead(status, { ...CORS_HEADERS, ...headers });
+      res.writeHead(status, { ...cors, ...headers });
     };
     const sendText = (status, text, extra = {}) => {
       const body = Buffer.from(req.method === 'HEAD' ? '' : text);
@@ -199,7 +226,8 @@ export async function startServer({
     if (state.mode === 'slow') await sleep(state.delayMs || 1000);
 
     if (req.method === 'OPTIONS') {
-      send(204, { ...PREFLIGHT_HEADERS, 'Content-Length': 0 }, 0);
+      const asked = credentials && req.headers['access-control-request-headers'];
+      send(204, { ...PREFLIGHT_HEADERS, ...(asked ? { 'Access-Control-Allow-Headers': asked } : {}), 'Content-Length': 0 }, 0);
       res.end();
       return;
     }
@@ -378,15 +406,15 @@ async function main() {
       port,
       mode: opts.mode ?? 'range',
       delayMs: Number(opts.delay ?? 0),
-      mounts: { '/vendor/cesium/': cesium },
+      mounts: vendorMounts(repo),
       cacheControl: 'no-cache',
     });
   } catch (e) {
     console.error(`serve.mjs: cannot listen on 127.0.0.1:${port}: ${e.message}`);
     process.exit(1);
   }
-  console.log(`serving ${root} (and /vendor/cesium/ from ${path.relative(repo, cesium)})`);
-  console.log(`demo: ${srv.url}/`);
+  console.log(`serving ${root} (and /vendor/ from node_modules)`);
+  console.log(`demo: ${srv.url}/   API: ${srv.url}/api.html   maps: ${srv.url}/examples/{leaflet,openlayers,maplibre}.html`);
   const stop = () => srv.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

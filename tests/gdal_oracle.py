@@ -2,7 +2,7 @@
 """GDAL as the test oracle: makes fixture COGs and answers what GDAL reads from them.
 
 Run with Debian's /usr/bin/python3 (python3-gdal, numpy). Subcommands:
-  fixtures OUTDIR              make the fixture matrix, print its manifest (JSON list) on stdout
+  fixtures OUTDIR [NAME...]    make the fixture matrix (or only the NAMEd fixtures), print its manifest (JSON list)
   windows FILE                 for every level, GDAL's samples of the window x=w/3, y=h/4, up to
                                300x280 (JSON list of {level, x, y, w, h, bands, data})
   window FILE LEVEL X Y W H    print GDAL's samples of that window of that level (level 0 = full
@@ -115,7 +115,7 @@ def make(path, w, h, bands, dtype, srs, gt, co, nodata=None, overviews=True, dri
     os.remove(tmp)
 
 
-def fixtures(out):
+def fixtures(out, *only):
     gdal.SetConfigOption('GDAL_TIFF_INTERNAL_MASK', 'YES')
     os.makedirs(out, exist_ok=True)
     geo = (-20.0, 0.05, 0, 60.0, 0, -0.05)
@@ -123,6 +123,8 @@ def fixtures(out):
     m = []
 
     def add(name, w, h, bands, dtype, co, lossless=True, srs=4326, gt=geo, **kw):
+        if only and name not in only:
+            return
         p = os.path.join(out, name + '.tif')
         if not os.path.exists(p):
             make(p, w, h, bands, dtype, srs, gt, co, **kw)
@@ -513,7 +515,7 @@ def make_sample(out):
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'fixtures':
-        fixtures(args[0])
+        fixtures(args[0], *args[1:])
     elif cmd == 'windows':
         windows(args[0])
     elif cmd == 'window':

@@ -1,5 +1,5 @@
-//! Encoders: rendered tiles as PNG (fast settings), JPEG, raw RGBA and (plain) TIFF; regions as
-//! GeoTIFFs of any sample type ([`geotiff`]).
+//! Encoders: rendered tiles as PNG (fast settings), JPEG, lossless WebP, raw RGBA and (plain) TIFF;
+//! regions as GeoTIFFs of any sample type ([`geotiff`]).
 
 pub mod geotiff;
 
@@ -13,6 +13,8 @@ pub enum Format {
     Png,
     /// JPEG (alpha dropped onto black).
     Jpeg,
+    /// Lossless WebP (VP8L), RGBA: alpha kept.
+    Webp,
     /// Raw RGBA bytes, for the browser fast path.
     Rgba,
     /// TIFF: RGBA colours here; band values and georeferencing where a view has them (regions).
@@ -20,14 +22,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parses `png`, `jpeg`/`jpg`, `rgba`, `tif`/`tiff` (case-insensitive).
+    /// Parses `png`, `jpeg`/`jpg`, `webp`, `rgba`, `tif`/`tiff` (case-insensitive).
     pub fn parse(s: &str) -> Result<Format> {
         match s.to_ascii_lowercase().as_str() {
             "png" => Ok(Format::Png),
             "jpeg" | "jpg" => Ok(Format::Jpeg),
+            "webp" => Ok(Format::Webp),
             "rgba" | "raw" => Ok(Format::Rgba),
             "tif" | "tiff" | "geotiff" => Ok(Format::Tiff),
-            o => Err(Error::usage(format!("unknown format {o:?} (png, jpeg, rgba, tiff)"))),
+            o => Err(Error::usage(format!("unknown format {o:?} (png, jpeg, webp, rgba, tiff)"))),
         }
     }
     /// The MIME type.
@@ -35,6 +38,7 @@ impl Format {
         match self {
             Format::Png => "image/png",
             Format::Jpeg => "image/jpeg",
+            Format::Webp => "image/webp",
             Format::Rgba => "application/octet-stream",
             Format::Tiff => "image/tiff",
         }
@@ -69,6 +73,12 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
                 .write_image(&rgba, width, height, image::ExtendedColorType::Rgba8)
                 .map_err(err)?;
         }
+        Format::Webp => {
+            check_rgba_len(&rgba, width, height)?;
+            image_webp::WebPEncoder::new(&mut out)
+                .encode(&rgba, width, height, image_webp::ColorType::Rgba8)
+                .map_err(|e| Error::usage(format!("WebP encoding failed: {e}")))?;
+        }
         Format::Jpeg => {
             let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
@@ -77,4 +87,44 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
         }
     }
     Ok(out)
+}
+
+/// The WebP encoder panics on a buffer of the wrong size: refuse it first.
+fn check_rgba_len(rgba: &[u8], width: u32, height: u32) -> Result<()> {
+    let want = (width as u64) * (height as u64) * 4;
+    if rgba.len() as u64 != want {
+        return Err(Error::usage(format!("{width}×{height} RGBA needs {want} bytes, got {}", rgba.len())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lossless WebP decodes (with image-webp's decoder, as GDAL's WebP codec would read it) to the
+    /// very RGBA it was given, alpha included.
+    #[test]
+    fn webp_round_trips_rgba_exactly() {
+        let (w, h) = (37u32, 23u32);
+        let rgba: Vec<u8> = (0..w * h)
+            .flat_map(|i| [(i * 7) as u8, (i * 13 / 3) as u8, (255 - i % 256) as u8, if i % 5 == 0 { 0 } else { 200 }])
+            .collect();
+        let bytes = encode(rgba.clone(), w, h, Format::Webp).unwrap();
+        assert_eq!(&bytes[..4], b"RIFF");
+        assert_eq!(&bytes[8..12], b"WEBP");
+        let mut d = image_webp::WebPDecoder::new(std::io::Cursor::new(&bytes)).unwrap();
+        assert_eq!(d.dimensions(), (w, h));
+        assert!(d.has_alpha());
+        let mut out = vec![0; d.output_buffer_size().unwrap()];
+        d.read_image(&mut out).unwrap();
+        assert_eq!(out, rgba);
+        assert_eq!(Format::parse("WebP").unwrap().mime(), "image/webp");
+    }
+
+    #[test]
+    fn webp_of_a_short_buffer_is_an_error_not_a_panic() {
+        let e = encode(vec![0; 10], 4, 4, Format::Webp).unwrap_err().to_string();
+        assert!(e.contains("needs 64 bytes"), "{e}");
+    }
 }

@@ -49,6 +49,62 @@ pub fn colormap(name: &str) -> Option<Vec<[u8; 4]>> {
     Some(lut)
 }
 
+/// large_image's palettes by name (`data/large_image_palettes.tsv`, packed by build.rs), inflated once.
+fn palette_table() -> &'static [(String, Vec<[u8; 4]>)] {
+    static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/palettes.zlib"));
+        let opts = zune_inflate::DeflateOptions::default().set_limit(1 << 20);
+        let raw = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
+        let mut out = Vec::new();
+        let mut rest = &raw[..];
+        while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
+            let Some(&[lo, hi]) = rest.get(nl + 1..nl + 3) else { break };
+            let n = u16::from_le_bytes([lo, hi]) as usize;
+            let Some(deltas) = rest.get(nl + 3..nl + 3 + 4 * n) else { break };
+            let mut prev = [0u8; 4];
+            let colours = deltas
+                .chunks_exact(4)
+                .map(|d| {
+                    for k in 0..4 {
+                        prev[k] = prev[k].wrapping_add(d[k]);
+                    }
+                    prev
+                })
+                .collect();
+            out.push((String::from_utf8_lossy(&rest[..nl]).into_owned(), colours));
+            rest = &rest[nl + 3 + 4 * n..];
+        }
+        out
+    })
+}
+
+/// A palette name as large_image 1.35's `getPaletteColors` reads it (a list of colours is taken as it
+/// is by the caller):
+/// - large_image's own aliases (`R`, `G`, `B`, `RED`, `GREEN`, `BLUE`: pure primaries) and anything PIL
+///   reads as a colour (CSS names, `#rgb…`, `rgb(…)`, `hsl(…)`): black → that colour;
+/// - a matplotlib colormap: a segmented one (`terrain`, `jet`, `hot`, …) as its segment nodes' colours,
+///   which a style then spaces evenly, a listed one (`viridis`, `Set1`, …) as its colours rounded to
+///   8 bits; a matplotlib colour PIL does not know (`r`, `tab:blue`, `xkcd:sky blue`): transparent black
+///   → that colour.
+///
+/// Names are matched as matplotlib matches them, then without regard to case. (palettable's dotted
+/// names, which large_image tries between PIL and matplotlib, are not known here.)
+pub fn large_image_palette(name: &str) -> Option<Vec<[u8; 4]>> {
+    let alias = match name {
+        "R" | "RED" => Some([255, 0, 0, 255]),
+        "G" | "GREEN" => Some([0, 255, 0, 255]),
+        "B" | "BLUE" => Some([0, 0, 255, 255]),
+        _ => None,
+    };
+    if let Some(c) = alias.or_else(|| parse_colour(name).ok()) {
+        return Some(vec![[0, 0, 0, 255], c]);
+    }
+    let table = palette_table();
+    let found = table.iter().find(|(n, _)| n == name).or_else(|| table.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)));
+    found.map(|(_, p)| p.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +120,26 @@ mod tests {
         assert_eq!(r, v);
         assert_eq!(colormap("grey"), colormap("gray"));
         assert!(colormap_names().contains(&"terrain"));
+    }
+
+    #[test]
+    fn palettes_as_large_image_reads_them() {
+        let black = [0, 0, 0, 255];
+        // A colour PIL knows: black → it (`gray` is the colour, not the colormap).
+        assert_eq!(large_image_palette("gray").unwrap(), vec![black, [128, 128, 128, 255]]);
+        assert_eq!(large_image_palette("G").unwrap(), vec![black, [0, 255, 0, 255]]);
+        assert_eq!(large_image_palette("green").unwrap(), vec![black, [0, 128, 0, 255]]);
+        // matplotlib's terrain: its six segment nodes.
+        let t = large_image_palette("terrain").unwrap();
+        assert_eq!(t.len(), 6);
+        assert_eq!((t[0], t[5]), ([0x33, 0x33, 0x99, 255], [255, 255, 255, 255]));
+        // A listed colormap: its 256 colours (rounded: viridis[1] is #440256, where rio-tiler has #440255).
+        let v = large_image_palette("viridis").unwrap();
+        assert_eq!((v.len(), v[1]), (256, [0x44, 0x02, 0x56, 255]));
+        assert_eq!(large_image_palette("Set1").unwrap().len(), 9);
+        // A matplotlib colour PIL does not know: transparent black → it.
+        assert_eq!(large_image_palette("tab:blue").unwrap(), vec![[0, 0, 0, 0], [0x1f, 0x77, 0xb4, 255]]);
+        assert_eq!(large_image_palette("VIRIDIS"), large_image_palette("viridis"));
+        assert!(large_image_palette("no such palette").is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! large_image's style JSON: one band style (`{"band": 1, "palette": "viridis", "min": "auto"}`) or
 //! several composited (`{"bands": [...]}`), parsed once and turned into a [`Plan`].
 
-use super::colormap::{colormap, parse_colour};
+use super::colormap::{large_image_palette, parse_colour};
 use super::plan::{Channel, Colour, Input, Layer, Mask, Nodata, Plan, Reject, Scale};
 use crate::error::{Error, Result};
 use crate::tiff::DType;
@@ -73,13 +73,8 @@ fn bound(v: Option<&serde_json::Value>, is_min: bool) -> Result<Bound> {
 fn palette(v: Option<&serde_json::Value>) -> Result<Vec<[u8; 4]>> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(vec![[0, 0, 0, 255], [255, 255, 255, 255]]),
-        Some(serde_json::Value::String(s)) => {
-            if let Some(l) = colormap(s) {
-                return Ok(l);
-            }
-            // A single colour: black → that colour, as large_image does.
-            Ok(vec![[0, 0, 0, 255], parse_colour(s).map_err(|_| Error::usage(format!("unknown palette {s:?}")))?])
-        }
+        Some(serde_json::Value::String(s)) => large_image_palette(s)
+            .ok_or_else(|| Error::usage(format!("palette {s:?} cannot be used as a color palette"))),
         Some(serde_json::Value::Array(a)) => {
             let p: Result<Vec<_>> = a
                 .iter()

@@ -16,10 +16,41 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// An `Error` whose message names the URL, byte range and reason, with what a caller needs to tell
+/// errors apart without reading the message: `kind` (`fetch`, `truncated`, `notTiff`, `format`,
+/// `unsupported`, `limit`, `decode`, `usage`), and `status` (the HTTP status of a failed fetch) and
+/// `url` when known.
 impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
-        js_sys::Error::new(&e.to_string()).into()
+        use crate::error::ErrorKind as K;
+        let js = js_sys::Error::new(&e.to_string());
+        let kind = match &e.kind {
+            K::Fetch { .. } => "fetch",
+            K::Truncated { .. } => "truncated",
+            K::NotTiff { .. } => "notTiff",
+            K::Format(_) => "format",
+            K::Unsupported(_) => "unsupported",
+            K::LimitsExceeded { .. } => "limit",
+            K::Decode { .. } => "decode",
+            K::Usage(_) => "usage",
+        };
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&js, &JsValue::from_str(k), &v).is_ok();
+        set("kind", kind.into());
+        if let K::Fetch { status: Some(s), .. } = &e.kind {
+            set("status", (*s).into());
+        }
+        if let Some(u) = &e.url {
+            set("url", u.as_str().into());
+        }
+        js.into()
     }
+}
+
+/// Names of the colormaps styles and TiTiler's `colormap_name` know (`colormapNames()`; each also
+/// reversed with `_r`).
+#[wasm_bindgen(js_name = colormapNames)]
+pub fn colormap_names() -> Vec<String> {
+    crate::style::colormap::colormap_names().into_iter().map(String::from).collect()
 }
 
 /// A JS options object as JSON (`undefined` and `null` are `null`: every option at its default).

@@ -3,34 +3,13 @@
 
 import assert from 'node:assert/strict';
 
-import { run } from './helpers.mjs';
+import { CHROMIUM_ARGS, run, withTimeout } from './helpers.mjs';
 
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM_ARGS, withTimeout };
+
 export const VIEWPORT = { width: 1024, height: 768 };
 export const READY_TIMEOUT_MS = 60_000;
 export const TILES_TIMEOUT_MS = 90_000;
-
-/** `promise`, failing after `ms` instead of hanging. */
-export async function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Watch a page for errors: console.error lines and uncaught exceptions. */
 export function watch(page) {

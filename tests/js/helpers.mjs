@@ -17,15 +17,16 @@ export const PKG_WASM = path.join(WWW, 'pkg', 'large_image_wasm_bg.wasm');
 export const OUT_DIR = path.join(REPO, 'tests', 'out');
 
 /** Run a command; resolve with stdout (a Buffer when `encoding: 'buffer'`). */
-export function run(cmd, args, { input, encoding = 'utf8', timeout = 120_000 } = {}) {
+export function run(cmd, args, { input, encoding = 'utf8', timeout = 120_000, cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = execFile(
       cmd,
       args,
-      { encoding, maxBuffer: 256 * 1024 * 1024, timeout },
+      { encoding, maxBuffer: 256 * 1024 * 1024, timeout, cwd },
       (err, stdout, stderr) => {
         if (err) {
-          err.message = `${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`;
+          const out = typeof stdout === 'string' ? stdout.slice(-4000) : '';
+          err.message = `${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}${out}`;
           reject(err);
         } else {
           resolve(stdout);
@@ -343,4 +344,77 @@ export function encodePng(width, height, rgba) {
     chunk('IDAT', zlib.deflateSync(raw)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Headless Chromium (Debian's, through playwright-core) and screenshots against GDAL.
+
+/** Chromium's flags here (toolchain.md): WebGL on SwiftShader, no network chatter of its own. */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+export async function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * For each screen point, the mean colour of a (2R+1)² patch of the screenshot against the mean of GDAL's
+ * values (`gdallocationinfo -wgs84`) at the lon/lat `lonLatAt(x, y)` gives for each patch pixel (evaluated
+ * in the page, null where the map has no ground). Returns one entry per point that landed.
+ */
+export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3, keep = () => true } = {}) {
+  const patches = await page.evaluate(
+    ({ points, R, fn }) => {
+      const at = new Function(`return (${fn})`)();
+      return points.map(([px, py]) => {
+        const out = [];
+        for (let dy = -R; dy <= R; dy++) for (let dx = -R; dx <= R; dx++) out.push(at(px + dx, py + dy));
+        return out.every(Boolean) ? out : null;
+      });
+    },
+    { points, R, fn: lonLatAt.toString() },
+  );
+  const results = [];
+  for (let k = 0; k < points.length; k++) {
+    const patch = patches[k];
+    if (!patch) continue;
+    const [lon, lat] = patch[Math.floor(patch.length / 2)];
+    if (!keep(lon, lat)) continue;
+    const input = patch.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
+    const values = (await run('gdallocationinfo', ['-wgs84', '-valonly', file], { input })).split('\n').filter((l) => l.trim() !== '').map(Number);
+    if (values.length !== patch.length * 3) throw new Error(`gdallocationinfo gave ${values.length} values for ${patch.length} points`);
+    const [px, py] = points[k];
+    const gdal = [0, 0, 0];
+    const screen = [0, 0, 0];
+    let i = 0;
+    for (let dy = -R; dy <= R; dy++) {
+      for (let dx = -R; dx <= R; dx++, i++) {
+        const o = ((py + dy) * shot.width + (px + dx)) * 4;
+        for (let c = 0; c < 3; c++) {
+          gdal[c] += values[i * 3 + c] / patch.length;
+          screen[c] += shot.data[o + c] / patch.length;
+        }
+      }
+    }
+    const diff = Math.max(...gdal.map((v, c) => Math.abs(v - screen[c])));
+    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdal.map(Math.round), screen: screen.map(Math.round), diff });
+  }
+  return results;
 }

@@ -260,4 +260,10 @@ export async function rgbaToBitmap(rgba, width, height = width, flipY = false) {
   });
 }
 
+/** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
+export async function colormapNames() {
+  await initWasm();
+  return wasmBindings.colormapNames();
+}
+
 export default LargeImage;

@@ -1,0 +1,223 @@
+// Types of large-image-wasm (www/lib/index.js): the LargeImage class over a COG read with range requests.
+
+/** large_image style JSON (https://girder.github.io/large_image/tilesource_options.html#style). */
+export type Style = Record<string, unknown> | string;
+
+/** What `fetch` sends of the page's cookies and HTTP authentication. */
+export type Credentials = 'omit' | 'same-origin' | 'include';
+
+export interface OpenOptions {
+  /** Sent with every range request (e.g. `Authorization`). */
+  headers?: Record<string, string>;
+  credentials?: Credentials;
+  /** Budget of the decoded-tile cache, in bytes (default 64 MiB). */
+  cacheBytes?: number;
+  /** Size of the first read, in bytes (default 64 KiB). */
+  headerBytes?: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Bounds {
+  ll: Point;
+  ul: Point;
+  lr: Point;
+  ur: Point;
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+  srs: string;
+}
+
+export interface BandInfo {
+  min?: number | null;
+  max?: number | null;
+  mean?: number | null;
+  stdev?: number | null;
+  nodata?: number | null;
+  scale?: number;
+  offset?: number;
+  interpretation?: string;
+  [key: string]: unknown;
+}
+
+/** large_image's metadata (`info/metadata`). */
+export interface Metadata {
+  levels: number;
+  sizeX: number;
+  sizeY: number;
+  tileWidth: number;
+  tileHeight: number;
+  magnification: number | null;
+  mm_x: number | null;
+  mm_y: number | null;
+  dtype: string;
+  bandCount: number;
+  geospatial: boolean;
+  sourceLevels?: number;
+  sourceSizeX?: number;
+  sourceSizeY?: number;
+  projection: string | null;
+  bounds?: Bounds | null;
+  sourceBounds?: Bounds | null;
+  bands: Record<string, BandInfo>;
+  frames: false | unknown[];
+  [key: string]: unknown;
+}
+
+/** django-large-image's `tiles/metadata`. */
+export interface TilesMetadata {
+  levels: number;
+  size_x: number;
+  size_y: number;
+  tile_size: number;
+  geospatial: boolean;
+  additional_metadata: Metadata;
+}
+
+export interface TileCorners {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+}
+
+export interface Frames {
+  frames: { frame: string; bands: { index: number | string; frame: number | null; name: string }[] }[];
+}
+
+export type Projection = 'EPSG:3857' | 'EPSG:4326' | 'EPSG:900913' | string | null;
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'rgba' | 'tiff';
+
+export interface TileOptions {
+  projection?: Projection;
+  format?: ImageFormat;
+  tileSize?: number;
+  style?: Style;
+  resampling?: 'nearest' | 'bilinear' | 'cubic';
+  /** TiTiler's parameters as one query string (`bidx=1&rescale=0,3000&colormap_name=viridis`)… */
+  titiler?: string;
+  /** …or one by one. */
+  bidx?: number | number[];
+  expression?: string;
+  rescale?: string | number[] | string[];
+  colormapName?: string;
+  colormap?: Record<string, unknown> | string;
+  nodata?: number | string;
+}
+
+export interface ThumbnailOptions {
+  maxWidth?: number;
+  maxHeight?: number;
+  style?: Style;
+  format?: ImageFormat;
+}
+
+export interface RegionOptions {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  /** `pixels`, `fraction` or `EPSG:nnnn` (EPSG:4326 by default for georeferenced images). */
+  units?: string;
+  width?: number;
+  height?: number;
+  style?: Style;
+  format?: ImageFormat;
+}
+
+export interface PixelOptions {
+  left: number;
+  top: number;
+  units?: string;
+}
+
+/** `data/pixel`: band values, and the styled colour; `{}` outside the image. */
+export interface Pixel {
+  bands?: Record<string, number | null>;
+  value?: number[];
+  r?: number;
+  g?: number;
+  b?: number;
+  a?: number;
+  [key: string]: unknown;
+}
+
+export interface HistogramOptions {
+  bins?: number;
+  density?: boolean;
+  onlyMinMax?: boolean;
+  band?: number;
+  resolution?: number | 'exact';
+  kind?: 'rendered' | 'bands';
+  range?: [number, number];
+  style?: Style;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface HistogramEntry {
+  min: number;
+  max: number;
+  mean?: number;
+  stdev?: number;
+  range: [number, number];
+  hist: number[];
+  bin_edges: number[];
+  bins: number;
+  density: boolean;
+  samples: number;
+  [key: string]: unknown;
+}
+
+export type Histogram = HistogramEntry[] | { min: number[]; max: number[]; mean: number[]; stdev: number[] };
+
+export interface ValidationReport {
+  valid: boolean;
+  errors: string[];
+  warnings: string[];
+  details: Record<string, unknown>;
+}
+
+/** An error of the core: its message names the URL, byte range and reason. */
+export interface LargeImageError extends Error {
+  kind: 'fetch' | 'truncated' | 'notTiff' | 'format' | 'unsupported' | 'limit' | 'decode' | 'usage';
+  /** The HTTP status of a failed fetch. */
+  status?: number;
+  url?: string;
+}
+
+/** Initialises the wasm module (lazily called by `LargeImage.open`). */
+export function initWasm(input?: URL | string | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+
+/** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
+export function colormapNames(): Promise<string[]>;
+
+export class LargeImage {
+  private constructor();
+  /** Opens a Cloud Optimized GeoTIFF by URL (range requests). */
+  static open(url: string | URL, options?: OpenOptions): Promise<LargeImage>;
+  readonly url: string;
+  readonly closed: boolean;
+  metadata(options?: { projection?: Projection }): Promise<Metadata>;
+  internalMetadata(): Promise<Record<string, unknown>>;
+  tiffdump(): Promise<{ ifds: unknown[]; [key: string]: unknown }>;
+  bands(): Promise<Record<string, BandInfo>>;
+  band(options?: { band?: number }): Promise<BandInfo>;
+  frames(): Promise<Frames>;
+  tilesMetadata(options?: { projection?: Projection }): Promise<TilesMetadata>;
+  tile(z: number, x: number, y: number, options?: TileOptions): Promise<Uint8Array>;
+  tileCorners(z: number, x: number, y: number, options?: { projection?: Projection }): Promise<TileCorners>;
+  thumbnail(options?: ThumbnailOptions): Promise<Uint8Array>;
+  region(options: RegionOptions): Promise<Uint8Array>;
+  pixel(options: PixelOptions): Promise<Pixel>;
+  histogram(options?: HistogramOptions): Promise<Histogram>;
+  validate(options?: { fullCheck?: boolean }): Promise<ValidationReport>;
+  stats(): { requests: number; bytes: number };
+  close(): void;
+}
+
+export default LargeImage;
