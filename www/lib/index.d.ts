@@ -14,6 +14,58 @@ export interface OpenOptions {
   cacheBytes?: number;
   /** Size of the first read, in bytes (default 64 KiB). */
   headerBytes?: number;
+  /**
+   * Run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's methods and
+   * answers stay the same. Without it views run in the calling thread.
+   */
+  pool?: WorkerPool | boolean;
+}
+
+/** What the pool options of a view add: its place in the pool's queue and its cancellation. */
+export interface PoolCallOptions {
+  /** Lower first (default 0); a function is asked again each time a worker comes free. */
+  priority?: number | (() => number);
+  /** Aborting drops the job from the queue, or abandons it in its worker (the promise rejects at once). */
+  signal?: AbortSignal;
+  /** Jobs with the same key go to the same worker when it is free (default for tiles: their 2 × 2 block). */
+  affinity?: string | number;
+}
+
+export interface WorkerPoolOptions {
+  /** Workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8). */
+  size?: number;
+  /** Jobs one worker runs at once (default 2). */
+  jobsPerWorker?: number;
+  /** The worker module (default `./worker.js` beside pool.js). */
+  workerUrl?: string | URL;
+}
+
+export interface WorkerPoolStats {
+  size: number;
+  workers: number;
+  queued: number;
+  running: number;
+  openImages: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  affinityHits: number;
+  affinityMisses: number;
+  restarted: number;
+}
+
+/** Module Web Workers (Node: worker_threads) that decode, warp, style and encode off the calling thread. */
+export class WorkerPool {
+  constructor(options?: WorkerPoolOptions);
+  /** The pool every image and layer of the page shares, made on first use. */
+  static shared(): WorkerPool;
+  /** Whether this environment can run a pool. */
+  static readonly supported: boolean;
+  readonly size: number;
+  readonly disposed: boolean;
+  stats(): WorkerPoolStats;
+  /** Terminates every worker; queued and running jobs reject, later calls too. */
+  dispose(): void;
 }
 
 export interface Point {
@@ -93,12 +145,15 @@ export interface Frames {
 export type Projection = 'EPSG:3857' | 'EPSG:4326' | 'EPSG:900913' | string | null;
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'rgba' | 'tiff';
 
-export interface TileOptions {
+export interface TileOptions extends PoolCallOptions {
   projection?: Projection;
-  format?: ImageFormat;
+  format?: ImageFormat | 'imagebitmap';
+  /** With `format: 'imagebitmap'`: upside down, as WebGL textures want it. */
+  flipY?: boolean;
   tileSize?: number;
   style?: Style;
-  resampling?: 'nearest' | 'bilinear' | 'cubic';
+  /** `auto`: bilinear where the tile magnifies the source, nearest elsewhere and for palettes and classes. */
+  resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto';
   /** TiTiler's parameters as one query string (`bidx=1&rescale=0,3000&colormap_name=viridis`)… */
   titiler?: string;
   /** …or one by one. */
@@ -202,6 +257,8 @@ export class LargeImage {
   static open(url: string | URL, options?: OpenOptions): Promise<LargeImage>;
   readonly url: string;
   readonly closed: boolean;
+  /** The pool this image runs in, or null. */
+  readonly pool: WorkerPool | null;
   metadata(options?: { projection?: Projection }): Promise<Metadata>;
   internalMetadata(): Promise<Record<string, unknown>>;
   tiffdump(): Promise<{ ifds: unknown[]; [key: string]: unknown }>;
@@ -209,6 +266,7 @@ export class LargeImage {
   band(options?: { band?: number }): Promise<BandInfo>;
   frames(): Promise<Frames>;
   tilesMetadata(options?: { projection?: Projection }): Promise<TilesMetadata>;
+  tile(z: number, x: number, y: number, options?: TileOptions & { format: 'imagebitmap' }): Promise<ImageBitmap>;
   tile(z: number, x: number, y: number, options?: TileOptions): Promise<Uint8Array>;
   tileCorners(z: number, x: number, y: number, options?: { projection?: Projection }): Promise<TileCorners>;
   thumbnail(options?: ThumbnailOptions): Promise<Uint8Array>;
@@ -219,5 +277,8 @@ export class LargeImage {
   stats(): { requests: number; bytes: number };
   close(): void;
 }
+
+/** An `ImageBitmap` of `width` × `height` RGBA bytes (not premultiplied), upside down with `flipY`. */
+export function rgbaToBitmap(rgba: Uint8Array, width: number, height?: number, flipY?: boolean): Promise<ImageBitmap>;
 
 export default LargeImage;
