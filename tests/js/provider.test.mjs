@@ -52,13 +52,17 @@ function instrument() {
     const { createTexture, deleteTexture } = C.prototype;
     C.prototype.createTexture = function create() {
       const t = createTexture.call(this);
-      if (t) probe.textures += 1;
+      if (t) {
+        probe.textures += 1;
+        if (probe.live) probe.live.set(t, new Error().stack.split('\n').slice(2, 9).map((l) => l.trim().replace(/\(.*\//, '(')).join(' < '));
+      }
       return t;
     };
     C.prototype.deleteTexture = function remove(t) {
       if (t && !t.__deleted) {
         t.__deleted = true;
         probe.textures -= 1;
+        probe.live?.delete(t);
       }
       return deleteTexture.call(this, t);
     };
@@ -347,27 +351,39 @@ describe('the Cesium provider in Chromium', () => {
     }
   });
 
-  test('20 layer add/remove cycles leave no worker, open image, job or texture behind', async (t) => {
+  test('20 layer add/remove cycles leave no worker, open image, job, texture or ImageBitmap behind', async (t) => {
     // A small window: few tiles per layer.
     const { context, page } = await demoPage(t, { viewport: { width: 400, height: 300 } });
     try {
       await setView(page, 10, 45, 1_500_000);
       await waitForTiles(page);
+      /** `n` rendered frames, or 30 s. */
+      const frames = (n) =>
+        page.evaluate(async (n) => {
+          const { scene } = window.demo.viewer;
+          const f0 = scene.frameState.frameNumber;
+          const t0 = performance.now();
+          while (scene.frameState.frameNumber < f0 + n && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+          return scene.frameState.frameNumber - f0;
+        }, n);
+      // The globe without imagery: the demo's layer taken off (kept), the textures that are left counted.
+      await page.evaluate(() => {
+        window.__pool = window.demo.provider.image.pool;
+        window.demo.viewer.imageryLayers.remove(window.demo.layer, false);
+      });
+      assert.ok((await frames(10)) >= 10, 'the globe renders');
       const snapshot = () =>
         page.evaluate(() => {
-          const pool = window.demo.provider.image.pool;
           const p = window.__probe;
           return {
             textures: p.textures,
             workersMade: p.workersMade,
             workersEnded: p.workersEnded,
             layers: window.demo.viewer.imageryLayers.length,
-            pool: pool.stats(),
-            heap: performance.memory?.usedJSHeapSize,
+            pool: window.__pool.stats(),
           };
         });
       const cdp = await context.newCDPSession(page);
-      await cdp.send('HeapProfiler.collectGarbage');
       const start = await snapshot();
       const cycles = await withTimeout(
         page.evaluate(async () => {
@@ -375,6 +391,10 @@ describe('the Cesium provider in Chromium', () => {
           const { viewer } = window.demo;
           const url = window.demo.url;
           const out = [];
+          // Every ImageBitmap the cycles' providers handed to Cesium, weakly held: each must end closed or
+          // collected.
+          window.__bitmaps = [];
+          window.__probe.live = new Map();
           for (let i = 0; i < 20; i++) {
             const provider = await LargeImageImageryProvider.fromUrl(url, {
               Cesium,
@@ -382,6 +402,12 @@ describe('the Cesium provider in Chromium', () => {
               tilingScheme: i % 2 ? 'webmercator' : 'geographic',
               style: { band: 1 + (i % 3), palette: 'viridis' },
             });
+            const requestImage = provider.requestImage.bind(provider);
+            provider.requestImage = (...args) => {
+              const p = requestImage(...args);
+              p?.then((b) => window.__bitmaps.push(new WeakRef(b)), () => {});
+              return p;
+            };
             const layer = viewer.imageryLayers.addImageryProvider(provider);
             // Bounded: a few of the layer's tiles come within 30 s; two frames put them on the globe.
             const t0 = performance.now();
@@ -394,30 +420,42 @@ describe('the Cesium provider in Chromium', () => {
             viewer.imageryLayers.remove(layer, true);
             provider.destroy();
           }
-          // A few frames for the globe to let go of the removed layers' tiles.
-          const f0 = viewer.scene.frameState.frameNumber;
-          while (viewer.scene.frameState.frameNumber < f0 + 5) await new Promise((r) => setTimeout(r, 50));
           return out;
         }),
         300_000,
         '20 add/remove cycles',
       );
+      // Frames for the globe to let go of the removed layers' tiles, then a garbage collection.
+      await frames(10);
+      await cdp.send('HeapProfiler.collectGarbage');
+      await frames(2);
       await cdp.send('HeapProfiler.collectGarbage');
       const end = await snapshot();
-      t.diagnostic(`tiles per cycle ${JSON.stringify(cycles)}`);
+      const left = await page.evaluate(() => {
+        const h = {};
+        for (const s of window.__probe.live.values()) h[s] = (h[s] ?? 0) + 1;
+        const refs = window.__bitmaps;
+        const alive = refs.map((r) => r.deref()).filter(Boolean);
+        return { textures: h, bitmaps: refs.length, bitmapsOpen: alive.filter((b) => b.width > 0).length, bitmapsHeld: alive.length };
+      });
+      t.diagnostic(`tiles and live textures per cycle ${JSON.stringify(cycles)}`);
       t.diagnostic(`start ${JSON.stringify(start)}`);
       t.diagnostic(`end   ${JSON.stringify(end)}`);
+      t.diagnostic(`ImageBitmaps given to Cesium ${left.bitmaps}: ${left.bitmapsHeld} not collected, ${left.bitmapsOpen} of them open`);
       assert.ok(cycles.every(([n]) => n > 0), 'every cycle showed tiles');
-      assert.equal(end.layers, start.layers, 'the demo\'s layer alone');
+      assert.ok(left.bitmaps >= 60, 'the cycles made tiles');
+      assert.equal(end.layers, start.layers, 'no layer left');
       assert.equal(end.workersMade, start.workersMade, 'no worker made for a new layer: one pool');
       assert.equal(end.workersEnded, 0, 'none ended while the page lives');
       assert.equal(end.pool.workers, start.pool.size, 'the pool\'s workers');
       assert.equal(end.pool.openImages, start.pool.openImages, 'every layer\'s image closed in the workers');
       assert.deepEqual([end.pool.queued, end.pool.running], [0, 0], 'no job left');
-      assert.equal(end.textures, start.textures, 'every texture of the removed layers deleted');
+      assert.deepEqual(left.textures, {}, 'every texture made while the layers were shown was deleted (creation stacks of those left)');
+      assert.equal(end.textures, start.textures, 'as many textures as the globe had without imagery');
+      assert.equal(left.bitmapsOpen, 0, 'every ImageBitmap closed or collected');
       // Dispose: every worker terminated.
       const ended = await page.evaluate(() => {
-        window.demo.provider.image.pool.dispose();
+        window.__pool.dispose();
         return [window.__probe.workersMade, window.__probe.workersEnded];
       });
       assert.equal(ended[1], ended[0], 'dispose terminates every worker');
