@@ -40,7 +40,8 @@ fn main() {
     for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
         let (name, hex) = line.split_once('\t').expect("name<TAB>hex");
         assert!(hex.len() % 8 == 0 && !hex.is_empty(), "palette {name}: RGBA colours");
-        let bytes: Vec<u8> = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")).collect();
+        let bytes: Vec<u8> =
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")).collect();
         pals.extend_from_slice(name.as_bytes());
         pals.push(b'\n');
         pals.extend_from_slice(&u16::try_from(bytes.len() / 4).expect("colours").to_le_bytes());

@@ -48,3 +48,6 @@ export LIW_RIOTILER_PYTHON="$LIW_RIOTILER_VENV/bin/python"
 # The live django-large-image 0.10.5 (tests/oracle/), likewise in a virtualenv named by its requirements' hash.
 LIW_DLI_VENV="$LIW_TOOLS/venv-dli-$(sha256sum "$LIW_ROOT/tests/oracle/requirements-dli.txt" | cut -c1-12)"
 export LIW_DLI_PYTHON="$LIW_DLI_VENV/bin/python"
+# moto_server, a local S3 API for the S3 tests (tests/js/s3.test.mjs), likewise.
+LIW_MOTO_VENV="$LIW_TOOLS/venv-moto-$(sha256sum "$LIW_ROOT/tests/requirements-moto.txt" | cut -c1-12)"
+export LIW_MOTO_PYTHON="$LIW_MOTO_VENV/bin/python"

@@ -5,10 +5,11 @@
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
 //   (`credentials: true`: CORS for credentialed requests, the caller's Origin named instead of `*`)
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
-//   srv.log   -> [{ method, path, range, status, bytes, headers, aborted? }], one entry per request, pushed when
-//                the response head is written (so it is there before the client sees the body). `bytes` is the
-//                body length sent (0 for HEAD, 304, OPTIONS); `aborted` is set when the client closed the
-//                connection before the whole answer was sent. Clear with `srv.log.length = 0`.
+//   srv.log   -> [{ method, path, range, status, bytes, headers, at, aborted? }], one entry per request (`at`:
+//                Date.now() when it arrived), pushed when the response head is written (so it is there before
+//                the client sees the body). `bytes` is the body length sent (0 for HEAD, 304, OPTIONS);
+//                `aborted` is set when the client closed the connection before the whole answer was sent.
+//                Clear with `srv.log.length = 0`.
 //   srv.setMode(mode, delayMs?)  changes the mode of a running server
 //   srv.failNext(count, { status = 404, path })  the next `count` GET/HEAD requests (of `path` only, when
 //                given) answer `status` instead, then the server serves again (a file missing for a while)
@@ -202,7 +203,7 @@ export async function startServer({
 
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
-    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers };
+    const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers, at: Date.now() };
     // The client gave up before the whole answer was sent (an aborted fetch).
     res.on('close', () => {
       if (!res.writableFinished) entry.aborted = true;

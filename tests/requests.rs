@@ -115,3 +115,20 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
     .await;
     (ra.unwrap(), rb.unwrap())
 }
+
+#[test]
+fn a_window_over_four_tiles_reads_each_header_chunk_once() {
+    // A small first read: the tile offsets and byte counts lie beyond it, in 16 KiB chunks read lazily;
+    // the four tiles' lookups run together and must share them.
+    let f = fixture("u16_deflate_pred2");
+    let mut o = OpenOptions::default();
+    o.header_bytes = 512;
+    let cog = pollster::block_on(Cog::open(recording(&f.path), o)).unwrap();
+    // Across the corner of four 256² tiles.
+    pollster::block_on(cog.read_window(0, 128, 128, 256, 256)).unwrap();
+    let log = cog.file.src.log.lock().unwrap().clone();
+    let mut seen = log.clone();
+    seen.sort_by_key(|r| (r.start, r.end));
+    seen.dedup();
+    assert_eq!(seen.len(), log.len(), "a range was fetched twice: {log:?}");
+}

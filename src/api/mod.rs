@@ -58,6 +58,9 @@ pub struct OpenRequest {
     pub headers: BTreeMap<String, String>,
     /// What `fetch` sends of the page's credentials: `'omit'`, `'same-origin'` (default) or `'include'`.
     pub credentials: Credentials,
+    /// Tiles per fixed request group of a row (default 1: every tile in its own range), see
+    /// [`crate::source::plan::TileGroups`].
+    pub tile_group: Option<u64>,
 }
 
 impl OpenRequest {
@@ -69,6 +72,9 @@ impl OpenRequest {
         }
         if let Some(c) = self.cache_bytes {
             o.cache_bytes = c;
+        }
+        if let Some(k) = self.tile_group {
+            o.tile_groups.per_group = k.clamp(1, 64);
         }
         o
     }

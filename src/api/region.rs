@@ -11,7 +11,7 @@ use crate::encode::geotiff::{write_geotiff, GeoTiff, Photometric};
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::limits::checked_size;
-use crate::source::RangeSource;
+use crate::source::{RangeSource, ReadHints};
 use crate::tiff::{DType, GeoTransform};
 use crate::warp::region_level;
 use crate::warp::resample::{pick, rasterio_positions};
@@ -221,8 +221,14 @@ impl<S: RangeSource> LargeImage<S> {
     /// The band values and validity of a plan: the window itself at full resolution, or
     /// nearest-neighbour samples of the plan's level, read in strips of bounded size.
     pub async fn region_raster(&self, p: &RegionPlan) -> Result<Raster> {
+        self.region_raster_with(p, &ReadHints::default()).await
+    }
+
+    /// [`Self::region_raster`] with the reads' hints (priority).
+    pub async fn region_raster_with(&self, p: &RegionPlan, hints: &ReadHints) -> Result<Raster> {
         if p.level == 0 && p.out_width == p.width && p.out_height == p.height {
-            return self.cog.read_window(0, p.x as i64, p.y as i64, p.width as usize, p.height as usize).await;
+            let (x, y, w, h) = (p.x as i64, p.y as i64, p.width as usize, p.height as usize);
+            return self.cog.read_window_with(0, x, y, w, h, hints).await;
         }
         let b = self.cog.base();
         let img = self.cog.level(p.level)?;
@@ -246,7 +252,14 @@ impl<S: RangeSource> LargeImage<S> {
             }
             let win = self
                 .cog
-                .read_window(p.level, c0 as i64, r0 as i64, (c1 - c0 + 1) as usize, (rows[k - 1] - r0 + 1) as usize)
+                .read_window_with(
+                    p.level,
+                    c0 as i64,
+                    r0 as i64,
+                    (c1 - c0 + 1) as usize,
+                    (rows[k - 1] - r0 + 1) as usize,
+                    hints,
+                )
                 .await?;
             pick(&win, (c0, r0), &cols, &rows[j..k], &mut out, j);
             j = k;

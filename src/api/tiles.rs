@@ -8,7 +8,7 @@ use super::{style_json, LargeImage, LARGE_IMAGE_TILE};
 use crate::decode::Raster;
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
-use crate::source::RangeSource;
+use crate::source::{RangeSource, ReadHints};
 use crate::style::TitilerParams;
 use crate::warp::resample::{grid_window, mask_nodata, resample};
 use crate::warp::{
@@ -36,6 +36,8 @@ pub struct TileOptions {
     /// Resampling of projected and pixel-space tiles: a method (default nearest; palette images always
     /// nearest), or [`ResamplingChoice::Auto`] (bilinear where the tile magnifies continuous data).
     pub resampling: ResamplingChoice,
+    /// The reads' hints: priority (a tile's distance from the view's centre; lower first).
+    pub hints: ReadHints,
 }
 
 impl Default for TileOptions {
@@ -47,6 +49,7 @@ impl Default for TileOptions {
             style: None,
             titiler: None,
             resampling: ResamplingChoice::default(),
+            hints: ReadHints::default(),
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct TileRequest {
     /// `nearest` (default), `bilinear`, `cubic`, or `auto` (bilinear where the tile magnifies the source,
     /// nearest elsewhere and for palettes and classes), whichever styling is used.
     pub resampling: Option<String>,
+    /// Priority of the tile's reads: lower first (its distance from the view's centre); default 0.
+    pub priority: Option<f64>,
 }
 
 impl TileRequest {
@@ -93,6 +98,7 @@ impl TileRequest {
             resampling: self.resampling.as_deref().map(ResamplingChoice::parse).transpose()?.unwrap_or_default(),
             style: style_json(self.style)?,
             projection: self.projection,
+            hints: ReadHints::with_priority(priority(self.priority)),
         })
     }
 
@@ -134,6 +140,11 @@ impl TileRequest {
         }
         TitilerParams::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), bands).map(Some)
     }
+}
+
+/// A JS priority (any number) as the reads' priority.
+pub(crate) fn priority(p: Option<f64>) -> i32 {
+    p.filter(|p| p.is_finite()).map_or(0, |p| p.round().clamp(i32::MIN as f64, i32::MAX as f64) as i32)
 }
 
 /// Python's `round()`: halves go to the even neighbour.
@@ -190,7 +201,7 @@ impl<S: RangeSource> LargeImage<S> {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
         let Some(p) = &opts.projection else {
-            return self.pixel_tile(z, x, y, size as u64, resampling, categorical).await;
+            return self.pixel_tile((z, x, y), size as u64, (resampling, categorical), &opts.hints).await;
         };
         let scheme = TileScheme::from_projection(p)?;
         let bounds = scheme.tile_bounds(z, x, y)?;
@@ -199,7 +210,7 @@ impl<S: RangeSource> LargeImage<S> {
         let method = resampling.method(factor, categorical);
         let max_error = if method == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
         let grid = source_grid(bounds, size, &scheme.crs(), src, max_error);
-        self.sample(grid, size, size, factor, method).await
+        self.sample(grid, size, size, factor, method, &opts.hints).await
     }
 
     /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
@@ -208,15 +219,13 @@ impl<S: RangeSource> LargeImage<S> {
     /// overview choice, its nearest-neighbour sample positions), in the top-left corner of a
     /// `tile`×`tile` raster whose rest is invalid (transparent). Bilinear and cubic sample the same
     /// positions through [`crate::warp::resample`]. These tiles never magnify the source, so `Auto` is
-    /// nearest here.
+    /// nearest here. `(resampling, categorical)`: the choice and whether the data are classes.
     async fn pixel_tile(
         &self,
-        z: u32,
-        x: u64,
-        y: u64,
+        (z, x, y): (u32, u64, u64),
         tile: u64,
-        resampling: ResamplingChoice,
-        categorical: bool,
+        (resampling, categorical): (ResamplingChoice, bool),
+        hints: &ReadHints,
     ) -> Result<Raster> {
         let levels = self.pixel_levels(tile);
         if z >= levels {
@@ -248,7 +257,7 @@ impl<S: RangeSource> LargeImage<S> {
                 out_height: h,
                 level: rasterio_level(&self.level_sizes()?, (x1 - x0, y1 - y0), (w, h)),
             };
-            let mut r = self.region_raster(&plan).await?;
+            let mut r = self.region_raster_with(&plan, hints).await?;
             mask_nodata(&mut r, b.nodata, self.alpha_band());
             r
         } else {
@@ -257,7 +266,7 @@ impl<S: RangeSource> LargeImage<S> {
                     (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
                 })
                 .collect();
-            self.sample(grid, w as usize, h as usize, fx.max(fy), method).await?
+            self.sample(grid, w as usize, h as usize, fx.max(fy), method, hints).await?
         };
         Ok(content.padded(t, t))
     }
@@ -292,6 +301,7 @@ impl<S: RangeSource> LargeImage<S> {
         h: usize,
         factor: f64,
         method: Resampling,
+        hints: &ReadHints,
     ) -> Result<Raster> {
         let base = self.cog.base();
         let level = choose_level(base.width, &self.level_widths()?, factor);
@@ -306,7 +316,7 @@ impl<S: RangeSource> LargeImage<S> {
         let (px, py) = kernel.padding();
         let (x0, y0) = ((x0 - px).max(0), (y0 - py).max(0));
         let (x1, y1) = ((x1 + px).min(img.width as i64), (y1 + py).min(img.height as i64));
-        let mut win = self.cog.read_window(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize).await?;
+        let mut win = self.cog.read_window_with(level, x0, y0, (x1 - x0) as usize, (y1 - y0) as usize, hints).await?;
         mask_nodata(&mut win, base.nodata, self.alpha_band());
         Ok(resample(&win, (x0, y0), &grid, w, h, &kernel))
     }

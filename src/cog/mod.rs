@@ -8,6 +8,7 @@ pub mod window;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::source::plan::TileGroups;
 use crate::source::{ByteLru, RangeSource};
 use crate::tiff::geo::read_georef;
 use crate::tiff::{Georef, ImageInfo, TiffFile, DEFAULT_HEADER_BYTES};
@@ -25,8 +26,10 @@ pub struct OpenOptions {
     pub limits: Limits,
     /// Budget of the decoded-tile cache, in bytes (default 64 MiB).
     pub cache_bytes: usize,
-    /// Tile ranges closer than this many bytes are fetched in one request (default 64 KiB).
-    pub merge_gap: u64,
+    /// The fixed grid of tile requests: each tile is fetched in the one range of its group of consecutive
+    /// tiles of a row (default: one tile per group, its own range), so that an edge cache keyed by range
+    /// sees the same request for the same tile whatever was asked before.
+    pub tile_groups: TileGroups,
 }
 
 impl Default for OpenOptions {
@@ -35,7 +38,7 @@ impl Default for OpenOptions {
             header_bytes: DEFAULT_HEADER_BYTES,
             limits: Limits::default(),
             cache_bytes: 64 << 20,
-            merge_gap: 64 << 10,
+            tile_groups: TileGroups { per_group: 1, max_span: 16 << 20 },
         }
     }
 }

@@ -1,14 +1,15 @@
-//! Windowed reads: fetch only the tiles a window touches (adjacent ranges merged), decode each tile
-//! once (LRU with a byte budget; a tile another request is fetching is awaited, not fetched twice) and
-//! return typed, pixel-interleaved samples.
+//! Windowed reads: fetch only the tiles a window touches (all bands' tiles in one batch, each tile in its
+//! fixed group's one range, [`crate::source::plan::TileGroups`]), decode each tile once (LRU with a byte
+//! budget; a tile another request is fetching is awaited, not fetched twice) and return typed,
+//! pixel-interleaved samples.
 
 use super::Cog;
 use crate::decode::{decode_tile, Raster, TileSpec};
 use crate::error::{Error, Result};
 use crate::limits::checked_size;
-use crate::source::{merge_ranges, RangeSource};
+use crate::source::plan::cut;
+use crate::source::{RangeSource, ReadHints};
 use crate::tiff::ImageInfo;
-use futures_util::future::try_join_all;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
@@ -40,11 +41,24 @@ impl<S: RangeSource> Cog<S> {
     /// Reads the window `x0..x0+w`, `y0..y0+h` of `level` (it may extend outside the image: those
     /// pixels are zero and invalid), all bands.
     pub async fn read_window(&self, level: usize, x0: i64, y0: i64, w: usize, h: usize) -> Result<Raster> {
+        self.read_window_with(level, x0, y0, w, h, &ReadHints::default()).await
+    }
+
+    /// [`Self::read_window`] with the reads' hints (priority).
+    pub async fn read_window_with(
+        &self,
+        level: usize,
+        x0: i64,
+        y0: i64,
+        w: usize,
+        h: usize,
+        hints: &ReadHints,
+    ) -> Result<Raster> {
         let img = self.level(level)?.clone();
-        let mut r = self.read_image_window(&img, x0, y0, w, h).await.map_err(|e| e.at_url(self.url()))?;
+        let mut r = self.read_image_window(&img, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
         if let Some(mi) = self.masks[level] {
             let mimg = self.file.images[mi].clone();
-            let m = self.read_image_window(&mimg, x0, y0, w, h).await.map_err(|e| e.at_url(self.url()))?;
+            let m = self.read_image_window(&mimg, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
             for (v, mv) in r.valid.iter_mut().zip(&m.data) {
                 if *mv == 0 {
                     *v = 0;
@@ -54,7 +68,15 @@ impl<S: RangeSource> Cog<S> {
         Ok(r)
     }
 
-    async fn read_image_window(&self, img: &ImageInfo, x0: i64, y0: i64, w: usize, h: usize) -> Result<Raster> {
+    async fn read_image_window(
+        &self,
+        img: &ImageInfo,
+        x0: i64,
+        y0: i64,
+        w: usize,
+        h: usize,
+        hints: &ReadHints,
+    ) -> Result<Raster> {
         let dtype = img.dtype.decoded();
         let bands = img.samples as usize;
         let ss = dtype.size();
@@ -81,7 +103,7 @@ impl<S: RangeSource> Cog<S> {
                 }
             }
         }
-        let tiles = self.tiles_of(img, &wanted).await?;
+        let tiles = self.tiles_of(img, &wanted, hints).await?;
         let spp = img.samples_per_tile_pixel() as usize;
         for ((tx, ty, plane), tile) in wanted.iter().zip(tiles) {
             let (tx0, ty0) = (tx * tw, ty * th);
@@ -114,7 +136,12 @@ impl<S: RangeSource> Cog<S> {
     /// Decoded tiles for (tx, ty, plane) of `img`, `None` for sparse ones. Cached tiles come from the
     /// LRU; tiles another request is already fetching are awaited, not fetched twice; the rest are
     /// fetched with merged ranges and decoded.
-    async fn tiles_of(&self, img: &ImageInfo, wanted: &[(u64, u64, u64)]) -> Result<Vec<Option<Arc<Vec<u8>>>>> {
+    async fn tiles_of(
+        &self,
+        img: &ImageInfo,
+        wanted: &[(u64, u64, u64)],
+        hints: &ReadHints,
+    ) -> Result<Vec<Option<Arc<Vec<u8>>>>> {
         let keys: Vec<TileKey> = wanted.iter().map(|&(tx, ty, p)| (img.ifd_index, img.tile_index(tx, ty, p))).collect();
         let mut out: Vec<Option<Arc<Vec<u8>>>> = vec![None; keys.len()];
         let mut waits = Vec::new();
@@ -136,7 +163,7 @@ impl<S: RangeSource> Cog<S> {
             }
         }
         let guard = InflightGuard { cog_inflight: &self.inflight, keys: mine.iter().map(|&i| keys[i]).collect() };
-        let fetched = self.fetch_and_decode(img, &keys, wanted, &mine).await;
+        let fetched = self.fetch_and_decode(img, wanted, &mine, hints).await;
         {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
             let mut cache = self.tiles.lock().unwrap_or_else(|p| p.into_inner());
@@ -169,53 +196,71 @@ impl<S: RangeSource> Cog<S> {
         Ok(out)
     }
 
-    /// Fetches (merged ranges) and decodes the tiles `which` (indexes into `keys`/`wanted`).
+    /// Fetches and decodes the tiles `which` (indexes into `wanted`): each tile in its fixed group's one
+    /// range (the group's other tiles come along, for the caches), all in one batch.
     async fn fetch_and_decode(
         &self,
         img: &ImageInfo,
-        keys: &[TileKey],
         wanted: &[(u64, u64, u64)],
         which: &[usize],
+        hints: &ReadHints,
     ) -> Result<Vec<Option<Arc<Vec<u8>>>>> {
         let mut out = vec![None; which.len()];
         if which.is_empty() {
             return Ok(out);
         }
-        let ranges = try_join_all(which.iter().map(|&i| self.file.tile_range(img, keys[i].1))).await?;
-        let located: Vec<(usize, Range<u64>)> =
-            ranges.into_iter().enumerate().filter_map(|(n, r)| r.map(|r| (n, r))).collect();
-        let groups = merge_ranges(
-            located.iter().map(|(_, r)| r.clone()).collect(),
-            self.opts.merge_gap,
-            self.opts.limits.max_tile_bytes,
-        );
-        let fetched = try_join_all(groups.iter().map(|g| self.fetch(g.clone()))).await?;
+        // Every member of every group touched, each once: (group, tile index).
+        let groups = self.opts.tile_groups;
+        let across = img.width.div_ceil(img.tile_width);
+        let mut members: Vec<((u64, u64, u64), u64)> = Vec::new();
+        for &i in which {
+            let (tx, ty, plane) = wanted[i];
+            let cols = if img.tiled { groups.columns(tx, across) } else { tx..tx + 1 };
+            let g = (cols.start, ty, plane);
+            if !members.iter().any(|(m, _)| *m == g) {
+                members.extend(cols.map(|cx| (g, img.tile_index(cx, ty, plane))));
+            }
+        }
+        let indexes: Vec<u64> = members.iter().map(|(_, t)| *t).collect();
+        let asked: std::collections::HashSet<u64> =
+            which.iter().map(|&i| img.tile_index(wanted[i].0, wanted[i].1, wanted[i].2)).collect();
+        let located = self.file.tile_ranges(img, &indexes, hints).await?;
+        let range_of: HashMap<u64, Option<Range<u64>>> = indexes.iter().copied().zip(located).collect();
+        // One range per group (or per tile where the group's tiles are not stored together).
+        let mut requests: Vec<Range<u64>> = Vec::new();
+        let mut group_keys: Vec<(u64, u64, u64)> = members.iter().map(|(g, _)| *g).collect();
+        group_keys.dedup();
+        for g in &group_keys {
+            let of_group = members.iter().filter(|(m, _)| m == g);
+            let ranges: Vec<Range<u64>> = of_group.clone().filter_map(|(_, t)| range_of[t].clone()).collect();
+            match groups.span(&ranges) {
+                Some(span) => requests.push(span),
+                None => requests
+                    .extend(of_group.filter(|(_, t)| asked.contains(t)).filter_map(|(_, t)| range_of[t].clone())),
+            }
+        }
+        let fetched = self.file.src.get_ranges(&requests, &hints.data()).await?;
+        let pieces: Vec<(Range<u64>, &[u8])> =
+            requests.iter().cloned().zip(fetched.iter().map(|b| b.as_slice())).collect();
         let order = self.file.header.order;
-        for (n, r) in &located {
-            let (g, bytes) = groups
-                .iter()
-                .zip(&fetched)
-                .find(|(g, _)| g.start <= r.start && r.end <= g.end)
-                .ok_or_else(|| Error::format("tile range outside its merged group"))?;
-            let data = &bytes[(r.start - g.start) as usize..(r.end - g.start) as usize];
-            let ty = wanted[which[*n]].1;
+        for (n, &i) in which.iter().enumerate() {
+            let (tx, ty, plane) = wanted[i];
+            let Some(r) = range_of[&img.tile_index(tx, ty, plane)].clone() else { continue }; // sparse
+            let data = cut(&r, &pieces);
+            if (data.len() as u64) < r.end - r.start {
+                return Err(
+                    Error::truncated(format!("tile data ({} of {} bytes)", data.len(), r.end - r.start)).at_range(r)
+                );
+            }
             let rows = if img.tiled { img.tile_height } else { img.tile_height.min(img.height - ty * img.tile_height) };
             let spec = TileSpec::for_image(img, order, rows);
-            let mut t = decode_tile(&spec, data, &self.file.limits).map_err(|e| e.at_range(r.clone()))?;
+            let mut t = decode_tile(&spec, &data, &self.file.limits).map_err(|e| e.at_range(r.clone()))?;
             if !img.tiled {
                 // Strips are padded to full tile height so indexing stays uniform.
                 t.resize((img.tile_width * img.tile_height) as usize * spec.samples * img.dtype.decoded().size(), 0);
             }
-            out[*n] = Some(Arc::new(t));
+            out[n] = Some(Arc::new(t));
         }
         Ok(out)
-    }
-
-    async fn fetch(&self, r: Range<u64>) -> Result<Vec<u8>> {
-        let b = self.file.src.get_bytes(r.clone()).await.map_err(|e| e.at_range(r.clone()))?;
-        if (b.len() as u64) < r.end - r.start {
-            return Err(Error::truncated(format!("tile data ({} of {} bytes)", b.len(), r.end - r.start)).at_range(r));
-        }
-        Ok(b)
     }
 }

@@ -101,7 +101,8 @@ pub fn large_image_palette(name: &str) -> Option<Vec<[u8; 4]>> {
         return Some(vec![[0, 0, 0, 255], c]);
     }
     let table = palette_table();
-    let found = table.iter().find(|(n, _)| n == name).or_else(|| table.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)));
+    let found =
+        table.iter().find(|(n, _)| n == name).or_else(|| table.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)));
     found.map(|(_, p)| p.clone())
 }
 

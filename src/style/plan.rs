@@ -193,11 +193,8 @@ pub fn position(v: f64, min: f64, max: f64, clamp: bool) -> Option<f64> {
     } else {
         0.0
     };
-    if (0.0..=1.0).contains(&t) {
-        Some(t)
-    } else {
-        clamp.then(|| t.clamp(0.0, 1.0))
-    }
+    // Clamped values keep their position: the palette clamps it ([`gradient`]), as large_image's does.
+    (clamp || (0.0..=1.0).contains(&t)).then_some(t)
 }
 
 /// rio-tiler's `apply_cmap`: the entry of `lut` an 8-bit value indexes (the last entry for larger ones).
@@ -212,12 +209,26 @@ pub fn table_colour(index: f64, table: &[[u8; 4]]) -> Option<[u8; 4]> {
     table.get(index as usize).filter(|_| index >= 0.0).copied()
 }
 
-/// large_image's palette at position `t` (0…1): `discrete` (or a one-colour palette) picks the entry
-/// `t` falls in, else the two neighbouring entries are interpolated and rounded.
+/// large_image's palette at position `t` (clamped to 0…1): `discrete` (or a one-colour palette) picks
+/// the entry `t` falls in, else the two neighbouring entries are interpolated and rounded.
+///
+/// One rule of large_image's is kept as it is: in a two-colour palette, a channel that starts at 0 is
+/// the unclamped position times its end value, clipped to 0…255 (`["#000", "#808080"]`, the colour
+/// `gray`, reaches 140 at a value past `max`).
 pub fn gradient(t: f64, palette: &[[u8; 4]], discrete: bool) -> [u8; 4] {
     let n = palette.len();
+    let unclamped = t;
+    let t = t.clamp(0.0, 1.0);
     if discrete || n == 1 {
         return palette[((t * n as f64) as usize).min(n - 1)];
+    }
+    if n == 2 {
+        let (a, b) = (palette[0], palette[1]);
+        return std::array::from_fn(|i| {
+            let end = b[i] as f64;
+            let v = if a[i] == 0 { unclamped * end } else { a[i] as f64 + (end - a[i] as f64) * t };
+            v.clamp(0.0, 255.0).round() as u8
+        });
     }
     let x = t * (n - 1) as f64;
     let k = (x.floor() as usize).min(n - 2);
@@ -425,13 +436,19 @@ mod tests {
         assert_eq!(stretch(1000.0, 0.0, 1000.0), 255.0);
         assert_eq!(stretch(5.0, 10.0, 10.0), 0.0);
         assert_eq!(position(15.0, 10.0, 20.0, true), Some(0.5));
-        assert_eq!(position(25.0, 10.0, 20.0, true), Some(1.0));
+        assert_eq!(position(25.0, 10.0, 20.0, true), Some(1.5));
         assert_eq!(position(25.0, 10.0, 20.0, false), None);
         assert_eq!(position(20.0, 20.0, 20.0, false), Some(1.0));
         let p = [[0, 0, 0, 255], [255, 255, 255, 255]];
         assert_eq!(gradient(0.5, &p, false), [128, 128, 128, 255]);
         assert_eq!(gradient(0.5, &p, true), [255, 255, 255, 255]);
         assert_eq!(gradient(0.49, &p, true), [0, 0, 0, 255]);
+        // Past max a two-colour channel from 0 keeps growing (large_image), one from elsewhere stops.
+        let grey = [[0, 0, 0, 255], [128, 128, 128, 255]];
+        assert_eq!(gradient(1.09, &grey, false), [140, 140, 140, 255]);
+        assert_eq!(gradient(-0.5, &grey, false), [0, 0, 0, 255]);
+        assert_eq!(gradient(1.5, &[[10, 0, 0, 255], [20, 0, 0, 255]], false), [20, 0, 0, 255]);
+        assert_eq!(gradient(1.5, &p, false), [255, 255, 255, 255]);
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! The `LargeImage` JS class: one method per view, each reading its options, calling the core and
 //! handing the answer back.
 
-use super::{bytes, options, to_js};
+use super::engine::{abortable, take_signal, JsEngine};
+use super::{bytes, options, take_option, to_js};
 use crate::api::histogram::HistogramRequest;
 use crate::api::metadata::{MetadataRequest, ValidateRequest};
 use crate::api::tiles::tile_index;
 use crate::api::{LargeImage, OpenRequest, PixelRequest, RegionRequest, ThumbnailRequest, TileRequest};
-use crate::error::{Error, Result};
-use crate::source::FetchSource;
+use crate::error::Result;
+use crate::source::callback::{CallbackSource, JsSource};
+use crate::source::{Engine, FetchTransport, RequestOptions};
 use serde::Serialize;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-type Image = Rc<LargeImage<FetchSource>>;
+type Image = Rc<LargeImage<JsSource>>;
 
 /// A COG opened from a URL (`LargeImage.open(url, options)`).
 #[wasm_bindgen(js_name = LargeImage)]
@@ -29,34 +31,91 @@ struct Stats {
 }
 
 impl JsLargeImage {
-    /// Runs a view as a promise; its errors name the image's URL.
-    fn view<F: Future<Output = Result<JsValue>> + 'static>(&self, run: impl FnOnce(Image) -> F) -> js_sys::Promise {
+    /// Runs a view as a promise: its options without `signal` go to `run`; the signal, when given, drops
+    /// the view's reads when it aborts. Its errors name the image's URL.
+    fn view<F: Future<Output = Result<JsValue>> + 'static>(
+        &self,
+        opts: JsValue,
+        run: impl FnOnce(Image, JsValue) -> F,
+    ) -> js_sys::Promise {
         let img = self.inner.clone();
         let url = img.cog.url().to_string();
-        let fut = run(img);
-        wasm_bindgen_futures::future_to_promise(async move { fut.await.map_err(|e| e.at_url(&url).into()) })
+        let (opts, signal) = match take_signal(opts) {
+            Ok(x) => x,
+            Err(e) => return js_sys::Promise::reject(&e.at_url(&url).into()),
+        };
+        let fut = run(img, opts);
+        wasm_bindgen_futures::future_to_promise(abortable(
+            async move { fut.await.map_err(|e| e.at_url(&url).into()) },
+            signal,
+        ))
+    }
+
+    /// Opens `url` over `src`, its options read by the core; `signal` aborts the opening.
+    async fn open_source(
+        url: String,
+        opts: JsValue,
+        src: impl FnOnce(&OpenRequest) -> JsSource,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
+        let (opts, signal) = take_signal(opts).map_err(|e| e.at_url(&url))?;
+        let o: OpenRequest = options("open", opts).map_err(|e| e.at_url(&url))?;
+        let source = src(&o);
+        let fut = async move { LargeImage::open(source, o.open_options()).await.map_err(JsValue::from) };
+        Ok(JsLargeImage { inner: Rc::new(abortable(fut, signal).await?) })
     }
 
     /// A synchronous view; its errors name the image's URL.
     fn now(&self, v: Result<JsValue>) -> std::result::Result<JsValue, JsValue> {
         v.map_err(|e| e.at_url(self.inner.cog.url()).into())
     }
+
+    async fn open_engine(
+        url: String,
+        opts: JsValue,
+        engine: Engine<FetchTransport>,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
+        let u = url.clone();
+        Self::open_source(url, opts, move |o| {
+            let req = RequestOptions { headers: o.headers.clone().into_iter().collect(), credentials: o.credentials };
+            JsSource::Engine(engine.source(u, req))
+        })
+        .await
+    }
 }
 
 #[wasm_bindgen(js_class = LargeImage)]
 impl JsLargeImage {
-    /// Opens `url` (one range request for a usual COG). Options: `headerBytes`, `cacheBytes`, `headers`,
-    /// `credentials` (`'omit'`, `'same-origin'`, `'include'`).
+    /// Opens `url` through the realm's shared engine (one range request for a usual COG). Options:
+    /// `headerBytes`, `cacheBytes`, `headers`, `credentials` (`'omit'`, `'same-origin'`, `'include'`),
+    /// `signal`.
     pub async fn open(url: String, opts: JsValue) -> std::result::Result<JsLargeImage, JsValue> {
-        let o: OpenRequest = options("open", opts)?;
-        let oo = o.open_options();
-        let src = FetchSource::new(url, o.headers.into_iter().collect(), o.credentials, oo.limits.max_window_bytes);
-        Ok(JsLargeImage { inner: Rc::new(LargeImage::open(src, oo).await?) })
+        Self::open_engine(url, opts, JsEngine::shared_engine()).await
+    }
+
+    /// Opens `url` through `engine`.
+    #[wasm_bindgen(js_name = openWithEngine)]
+    pub async fn open_with_engine(
+        url: String,
+        opts: JsValue,
+        engine: &JsEngine,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
+        Self::open_engine(url, opts, engine.inner.clone()).await
+    }
+
+    /// Opens `url` reading through `read(ranges, { priority, kind, signal }) → Promise<Uint8Array[]>`.
+    #[wasm_bindgen(js_name = openWithReader)]
+    pub async fn open_with_reader(
+        url: String,
+        opts: JsValue,
+        read: js_sys::Function,
+    ) -> std::result::Result<JsLargeImage, JsValue> {
+        let u = url.clone();
+        Self::open_source(url, opts, move |_| JsSource::Callback(CallbackSource::new(u, read))).await
     }
 
     /// large_image metadata (`{ projection }`).
     pub fn metadata(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o: MetadataRequest = options("metadata", opts)?;
             to_js(&img.metadata(o.projection.as_deref()).await?)
         })
@@ -64,7 +123,7 @@ impl JsLargeImage {
 
     /// The COG validation report of GDAL's validator (`{ fullCheck }`): `{ valid, errors, warnings, details }`.
     pub fn validate(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o: ValidateRequest = options("validate", opts)?;
             to_js(&img.validate(o.full_check).await?)
         })
@@ -73,18 +132,18 @@ impl JsLargeImage {
     /// Everything the reader knows of the file: driver names, sizes, TIFF tags per IFD, GeoKeys, GDAL metadata.
     #[wasm_bindgen(js_name = internalMetadata)]
     pub fn internal_metadata(&self) -> js_sys::Promise {
-        self.view(|img| async move { to_js(&img.internal_metadata().await?) })
+        self.view(JsValue::UNDEFINED, |img, _| async move { to_js(&img.internal_metadata().await?) })
     }
 
     /// The raw IFD dump in tifftools' JSON shape (django-large-image's `info/tiffdump`).
     pub fn tiffdump(&self) -> js_sys::Promise {
-        self.view(|img| async move { to_js(&img.tiffdump().await?) })
+        self.view(JsValue::UNDEFINED, |img, _| async move { to_js(&img.tiffdump().await?) })
     }
 
     /// A tile as PNG/JPEG bytes or raw RGBA (`{ projection, format, tileSize, style, resampling }` or
     /// TiTiler's parameters, see `TileRequest`) → `Uint8Array`.
     pub fn tile(&self, z: u32, x: f64, y: f64, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o = options::<TileRequest>("tile", opts)?.options(img.cog.base().samples as usize)?;
             let (x, y) = tile_index(z, x, y)?;
             Ok(bytes(&img.tile(z, x, y, &o).await?))
@@ -93,7 +152,7 @@ impl JsLargeImage {
 
     /// large_image's pixel view (`{ left, top, units, style }`): every band's value and the styled colour.
     pub fn pixel(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o: PixelRequest = options("pixel", opts)?;
             let (left, top) = o.point()?;
             let style = o.style()?;
@@ -103,7 +162,7 @@ impl JsLargeImage {
 
     /// large_image band information (`info/bands`): `{"1": {min, max, mean, stdev, nodata, …}, …}`.
     pub fn bands(&self) -> js_sys::Promise {
-        self.view(|img| async move { to_js(&img.bands().await?) })
+        self.view(JsValue::UNDEFINED, |img, _| async move { to_js(&img.bands().await?) })
     }
 
     /// django-large-image's `info/frames` view.
@@ -124,7 +183,7 @@ impl JsLargeImage {
     /// django-large-image's `tiles/metadata` view (`{ projection }`).
     #[wasm_bindgen(js_name = tilesMetadata)]
     pub fn tiles_metadata(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o: MetadataRequest = options("tilesMetadata", opts)?;
             to_js(&img.tiles_metadata(o.projection.as_deref()).await?)
         })
@@ -134,7 +193,7 @@ impl JsLargeImage {
     /// `Uint8Array`: a GeoTIFF (`format` `tiff`, the default) of band values, or of styled RGBA when a
     /// style is given; PNG, JPEG or raw RGBA otherwise.
     pub fn region(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let r = options::<RegionRequest>("region", opts)?.options()?;
             Ok(bytes(&img.region(&r).await?))
         })
@@ -143,7 +202,7 @@ impl JsLargeImage {
     /// large_image's thumbnail (`{ maxWidth, maxHeight, style, format }`, 256 × 256 PNG by default) →
     /// `Uint8Array`.
     pub fn thumbnail(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             let o: ThumbnailRequest = options("thumbnail", opts)?;
             let (w, h) = (o.max_width, o.max_height);
             let (format, style) = o.format_and_style()?;
@@ -155,9 +214,9 @@ impl JsLargeImage {
     /// large_image's rendered-RGBA answer by default, band values with `kind: 'bands'` or a `band`;
     /// `onProgress(done, total)` is called after each window read.
     pub fn histogram(&self, opts: JsValue) -> js_sys::Promise {
-        self.view(|img| async move {
+        self.view(opts, |img, opts| async move {
             // `onProgress` is a function, not JSON: it is taken out here, the rest read by the core.
-            let (opts, on_progress) = take_function(opts, "onProgress")?;
+            let (opts, on_progress) = take_option::<js_sys::Function>(opts, "onProgress", "a function")?;
             let h = options::<HistogramRequest>("histogram", opts)?.options()?;
             let mut progress = |done: u64, total: u64| {
                 if let Some(f) = &on_progress {
@@ -170,7 +229,7 @@ impl JsLargeImage {
 
     /// `{ requests, bytes }` fetched so far.
     pub fn stats(&self) -> std::result::Result<JsValue, JsValue> {
-        let (requests, bytes) = self.inner.cog.file.src.counts.get();
+        let (requests, bytes) = self.inner.cog.file.src.counts();
         self.now(to_js(&Stats { requests, bytes }))
     }
 
@@ -182,20 +241,4 @@ impl JsLargeImage {
 
     /// Releases the image (its caches go with it).
     pub fn close(self) {}
-}
-
-/// Takes the function option `name` out of `opts` (a copy without it, and the function when given).
-fn take_function(opts: JsValue, name: &str) -> Result<(JsValue, Option<js_sys::Function>)> {
-    let key = JsValue::from_str(name);
-    if !opts.is_object() || !js_sys::Reflect::has(&opts, &key).unwrap_or(false) {
-        return Ok((opts, None));
-    }
-    let f = js_sys::Reflect::get(&opts, &key).unwrap_or(JsValue::UNDEFINED);
-    let rest = js_sys::Object::assign(&js_sys::Object::new(), opts.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&rest, &key);
-    let f = match f {
-        f if f.is_undefined() || f.is_null() => None,
-        f => Some(f.dyn_into().map_err(|_| Error::usage(format!("{name} must be a function")))?),
-    };
-    Ok((rest.into(), f))
 }

@@ -1,10 +1,13 @@
 //! The wasm-bindgen face (wasm32 only): the `LargeImage` JS class ([`image::JsLargeImage`]) wrapping
-//! the core's [`LargeImage`](crate::api::LargeImage) over a `fetch` source. No logic lives here: options
+//! the core's [`LargeImage`](crate::api::LargeImage) over the fetch engine or a `read` callback, and the
+//! `Engine` JS class ([`engine::JsEngine`]) wrapping the core's [`Engine`](crate::source::Engine). No logic lives here: options
 //! arrive as JSON and are read by the core's `*Request` structs (unknown names refused), views leave as
 //! JSON, and every core error becomes one JS `Error` through the one `From<Error> for JsValue`.
 
+mod engine;
 mod image;
 
+pub use engine::JsEngine;
 pub use image::JsLargeImage;
 
 use crate::error::{Error, Result};
@@ -71,6 +74,23 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue> {
     let json = serde_json::to_value(v).map_err(|e| Error::usage(format!("view as JSON: {e}")))?;
     json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| Error::usage(format!("view as a JS value: {e}")))
+}
+
+/// Takes the option `name` (a JS object, not JSON: a function, an `AbortSignal`) out of `opts`: a copy
+/// of `opts` without it, and its value when given (`what` names its type in the error).
+fn take_option<T: JsCast>(opts: JsValue, name: &str, what: &str) -> Result<(JsValue, Option<T>)> {
+    let key = JsValue::from_str(name);
+    if !opts.is_object() || !js_sys::Reflect::has(&opts, &key).unwrap_or(false) {
+        return Ok((opts, None));
+    }
+    let v = js_sys::Reflect::get(&opts, &key).unwrap_or(JsValue::UNDEFINED);
+    let rest = js_sys::Object::assign(&js_sys::Object::new(), opts.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&rest, &key);
+    let v = match v {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(v.dyn_into().map_err(|_| Error::usage(format!("{name} must be {what}")))?),
+    };
+    Ok((rest.into(), v))
 }
 
 /// Bytes as a `Uint8Array`.

@@ -61,6 +61,16 @@ export function missingPrerequisites({ browser = false } = {}) {
   return missing.length ? `missing: ${missing.join(', ')}` : null;
 }
 
+/** The error `promise` rejects with; a test failure when it resolves. */
+export async function rejectionOf(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
 export async function tempDir(prefix = 'liw-test-') {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
 }

@@ -79,6 +79,7 @@ async function rejection(promise) {
 
 describe('LargeImage (www/lib/index.js) in Node', () => {
   let LargeImage;
+  let Engine;
   let initWasm;
   let dir;
   let srv;
@@ -92,7 +93,7 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
 
   before(async () => {
     if (missing) throw new Error(`cannot run: ${missing}`);
-    ({ LargeImage, initWasm } = await import('../../www/lib/index.js'));
+    ({ LargeImage, Engine, initWasm } = await import('../../www/lib/index.js'));
     dir = await tempDir();
     synthetic = await makeSyntheticCog(dir);
     syntheticInfo = await gdalinfo(synthetic);
@@ -138,9 +139,11 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
-  test('open makes one request with the default header size; stats count what the server sent', async (t) => {
+  test('open makes one request with the default header size; stats count what the server sent; a second open through the same engine none', async (t) => {
     srv.log.length = 0;
-    const img = await LargeImage.open(url('synthetic.tif'));
+    // A new engine: the shared one already holds this file's header from the tests above.
+    const engine = new Engine();
+    const img = await LargeImage.open(url('synthetic.tif'), { engine });
     try {
       const opened = logFor('synthetic.tif');
       const s = img.stats();
@@ -158,6 +161,13 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
       assert.ok(all.length > 1, 'the tile needed data beyond the header');
       assert.equal(s2.requests, all.length);
       assert.equal(s2.bytes, all.reduce((sum, e) => sum + e.bytes, 0));
+      assert.deepEqual([engine.stats().requests, engine.stats().bytes], [s2.requests, s2.bytes]);
+      // The engine's cache holds the header and the tile's bytes: a second image costs no request.
+      const again = await LargeImage.open(url('synthetic.tif'), { engine });
+      await again.tile(7, x, y, { projection: 'EPSG:3857', format: 'rgba' });
+      assert.equal(logFor('synthetic.tif').length, all.length, 'no request for the second image');
+      assert.deepEqual(again.stats(), { requests: 0, bytes: 0 });
+      again.close();
     } finally {
       img.close();
     }
@@ -335,10 +345,10 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
-  test("a server that ignores Range ('norange') still works", async (t) => {
+  test("a server that ignores Range ('norange') works when the engine may read files whole (readWholeUpTo)", async (t) => {
     const nr = await startServer({ root: dir, mode: 'norange' });
     try {
-      const img = await LargeImage.open(`${nr.url}/synthetic.tif`);
+      const img = await LargeImage.open(`${nr.url}/synthetic.tif`, { engine: new Engine({ readWholeUpTo: 64 << 20 }) });
       try {
         assertMetadataMatchesGdal(await img.metadata(), syntheticInfo, 'norange');
         const [x, y] = mercatorTileAt(7, 15, 44);
@@ -346,6 +356,7 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
         const want = await gdalwarpRgba(synthetic, { srs: 'EPSG:3857', te: mercatorTileBounds(7, x, y), dir });
         const c = compareRgba(got, want);
         t.diagnostic(`norange: ${nr.log.length} requests; ${JSON.stringify(c)}`);
+        assert.equal(nr.log.length, 1, 'the whole file once, every later read cut from it');
         assert.ok(c.matchFraction > 0.98);
         assert.ok(c.alphaMismatchFraction < 0.01);
       } finally {

@@ -15,7 +15,7 @@ const missing = missingPrerequisites();
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const TYPED_EXAMPLE = `
-import { LargeImage, WorkerPool, colormapNames, type Metadata, type LargeImageError } from 'large-image-wasm';
+import { LargeImage, Engine, WorkerPool, colormapNames, type Metadata, type LargeImageError, type EngineStats, type RangeReader } from 'large-image-wasm';
 import { createRouter, type Router } from 'large-image-wasm/router';
 import { LargeImageImageryProvider } from 'large-image-wasm/cesium';
 import { addLargeImageProtocol, type RasterSource } from 'large-image-wasm/maplibre';
@@ -24,6 +24,16 @@ import { registerLargeImageWorker } from 'large-image-wasm/service-worker';
 export async function main(url: string): Promise<number> {
   const img: LargeImage = await LargeImage.open(url, { headers: { 'X-Test': '1' }, credentials: 'omit' });
   const m: Metadata = await img.metadata({ projection: 'EPSG:3857' });
+  const engine = new Engine({ concurrency: 4, cacheBytes: 1 << 20, timeoutMs: 5000, retries: 2, readWholeUpTo: 0 });
+  const ctl = new AbortController();
+  const viaEngine = await LargeImage.open(url, { engine, signal: ctl.signal, headerBytes: 16384 });
+  const bytes: Uint8Array[] = await Engine.shared().read(url, [[0, 8], [8, 16]], { priority: 1, signal: ctl.signal, kind: 'header', credentials: 'omit' });
+  const read: RangeReader = (ranges, hints) => engine.read(url, ranges, { priority: hints.priority, signal: hints.signal, kind: hints.kind });
+  const viaRead = await LargeImage.open(url, { read });
+  const tileBytes: Uint8Array = await viaEngine.tile(0, 0, 0, { priority: 2, signal: ctl.signal });
+  const st: EngineStats = engine.stats();
+  viaEngine.close(); viaRead.close();
+  void bytes; void tileBytes; void st.requests;
   const png: Uint8Array = await img.tile(0, 0, 0, { projection: 'EPSG:3857', format: 'png', style: { band: 1, palette: 'viridis' } });
   const h = await img.histogram({ bins: 8 });
   const names: string[] = await colormapNames();
@@ -57,6 +67,10 @@ const MISUSES = [
   "import { LargeImage } from 'large-image-wasm'; export const b = LargeImage.open('u', { credentials: 'sometimes' });",
   "import { WorkerPool } from 'large-image-wasm'; export const p = new WorkerPool({ workers: 2 });",
   "import { LargeImageImageryProvider } from 'large-image-wasm/cesium'; export const q = LargeImageImageryProvider.fromUrl('u', { resampling: 'smooth' });",
+  "import { Engine } from 'large-image-wasm'; export const c = new Engine({ concurrency: 'six' });",
+  "import { Engine } from 'large-image-wasm'; export const d = Engine.shared().read('u', [0, 8]);",
+  "import { LargeImage } from 'large-image-wasm'; export const e = LargeImage.open('u', { read: (r: number) => r });",
+  "import { LargeImage } from 'large-image-wasm'; export const f = (i: LargeImage) => i.tile(0, 0, 0, { priority: 'high' });",
 ];
 
 describe('the npm package, packed and installed elsewhere', () => {

@@ -1,6 +1,7 @@
 // The worker pool (www/lib/pool.js, worker.js) under Node 20 (worker_threads): every view answers through
 // the pool exactly what it answers without one; queued jobs run best priority first; a cancelled job
-// never reaches the server; one neighbourhood's tiles share a worker; dispose and broken workers end
+// never reaches the server; the workers read through the calling thread's one engine (its limit, its
+// cache, its cancellation); one neighbourhood's tiles share a worker; dispose and broken workers end
 // cleanly. The references are the same views run in this thread (themselves checked against GDAL in
 // node-wasm.test.mjs) and the test server's request log.
 //
@@ -29,13 +30,14 @@ async function outcome(promise) {
 describe('WorkerPool (www/lib/pool.js) in Node', () => {
   let LargeImage;
   let WorkerPool;
+  let Engine;
   let dir;
   let srv;
   let url;
 
   before(async () => {
     if (missing) throw new Error(`cannot run: ${missing}`);
-    ({ LargeImage, WorkerPool } = await import('../../www/lib/index.js'));
+    ({ LargeImage, WorkerPool, Engine } = await import('../../www/lib/index.js'));
     dir = await tempDir();
     await makeSyntheticCog(dir);
     await fsp.copyFile(BMNG, path.join(dir, 'bmng.tif'));
@@ -144,6 +146,59 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
       await assert.rejects(img.tile(0, 0, 0, { signal: AbortSignal.abort() }), { name: 'AbortError' });
     } finally {
       pool.dispose();
+    }
+  });
+
+  test("workers fetch nothing themselves: the calling thread's one engine makes every request (one limit, one cache) and hears their cancellations", async (t) => {
+    const engine = new Engine({ concurrency: 2 });
+    const poolA = new WorkerPool({ size: 2 });
+    const poolB = new WorkerPool({ size: 1 });
+    const bm = `${srv.url}/bmng.tif`;
+    const ofBmng = (from) => srv.log.slice(from).filter((e) => e.path === '/bmng.tif');
+    /** Bounded: `cond()` within 20 s. */
+    const until = async (cond, what) => {
+      for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(cond(), `within 20 s: ${what}`);
+    };
+    try {
+      const mark = srv.log.length;
+      const a = await LargeImage.open(bm, { pool: poolA, engine });
+      const tiles = [[2, 0, 0], [2, 1, 0], [2, 2, 1], [2, 3, 1], [3, 4, 1], [3, 5, 2]];
+      const tile = (img, [z, x, y], o = {}) => img.tile(z, x, y, { projection: 'EPSG:4326', format: 'rgba', ...o });
+      const first = await Promise.all(tiles.map((k) => tile(a, k)));
+      const sent = ofBmng(mark);
+      const s1 = engine.stats();
+      t.diagnostic(`pool A (2 workers): ${sent.length} requests; engine ${JSON.stringify(s1)}`);
+      assert.ok(sent.length >= 2, 'the tiles needed requests');
+      assert.equal(s1.requests, sent.length, "every request the server saw was the engine's");
+      assert.ok(s1.peakActive <= 2, `the engine's limit of 2 held for both workers (peak ${s1.peakActive})`);
+      assert.ok(poolA.stats().workers === 2, 'both workers ran');
+
+      // Other workers, the same engine: every byte from its cache, the same pixels.
+      const b = await LargeImage.open(bm, { pool: poolB, engine });
+      const again = await Promise.all(tiles.map((k) => tile(b, k)));
+      assert.equal(ofBmng(mark).length, sent.length, "no new request: the engine's cache answered the other pool");
+      for (const [k, px] of again.entries()) assert.ok(Buffer.from(px).equals(Buffer.from(first[k])), `tile ${tiles[k]} equal`);
+      assert.ok(engine.stats().hits > s1.hits, 'cache hits counted');
+
+      // A running tile cancelled on a slow server: the job's abort reaches its worker's core, whose
+      // read's abort reaches the engine, which drops or aborts the fetch.
+      srv.setMode('slow', 3000);
+      const c = new AbortController();
+      const before = engine.stats();
+      const p = tile(b, [4, 20, 5], { signal: c.signal });
+      await until(() => engine.stats().active + engine.stats().queued > 0, 'the worker asked the engine for the tile');
+      c.abort();
+      await assert.rejects(p, { name: 'AbortError' });
+      await until(() => {
+        const s = engine.stats();
+        return s.aborted + s.cancelled > before.aborted + before.cancelled && s.active === 0 && s.queued === 0;
+      }, "the engine dropped the cancelled tile's fetch");
+      t.diagnostic(`after the cancel: engine ${JSON.stringify(engine.stats())}`);
+    } finally {
+      srv.setMode('range');
+      poolA.dispose();
+      poolB.dispose();
     }
   });
 

@@ -1,4 +1,5 @@
-// Types of large-image-wasm (www/lib/index.js): the LargeImage class over a COG read with range requests.
+// Types of large-image-wasm (www/lib/index.js): the LargeImage class over a COG read with range requests,
+// and the fetch Engine those requests go through.
 
 /** large_image style JSON (https://girder.github.io/large_image/tilesource_options.html#style). */
 export type Style = Record<string, unknown> | string;
@@ -6,30 +7,124 @@ export type Style = Record<string, unknown> | string;
 /** What `fetch` sends of the page's cookies and HTTP authentication. */
 export type Credentials = 'omit' | 'same-origin' | 'include';
 
+/** A range of bytes: `[start, end)`, end exclusive. */
+export type ByteRange = [number, number];
+
+/** Which cache budget a read's bytes go to: the TIFF's header (IFDs, tile offsets) or tile data. */
+export type ReadKind = 'header' | 'data';
+
+/** What an `open({ read })` callback is told with each batch of ranges. */
+export interface ReadHints {
+  /** Lower first (a tile's distance from the view's centre). */
+  priority: number;
+  kind: ReadKind;
+  /** Aborted when no one wants the bytes any more. */
+  signal: AbortSignal;
+}
+
+/** Reads `ranges` of the image's file → one `Uint8Array` per range, in input order. */
+export type RangeReader = (ranges: ByteRange[], hints: ReadHints) => Promise<Uint8Array[]>;
+
 export interface OpenOptions {
+  /** The fetch engine to read through (default `Engine.shared()`); not with `read`. */
+  engine?: Engine;
+  /** Read through a callback instead of an engine (e.g. a worker whose coordinator owns the engine). */
+  read?: RangeReader;
   /** Sent with every range request (e.g. `Authorization`). */
   headers?: Record<string, string>;
   credentials?: Credentials;
+  /** Cancels the open. */
+  signal?: AbortSignal;
   /** Budget of the decoded-tile cache, in bytes (default 64 MiB). */
   cacheBytes?: number;
   /** Size of the first read, in bytes (default 64 KiB). */
   headerBytes?: number;
   /**
    * Run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's methods and
-   * answers stay the same. Without it views run in the calling thread.
+   * answers stay the same, and the workers read through this thread's `engine` (or `read`): one
+   * per-origin limit and one byte cache for the page. Without it views run in the calling thread.
    */
   pool?: WorkerPool | boolean;
+  /** Tiles per fixed request group of a row (default 1: every tile in its own byte range). */
+  tileGroup?: number;
 }
 
-/** What the pool options of a view add: its place in the pool's queue and its cancellation. */
-export interface PoolCallOptions {
-  /** Lower first (default 0); a function is asked again each time a worker comes free. */
-  priority?: number | (() => number);
-  /** Aborting drops the job from the queue, or abandons it in its worker (the promise rejects at once). */
+/** Every view takes a `signal`. */
+export interface SignalOptions {
+  /** Cancels the view: its queued requests leave the queue, fetches nobody else waits for are aborted. */
   signal?: AbortSignal;
-  /** Jobs with the same key go to the same worker when it is free (default for tiles: their 2 × 2 block). */
-  affinity?: string | number;
 }
+
+/** A tile's options also order its requests. */
+export interface ViewOptions extends SignalOptions {
+  /**
+   * Lower first (default 0): a tile's distance from the view's centre. With a pool also the job's place in
+   * the pool's queue, and a function is asked again each time a worker comes free.
+   */
+  priority?: number | (() => number);
+}
+
+export interface EngineOptions {
+  /** Requests in flight per origin (default 6). */
+  concurrency?: number;
+  /** Byte cache for header and tile bytes, in bytes (default 64 MiB). */
+  cacheBytes?: number;
+  /** No answer, or a body stalled this long, in milliseconds (default 30000). */
+  timeoutMs?: number;
+  /** Retries per request for 5xx, 429, dropped connections and timeouts (default 4). */
+  retries?: number;
+  /** Longest total wait between the tries of one request, in milliseconds (default 30000). */
+  retryBudgetMs?: number;
+  /** First backoff in milliseconds, doubled each retry (default 200). */
+  retryBaseMs?: number;
+  /** Largest file read whole from a server that ignores Range, in bytes (default 0: such a server is an error). */
+  readWholeUpTo?: number;
+}
+
+export interface EngineReadOptions extends ViewOptions {
+  headers?: Record<string, string>;
+  credentials?: Credentials;
+  /** Which cache budget the bytes go to (default `'data'`). */
+  kind?: ReadKind;
+}
+
+/** What an engine did so far. */
+export interface EngineStats {
+  /** HTTP requests sent (each retry counts). */
+  requests: number;
+  /** Body bytes received. */
+  bytes: number;
+  /** Ranges answered from the byte cache. */
+  hits: number;
+  /** Ranges answered by a fetch another read had started. */
+  shared: number;
+  retries: number;
+  /** Requests dropped from the queue before they were sent. */
+  cancelled: number;
+  /** Fetches aborted once no one wanted them. */
+  aborted: number;
+  errors: number;
+  timeouts: number;
+  queued: number;
+  active: number;
+  peakActive: number;
+  cacheHeaderBytes: number;
+  cacheDataBytes: number;
+}
+
+/**
+ * The fetch engine: range requests with a per-origin limit, priority, cancellation, a byte cache,
+ * timeouts and retries.
+ */
+export class Engine {
+  constructor(options?: EngineOptions);
+  /** The engine of this JS realm (page, worker, service worker), which `LargeImage.open` uses by default. */
+  static shared(): Engine;
+  /** True for `Engine.shared()`. */
+  readonly isShared: boolean;
+  /** Reads byte ranges of a URL → one `Uint8Array` per range, in input order. */
+  read(url: string | URL, ranges: ByteRange[], options?: EngineReadOptions): Promise<Uint8Array[]>;
+  stats(): EngineStats;
 
 export interface WorkerPoolOptions {
   /** Workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8). */
@@ -145,7 +240,9 @@ export interface Frames {
 export type Projection = 'EPSG:3857' | 'EPSG:4326' | 'EPSG:900913' | string | null;
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'rgba' | 'tiff';
 
-export interface TileOptions extends PoolCallOptions {
+export interface TileOptions extends ViewOptions {
+  /** With a pool: jobs with the same key go to the same worker when it is free (default: the tile's 2 × 2 block). */
+  affinity?: string | number;
   projection?: Projection;
   format?: ImageFormat | 'imagebitmap';
   /** With `format: 'imagebitmap'`: upside down, as WebGL textures want it. */
@@ -165,14 +262,14 @@ export interface TileOptions extends PoolCallOptions {
   nodata?: number | string;
 }
 
-export interface ThumbnailOptions {
+export interface ThumbnailOptions extends SignalOptions {
   maxWidth?: number;
   maxHeight?: number;
   style?: Style;
   format?: ImageFormat;
 }
 
-export interface RegionOptions {
+export interface RegionOptions extends SignalOptions {
   left: number;
   top: number;
   right: number;
@@ -185,7 +282,7 @@ export interface RegionOptions {
   format?: ImageFormat;
 }
 
-export interface PixelOptions {
+export interface PixelOptions extends SignalOptions {
   left: number;
   top: number;
   units?: string;
@@ -202,7 +299,7 @@ export interface Pixel {
   [key: string]: unknown;
 }
 
-export interface HistogramOptions {
+export interface HistogramOptions extends SignalOptions {
   bins?: number;
   density?: boolean;
   onlyMinMax?: boolean;
@@ -253,27 +350,27 @@ export function colormapNames(): Promise<string[]>;
 
 export class LargeImage {
   private constructor();
-  /** Opens a Cloud Optimized GeoTIFF by URL (range requests). */
+  /** Opens a Cloud Optimized GeoTIFF by URL (range requests through `options.engine`, `Engine.shared()` or `options.read`). */
   static open(url: string | URL, options?: OpenOptions): Promise<LargeImage>;
   readonly url: string;
   readonly closed: boolean;
   /** The pool this image runs in, or null. */
   readonly pool: WorkerPool | null;
-  metadata(options?: { projection?: Projection }): Promise<Metadata>;
+  metadata(options?: { projection?: Projection } & SignalOptions): Promise<Metadata>;
   internalMetadata(): Promise<Record<string, unknown>>;
   tiffdump(): Promise<{ ifds: unknown[]; [key: string]: unknown }>;
   bands(): Promise<Record<string, BandInfo>>;
-  band(options?: { band?: number }): Promise<BandInfo>;
+  band(options?: { band?: number } & SignalOptions): Promise<BandInfo>;
   frames(): Promise<Frames>;
-  tilesMetadata(options?: { projection?: Projection }): Promise<TilesMetadata>;
+  tilesMetadata(options?: { projection?: Projection } & SignalOptions): Promise<TilesMetadata>;
   tile(z: number, x: number, y: number, options?: TileOptions & { format: 'imagebitmap' }): Promise<ImageBitmap>;
   tile(z: number, x: number, y: number, options?: TileOptions): Promise<Uint8Array>;
-  tileCorners(z: number, x: number, y: number, options?: { projection?: Projection }): Promise<TileCorners>;
+  tileCorners(z: number, x: number, y: number, options?: { projection?: Projection } & SignalOptions): Promise<TileCorners>;
   thumbnail(options?: ThumbnailOptions): Promise<Uint8Array>;
   region(options: RegionOptions): Promise<Uint8Array>;
   pixel(options: PixelOptions): Promise<Pixel>;
   histogram(options?: HistogramOptions): Promise<Histogram>;
-  validate(options?: { fullCheck?: boolean }): Promise<ValidationReport>;
+  validate(options?: { fullCheck?: boolean } & SignalOptions): Promise<ValidationReport>;
   stats(): { requests: number; bytes: number };
   close(): void;
 }

@@ -1,9 +1,9 @@
 // large-image-wasm: the npm entry.
 //
-// A thin JavaScript face over the wasm-bindgen `LargeImage` class built into `../pkg/`: it
-// initialises the wasm module once (lazily) in browsers, workers and Node, and says plainly
-// when an image is used after `close()`. Options are read by the Rust core, which refuses
-// unknown names.
+// A thin JavaScript face over the wasm-bindgen `LargeImage` and `Engine` classes built into
+// `../pkg/`: it initialises the wasm module once (lazily) in browsers, workers and Node, and says
+// plainly when an image is used after `close()`. Options are read by the Rust core, which refuses
+// unknown names; `signal` (an AbortSignal) is accepted by every view and by `engine.read`.
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 import { WorkerPool } from './pool.js';
@@ -51,6 +51,77 @@ export function initWasm(input) {
   return initPromise;
 }
 
+/**
+ * The fetch engine: range requests with a per-origin limit, priority, cancellation, a byte cache,
+ * timeouts and retries. `Engine.shared()` is the one of this JS realm (page, worker, service
+ * worker), which `LargeImage.open` uses unless given `{ engine }` or `{ read }`.
+ */
+/** Marks the realm's shared engine (whose wasm object is the core's shared one). */
+const SHARED = Symbol('shared engine');
+
+export class Engine {
+  static #shared = null;
+  #options;
+  #inner = null;
+
+  /**
+   * @param {{ concurrency?: number, cacheBytes?: number, timeoutMs?: number, retries?: number,
+   *   retryBudgetMs?: number, retryBaseMs?: number, readWholeUpTo?: number }} [options]
+   *   concurrency: requests in flight per origin (6); cacheBytes: byte cache, header and tile bytes
+   *   (64 MiB); timeoutMs: no answer or a stalled body (30000); retries (4) with backoff for 5xx, 429,
+   *   dropped connections and timeouts; readWholeUpTo: largest file read whole from a server that
+   *   ignores Range (0: such a server is an error).
+   */
+  constructor(options = {}) {
+    this.#options = options ?? {};
+  }
+
+  /** True for `Engine.shared()`. */
+  get isShared() {
+    return this.#options === SHARED;
+  }
+
+  /** The engine of this JS realm. */
+  static shared() {
+    Engine.#shared ??= new Engine(SHARED);
+    return Engine.#shared;
+  }
+
+  /** @private The wasm engine (made once the module is ready; options checked then). */
+  async wasm() {
+    if (!this.#inner) {
+      await initWasm();
+      if (this.#inner) return this.#inner;
+      this.#inner = this.isShared ? wasmBindings.Engine.shared() : new wasmBindings.Engine(this.#options);
+    }
+    return this.#inner;
+  }
+
+  /**
+   * Reads byte ranges of a URL.
+   * @param {string | URL} url
+   * @param {Array<[number, number]>} ranges [start, end) pairs
+   * @param {{ priority?: number, signal?: AbortSignal, headers?: object,
+   *   credentials?: 'omit' | 'same-origin' | 'include', kind?: 'header' | 'data' }} [options]
+   * @returns {Promise<Uint8Array[]>} in input order
+   */
+  async read(url, ranges, options = {}) {
+    return (await this.wasm()).read(String(url), ranges, options ?? {});
+  }
+
+  /**
+   * What the engine did so far: `{ requests, bytes, hits, shared, retries, cancelled, aborted, errors,
+   * timeouts, queued, active, peakActive, cacheHeaderBytes, cacheDataBytes }`.
+   */
+  stats() {
+    if (!this.#inner) {
+      return { requests: 0, bytes: 0, hits: 0, shared: 0, retries: 0, cancelled: 0, aborted: 0, errors: 0,
+        timeouts: 0, queued: 0, active: 0, peakActive: 0, cacheHeaderBytes: 0, cacheDataBytes: 0 };
+    }
+    return this.#inner.stats();
+  }
+}
+
 export class LargeImage {
   #inner;
   #url;
@@ -67,22 +138,38 @@ export class LargeImage {
   /**
    * Open a Cloud Optimized GeoTIFF by URL (range requests).
    * @param {string | URL} url
-   * @param {{ headers?: object, credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number, pool?: WorkerPool | boolean }} [options]
-   *   `credentials` is `fetch`'s: what the range requests send of the page's cookies and HTTP authentication.
+   * @param {{ pool?: WorkerPool | boolean, engine?: Engine, read?: (ranges: Array<[number, number]>, hints: { priority: number,
+   *   kind: 'header' | 'data', signal: AbortSignal }) => Promise<Uint8Array[]>, headers?: object,
+   *   credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number,
+   *   signal?: AbortSignal }} [options]
    *   `pool`: run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's
-   *   methods and answers stay the same. Without it (the default) views run in the calling thread.
+   *   methods and answers stay the same, and the workers read through this thread's engine (one
+   *   per-origin limit, one byte cache). Without it (the default) views run in the calling thread.
+   *   `engine` defaults to `Engine.shared()`; `read` reads through a callback instead (a worker whose
+   *   coordinator owns the engine). `credentials` is `fetch`'s: what the range requests send of the
+   *   page's cookies and HTTP authentication. `cacheBytes` is the image's cache of decoded tiles.
    * @returns {Promise<LargeImage>}
    */
   static async open(url, options = {}) {
-    const { pool, ...rest } = options ?? {};
+    const { pool, engine, read, ...rest } = options ?? {};
     const href = String(url);
+    if (engine != null && read != null) throw new Error('LargeImage.open(): give engine or read, not both');
+    if (engine != null && !(engine instanceof Engine)) throw new TypeError('LargeImage.open(): engine must be an Engine');
+    if (read != null && typeof read !== 'function') throw new TypeError('LargeImage.open(): read must be a function');
     if (pool) {
       const p = pool === true ? WorkerPool.shared() : pool;
       if (!(p instanceof WorkerPool)) throw new TypeError('LargeImage.open(): pool must be a WorkerPool or true');
-      return new LargeImage(await p.open(href, rest), href);
+      // The workers read through this thread: the caller's `read`, else the engine.
+      return new LargeImage(await p.open(href, { ...rest, read: read ?? null, engine: read ? null : (engine ?? Engine.shared()) }), href);
     }
     await initWasm();
-    return new LargeImage(await wasmBindings.LargeImage.open(href, rest), href);
+    let inner;
+    if (read != null) {
+      inner = await wasmBindings.LargeImage.openWithReader(href, rest, read);
+    } else {
+      inner = await wasmBindings.LargeImage.openWithEngine(href, rest, await (engine ?? Engine.shared()).wasm());
+    }
+    return new LargeImage(inner, href);
   }
 
   /** The pool this image runs in, or null. */
@@ -156,12 +243,16 @@ export class LargeImage {
    * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba' | 'imagebitmap', flipY?: boolean, tileSize?: number,
    *   style?: object | string, titiler?: string, bidx?: number | number[], expression?: string,
    *   rescale?: string | number[] | string[], colormapName?: string, colormap?: object | string,
-   *   nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto' }} [options]
+   *   nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto',
+   *   priority?: number | (() => number), signal?: AbortSignal }} [options]
    *   `style` is large_image's style JSON; TiTiler's parameters (as one query string in `titiler`, or one
    *   by one) win over it. `format: 'imagebitmap'` gives an `ImageBitmap` (where `createImageBitmap`
    *   exists; made in the worker with a pool), upside down with `flipY` (as WebGL textures want it).
    *   `resampling: 'auto'`: bilinear where the tile magnifies the source, nearest elsewhere and for
-   *   palettes and class colour maps.
+   *   palettes and class colour maps. `priority` orders the tile's requests (lower first: its distance
+   *   from the view's centre; with a pool also its place in the pool's queue, a function asked again at
+   *   dispatch); `signal` cancels them (queued requests leave the queue, fetches nobody else waits for
+   *   are aborted).
    * @returns {Promise<Uint8Array | ImageBitmap>}
    */
   async tile(z, x, y, options = {}) {

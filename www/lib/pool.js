@@ -14,6 +14,13 @@
 // when it is free (`affinity`), so its decoded-tile cache serves their shared source tiles. Results come
 // back transferred: bytes as their buffer, `format: 'imagebitmap'` tiles as ImageBitmaps made in the
 // worker. A worker that dies or whose wasm traps is replaced; its running jobs fail with the reason.
+//
+// The pool is the workers' coordinator for the network: a worker reads no byte itself. Its images read
+// through a `read` callback that asks the pool over postMessage; the pool reads with the one engine of
+// the calling thread (`Engine.shared()` unless the image was opened with another `engine` or a `read`),
+// so the page keeps one per-origin limit, one priority queue and one byte cache for every worker, and
+// sends the bytes back transferred. Cancellation goes both ways: an aborted job is cancelled in its
+// worker, whose core then aborts its reads, which the pool aborts in the engine.
 
 const isNode =
   typeof process !== 'undefined' &&
@@ -141,6 +148,8 @@ class PoolWorker {
     this.index = index;
     this.running = new Map();
     this.images = new Set();
+    /** The worker's reads the pool is making for it: read id → AbortController. */
+    this.reads = new Map();
     this.answered = false;
     this.dead = false;
     this.endpoint = new Endpoint(
@@ -177,6 +186,8 @@ export class WorkerPool {
   #disposed = false;
   #broken = null;
   #startupFailures = 0;
+  /** Open images by id (for the workers' reads). */
+  #byId = new Map();
   #counts = { done: 0, failed: 0, cancelled: 0, affinityHits: 0, affinityMisses: 0, restarted: 0 };
 
   /**
@@ -245,9 +256,48 @@ export class WorkerPool {
    * @returns {Promise<PooledImage>} the inner object of a `LargeImage`
    */
   async open(url, options = {}) {
-    const image = { id: ++this.#images, url: String(url), options: options ?? {}, stats: new Map(), closed: false };
-    await this.#run(image, '#open', [], { priority: -Infinity });
+    const { engine = null, read = null, headers, credentials, signal, ...workerOptions } = options ?? {};
+    if (!engine && typeof read !== 'function') throw new TypeError('WorkerPool.open(): give an engine or a read callback');
+    const href = String(url);
+    // The workers' reads, made here: with the engine (and the caller's headers and credentials), or the
+    // caller's own `read`.
+    const reader = read
+      ? (ranges, hints) => read(ranges, hints)
+      : (ranges, hints) => engine.read(href, ranges, { ...hints, ...(headers ? { headers } : {}), ...(credentials ? { credentials } : {}) });
+    const image = { id: ++this.#images, url: href, options: workerOptions, reader, stats: new Map(), closed: false };
+    this.#byId.set(image.id, image);
+    try {
+      await this.#run(image, '#open', [], { priority: -Infinity, signal });
+    } catch (err) {
+      this.#byId.delete(image.id);
+      image.closed = true;
+      throw err;
+    }
     return new PooledImage(this, image);
+  }
+
+  /** A worker's read: the bytes from the image's reader, sent back transferred; cancelled on its word. */
+  #read(w, m) {
+    const image = this.#byId.get(m.image);
+    const controller = new AbortController();
+    w.reads.set(m.id, controller);
+    const reply = (msg, transfer) => {
+      if (!w.reads.delete(m.id) || w.dead) return;
+      w.endpoint.post({ type: 'bytes', id: m.id, ...msg }, transfer);
+    };
+    Promise.resolve()
+      .then(() => {
+        if (!image || image.closed) throw new Error(`read of image ${m.image}: the image was closed`);
+        return image.reader(m.ranges, { priority: m.priority ?? 0, kind: m.kind ?? 'data', signal: controller.signal });
+      })
+      .then(
+        (parts) => {
+          // Each part's own buffer moves when it is the whole buffer; a view of a larger one is copied.
+          const value = parts.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice()));
+          reply({ ok: true, value }, value.map((p) => p.buffer));
+        },
+        (err) => reply({ ok: false, error: { name: err?.name ?? 'Error', message: String(err?.message ?? err) } }),
+      );
   }
 
   /**
@@ -405,6 +455,15 @@ export class WorkerPool {
   /** @private A message from worker `w`. */
   _onMessage(w, m) {
     if (w.dead) return;
+    if (m?.type === 'read') {
+      this.#read(w, m);
+      return;
+    }
+    if (m?.type === 'read-cancel') {
+      w.reads.get(m.id)?.abort();
+      w.reads.delete(m.id);
+      return;
+    }
     if (m?.type === 'progress') {
       const job = w.running.get(m.id);
       if (job?.onProgress && !job.settled) {
@@ -441,6 +500,8 @@ export class WorkerPool {
   _onDeath(w, err, terminate = false) {
     if (w.dead) return;
     w.dead = true;
+    for (const c of w.reads.values()) c.abort();
+    w.reads.clear();
     if (terminate) w.endpoint.terminate();
     if (this.#disposed) return;
     this.#counts.restarted++;
@@ -463,6 +524,7 @@ export class WorkerPool {
   _close(image) {
     if (image.closed) return;
     image.closed = true;
+    this.#byId.delete(image.id);
     for (const job of this.#queue.filter((j) => j.image === image)) {
       this.#queue.splice(this.#queue.indexOf(job), 1);
       this.#settle(job, null, new Error(`LargeImage.${job.method}(): the image was closed`));
@@ -478,9 +540,12 @@ export class WorkerPool {
     this.#disposed = true;
     const err = new Error('WorkerPool: the pool was disposed');
     for (const job of this.#queue.splice(0)) this.#settle(job, null, err);
+    this.#byId.clear();
     for (const w of this.#workers) {
       if (!w || w.dead) continue;
       w.dead = true;
+      for (const c of w.reads.values()) c.abort();
+      w.reads.clear();
       for (const job of w.running.values()) this.#settle(job, null, err);
       w.running.clear();
       w.images.clear();

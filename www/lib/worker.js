@@ -5,8 +5,12 @@
 //        { type: 'call', id, image, method, args, priority }
 //        { type: 'cancel', id }                        the page no longer wants job `id`
 //        { type: 'close', image }
+//        { type: 'bytes', id, ok, value: Uint8Array[] | error }   the answer to read `id`
 //   out: { type: 'result', id, ok, value | error: { name, message }, stats, fatal }
 //        { type: 'progress', id, done, total }         a histogram's progress
+//        { type: 'read', id, image, ranges, priority, kind }   bytes wanted: the pool reads them with
+//                                                      the page's engine (this worker fetches nothing)
+//        { type: 'read-cancel', id }                   read `id` is no longer wanted
 //
 // Results are transferred (a tile's buffer, an ImageBitmap), not copied. `fatal` says the wasm trapped:
 // the pool replaces this worker.
@@ -22,6 +26,53 @@ const port = typeof importScripts === 'function' ? browserPort() : await nodePor
 const images = new Map();
 /** job id → AbortController of the running jobs */
 const running = new Map();
+/** read id → { resolve, reject } of the reads the pool is making for this worker */
+const reads = new Map();
+let readIds = 0;
+
+/**
+ * The `read` callback of this worker's images: the ranges asked of the pool (which reads them with the
+ * page's engine), the bytes back transferred; the core's abort of a read is passed on.
+ */
+function readThroughPool(image, ranges, hints) {
+  const signal = hints?.signal;
+  if (signal?.aborted) return Promise.reject(new DOMException('read aborted', 'AbortError'));
+  const id = ++readIds;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      if (!reads.delete(id)) return;
+      port.post({ type: 'read-cancel', id });
+      reject(new DOMException('read aborted', 'AbortError'));
+    };
+    reads.set(id, {
+      resolve: (v) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      reject: (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    port.post({ type: 'read', id, image, ranges, priority: hints?.priority ?? 0, kind: hints?.kind ?? 'data' });
+  });
+}
+
+function bytes(m) {
+  const r = reads.get(m.id);
+  if (!r) return;
+  reads.delete(m.id);
+  if (m.ok) r.resolve(m.value);
+  else {
+    const err = new Error(m.error?.message ?? 'read failed');
+    if (m.error?.name && m.error.name !== 'Error') err.name = m.error.name;
+    r.reject(err);
+  }
+}
+
+/** Where each asynchronous view takes its options object (the others take no signal). */
+const OPTIONS_AT = { metadata: 0, tilesMetadata: 0, tile: 3, thumbnail: 0, region: 0, pixel: 0, histogram: 0, validate: 0 };
 
 function browserPort() {
   return { post: (m, t) => self.postMessage(m, t), listen: (fn) => self.addEventListener('message', (e) => fn(e.data)) };
@@ -63,13 +114,13 @@ function answer(id, img, ok, valueOrError) {
 
 /** Open (again) image `entry`; a failed open is answered by the jobs that need it, never unhandled. */
 function opening(entry) {
-  entry.opening = LargeImage.open(entry.url, entry.options);
+  entry.opening = LargeImage.open(entry.url, { ...entry.options, read: (ranges, hints) => readThroughPool(entry.image, ranges, hints) });
   entry.opening.catch(() => {});
   return entry.opening;
 }
 
 function open(m) {
-  const entry = { url: m.url, options: m.options };
+  const entry = { image: m.image, url: m.url, options: m.options };
   images.set(m.image, entry);
   if (m.id !== undefined) {
     opening(entry).then(
@@ -103,6 +154,13 @@ async function call(m) {
     if (!entry) throw new Error(`LargeImage.${m.method}(): the image is not open in this worker`);
     img = await imageOf(entry);
     const args = m.args;
+    // The job's cancellation and priority reach the core, which cancels or orders its reads.
+    const at = OPTIONS_AT[m.method];
+    if (at !== undefined) {
+      while (args.length <= at) args.push(undefined);
+      args[at] = { ...(args[at] ?? {}), signal: controller.signal };
+      if (m.method === 'tile' && Number.isFinite(m.priority)) args[at].priority = m.priority;
+    }
     if (m.method === 'histogram' && args[0]?.onProgress === true) {
       args[0] = { ...args[0], onProgress: (done, total) => port.post({ type: 'progress', id: m.id, done, total }) };
     }
@@ -136,6 +194,9 @@ port.listen((m) => {
       break;
     case 'cancel':
       running.get(m.id)?.abort();
+      break;
+    case 'bytes':
+      bytes(m);
       break;
     case 'close':
       close(m);
