@@ -137,11 +137,14 @@ describe('the Cesium provider in Chromium', () => {
     const { context, page, seen } = await demoPage(t);
     try {
       // Tiles of a new view load while the pool is up: no long animation frame holds our scripts.
+      const engineStats = () => page.evaluate(async () => (await import('/lib/index.js')).Engine.shared().stats());
       const from = await page.evaluate(() => ({
         t: performance.now(),
         delivered: window.demo.provider.stats().delivered,
         done: window.demo.provider.image.pool.stats().done,
       }));
+      const engine0 = await engineStats();
+      const logMark = srv.log.length;
       await setView(page, 15, 45, 3_000_000);
       await waitForTiles(page);
       const probe = await page.evaluate((t0) => {
@@ -155,16 +158,20 @@ describe('the Cesium provider in Chromium', () => {
       }, from.t);
       const ours = (url) => /\/(lib|pkg)\/|\/demo\.js/.test(url ?? '');
       const ourScripts = probe.longFrames.flatMap((f) => f.scripts.filter((s) => ours(s.url)).map((s) => ({ ...s, frame: f.ms })));
-      const wasmInPage = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).map((e) => e.name));
+      const engine1 = await engineStats();
+      const sent = cogLog(srv, logMark);
       t.diagnostic(`${probe.delivered - from.delivered} tiles made by the pool's workers (${probe.done - from.done} jobs); ` +
         `main thread: ${probe.longTasks.length} long tasks (longest ${Math.round(Math.max(0, ...probe.longTasks.map((e) => e.ms)))} ms), ` +
         `${probe.longFrames.length} long animation frames, their scripts: ` +
         JSON.stringify(probe.longFrames.flatMap((f) => f.scripts.map((s) => `${s.url.split('/').pop()} ${s.invoker} ${Math.round(s.ms)} ms`))));
       assert.ok(probe.delivered - from.delivered >= 4, 'the new view needed tiles');
       assert.ok(probe.done - from.done >= probe.delivered - from.delivered, 'made in the workers');
-      // The page itself never loaded the wasm module: decoding, warping, styling and encoding ran in the
-      // workers only.
-      assert.deepEqual(wasmInPage, [], 'no wasm in the page');
+      // The workers fetched nothing themselves: every request the server saw for the new view was made by
+      // the page's one engine (one per-origin limit, one byte cache).
+      t.diagnostic(`the new view: ${sent.length} requests at the server, ${engine1.requests - engine0.requests} by the page's engine (peak ${engine1.peakActive} at once)`);
+      assert.ok(sent.length >= 1, 'the new view needed bytes');
+      assert.equal(engine1.requests - engine0.requests, sent.length, "every request was the page's engine's");
+      assert.ok(engine1.peakActive <= 6, 'the per-origin limit held');
       // A long animation frame lists each script of 5 ms or more it ran, with its source: none of ours ran
       // 50 ms. (The page's long tasks, listed above, hold no script at all: on SwiftShader the main thread
       // waits for the software GPU, an empty globe's page too.)
@@ -294,15 +301,19 @@ describe('the Cesium provider in Chromium', () => {
       await setView(page, 134, -25, 2_500_000);
       await page.waitForFunction((r) => window.demo.provider.stats().requested > r, s0.requested, { polling: 50, timeout: 30_000 });
       await new Promise((r) => setTimeout(r, 300));
-      await setView(page, 20, 5, 8_000_000);
+      // Away to the other side of the globe, close: none of Australia's tiles, running or queued, is wanted.
+      await setView(page, -60, -15, 2_500_000);
       await page.waitForFunction(() => window.demo.provider.stats().pending === 0, null, { polling: 100, timeout: 60_000 });
       srv.setMode('range');
       await waitForTiles(page);
       const s1 = await page.evaluate(() => ({ ...window.demo.provider.stats(), pool: window.demo.provider.image.pool.stats() }));
       const slow = cogLog(srv, slowMark);
+      t.diagnostic(`the page's engine: ${JSON.stringify(await page.evaluate(async () => (await import('/lib/index.js')).Engine.shared().stats()))}`);
       t.diagnostic(`Australia then away: ${s1.requested - s0.requested} tiles asked, ${s1.cancelled - s0.cancelled} cancelled; ` +
         `the server saw ${slow.length} requests (${slow.filter((e) => e.aborted).length} aborted); pool ${JSON.stringify(s1.pool)}`);
       assert.ok(s1.cancelled - s0.cancelled >= 1, 'tiles the camera left were cancelled');
+      // Their fetches in flight were aborted by the page's engine: the server saw the client go.
+      assert.ok(slow.some((e) => e.aborted), `a stale tile's request was aborted (${slow.length} requests, none aborted)`);
       assert.equal(s1.pool.queued, 0, 'nothing left in the queue');
       // What Australia needs when it is waited for: more requests than were sent while it was left.
       const fullMark = srv.log.length;

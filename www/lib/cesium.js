@@ -433,10 +433,10 @@ export class LargeImageImageryProvider {
       resampling: this._resampling,
     };
     if (this._style !== undefined) tileOptions.style = this._style;
-    if (this._pooled) {
-      tileOptions.signal = tile.controller.signal;
-      tileOptions.priority = () => this._priorityOf(tile);
-    }
+    // The engine orders the tile's reads by it and drops them on cancel; with a pool also its place in
+    // the pool's queue (a function, asked again when a worker comes free).
+    tileOptions.signal = tile.controller.signal;
+    tileOptions.priority = this._pooled ? () => this._priorityOf(tile) : this._priorityOf(tile);
     return this._image.tile(level, x, y, tileOptions).then(
       (bitmap) => {
         this._pending.delete(tile);
@@ -486,10 +486,11 @@ export class LargeImageImageryProvider {
     }
   }
 
-  /** Drop `tile`: out of the pool's queue, or its reads aborted. */
+  /** Drop `tile`: out of the pool's queue, or its reads aborted in the engine. */
   _cancel(tile) {
-    // Without a pool a tile, once asked for, runs to its end on the main thread.
-    if (tile.cancelled || !this._pooled) return;
+    // Without a pool the engine drops the tile's reads still queued or aborts its fetches; decoding
+    // that has begun on the main thread runs to its end.
+    if (tile.cancelled) return;
     tile.cancelled = true;
     this._counts.cancelled += 1;
     tile.controller.abort();
