@@ -1,9 +1,7 @@
 // Helpers of the Chromium tests: the browser's flags, bounded waits, a page's errors, and screen colours
 // against GDAL's values (gdallocationinfo) at the places Cesium shows.
 
-import assert from 'node:assert/strict';
-
-import { CHROMIUM_ARGS, run, withTimeout } from './helpers.mjs';
+import { CHROMIUM_ARGS, patchesVsGdal, withTimeout } from './helpers.mjs';
 
 export { CHROMIUM_ARGS, withTimeout };
 
@@ -40,65 +38,17 @@ export async function waitForTiles(page) {
 }
 
 /**
- * For each screen point, the mean colour of a (2R+1)² patch around it on the screenshot against the mean
- * of GDAL's values (gdallocationinfo) at the lon/lat Cesium picks under each patch pixel. Points off the
- * globe, or (with `keep`) whose centre lon/lat `keep` refuses, are left out. `toFile` maps a lon/lat to the
- * file's coordinates for `gdallocationinfo -geoloc` (default: `-wgs84` with the lon/lat as they are);
- * `expect` maps GDAL's three values at a place to the colour the screen should show there (a style).
+ * `patchesVsGdal` on the demo's Cesium globe: each patch pixel's lon/lat is the ellipsoid point Cesium's
+ * camera picks under it. Options as `patchesVsGdal`'s (`keep`, `toFile`, `expect`).
  */
-export async function screenVsGdal(page, shot, points, file, { keep = () => true, toFile = null, expect = (rgb) => rgb } = {}) {
-  const R = 3;
-  const picked = await page.evaluate(
-    ({ points, R }) => {
-      const { viewer } = window.demo;
-      return points.map(([px, py]) => {
-        const patch = [];
-        for (let dy = -R; dy <= R; dy++) {
-          for (let dx = -R; dx <= R; dx++) {
-            const c = viewer.camera.pickEllipsoid(new Cesium.Cartesian2(px + dx, py + dy));
-            if (!c) return null;
-            const g = Cesium.Cartographic.fromCartesian(c);
-            patch.push([Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)]);
-          }
-        }
-        return patch;
-      });
-    },
-    { points, R },
-  );
-  const results = [];
-  for (let k = 0; k < points.length; k++) {
-    const patch = picked[k];
-    if (!patch) continue;
-    const [lon, lat] = patch[Math.floor(patch.length / 2)];
-    if (!keep(lon, lat)) continue;
-    const coords = toFile ? patch.map(([x, y]) => toFile(x, y)) : patch;
-    const input = coords.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
-    const out = await run('gdallocationinfo', [toFile ? '-geoloc' : '-wgs84', '-valonly', file], { input });
-    const values = out.split('\n').filter((l) => l.trim() !== '').map(Number);
-    assert.equal(values.length, patch.length * 3, 'GDAL gave RGB for every patch pixel');
-    // The colour the screen should show for each patch pixel, from GDAL's values there.
-    const want = patch.map((_, i) => expect(values.slice(i * 3, i * 3 + 3)));
-    const [px, py] = points[k];
-    const gdalMean = [0, 0, 0];
-    const shotMean = [0, 0, 0];
-    let perPixel = 0;
-    let i = 0;
-    for (let dy = -R; dy <= R; dy++) {
-      for (let dx = -R; dx <= R; dx++, i++) {
-        const o = ((py + dy) * shot.width + (px + dx)) * 4;
-        for (let c = 0; c < 3; c++) {
-          gdalMean[c] += want[i][c] / patch.length;
-          shotMean[c] += shot.data[o + c] / patch.length;
-          perPixel += Math.abs(want[i][c] - shot.data[o + c]) / (patch.length * 3);
-        }
-      }
-    }
-    const diff = gdalMean.map((v, c) => Math.abs(v - shotMean[c]));
-    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdalMean.map(Math.round),
-      screen: shotMean.map(Math.round), meanDiff: Math.max(...diff), perPixel });
-  }
-  return results;
+export function screenVsGdal(page, shot, points, file, options = {}) {
+  const onGlobe = (x, y) => {
+    const c = window.demo.viewer.camera.pickEllipsoid(new Cesium.Cartesian2(x, y));
+    if (!c) return null;
+    const g = Cesium.Cartographic.fromCartesian(c);
+    return [Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)];
+  };
+  return patchesVsGdal(page, shot, points, file, onGlobe, options);
 }
 
 /**
