@@ -125,6 +125,7 @@ export class Engine {
   /** Reads byte ranges of a URL → one `Uint8Array` per range, in input order. */
   read(url: string | URL, ranges: ByteRange[], options?: EngineReadOptions): Promise<Uint8Array[]>;
   stats(): EngineStats;
+}
 
 export interface WorkerPoolOptions {
   /** Workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8). */
