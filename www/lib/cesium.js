@@ -318,7 +318,41 @@ export class LargeImageImageryProvider {
     this._lastView = null;
     if (this._scene) {
       this._removeFrameListener = this._scene.postRender.addEventListener(() => this._onFrame());
+      const layers = this._scene.imageryLayers;
+      if (layers?.layerRemoved) {
+        this._removeLayerListener = layers.layerRemoved.addEventListener((layer) => this._onLayerRemoved(layer));
+      }
     }
+  }
+
+  /**
+   * A layer of the scene left it: when it shows this provider, drop its texture reprojections still
+   * waiting. Cesium's ImageryLayer queues the reprojection of a web mercator tile (a compute command that
+   * holds a reference to the tile's Imagery) during one frame and hands it to the frame after; a layer
+   * removed in between never runs nor cancels them, so those Imagery and their textures live on with the
+   * page. Cesium's globe frees the layer's tiles before this listener runs; cancelling releases the
+   * commands' references, which frees the rest.
+   */
+  _onLayerRemoved(layer) {
+    if (layer?.imageryProvider !== this) return;
+    const commands = layer._reprojectComputeCommands;
+    if (Array.isArray(commands) && commands.length && typeof layer.cancelReprojections === 'function' && !layer.isDestroyed?.()) {
+      layer.cancelReprojections();
+    }
+    if (this._destroyed && !this._shownInScene()) this._stopListeningForLayers();
+  }
+
+  /** Whether a layer of the scene still shows this provider. */
+  _shownInScene() {
+    const layers = this._scene?.imageryLayers;
+    if (!layers) return false;
+    for (let i = 0; i < layers.length; i++) if (layers.get(i).imageryProvider === this) return true;
+    return false;
+  }
+
+  _stopListeningForLayers() {
+    this._removeLayerListener?.();
+    this._removeLayerListener = undefined;
   }
 
   /** The opened image (`LargeImage`): metadata, stats, other views. */
@@ -566,6 +600,8 @@ export class LargeImageImageryProvider {
     this._destroyed = true;
     for (const tile of this._pending) this._cancel(tile);
     this._removeFrameListener?.();
+    // A layer still showing the provider keeps the layer listener until it leaves the scene.
+    if (!this._shownInScene()) this._stopListeningForLayers();
     this._image?.close();
   }
 }
