@@ -127,7 +127,7 @@ fn main() {
                 let mut o = TileOptions::default();
                 o.projection = Some(proj.into());
                 o.format = Format::Rgba;
-                o.resampling = method;
+                o.resampling = method.into();
                 black_box(pollster::block_on(img.tile(z, tx, ty, &o)).expect("warm-up tile"));
                 let mut best = f64::MAX;
                 for _ in 0..passes {

@@ -19,7 +19,7 @@ use large_image_wasm::cog::OpenOptions;
 use large_image_wasm::encode::Format;
 use large_image_wasm::source::MemorySource;
 use large_image_wasm::style::TitilerParams;
-use large_image_wasm::warp::{Resampling, TileScheme};
+use large_image_wasm::warp::{Resampling, ResamplingChoice, TileScheme};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -104,7 +104,7 @@ fn main() {
                         for (sname, o) in &styles[..2] {
                             let mut o = o.clone();
                             o.projection = Some(proj.into());
-                            o.resampling = method;
+                            o.resampling = ResamplingChoice::Method(method);
                             let r = pollster::block_on(img.tile(z, tx, ty, &o));
                             line(&name, &format!("{proj} {z}/{tx}/{ty} {method:?} {sname}"), r);
                         }

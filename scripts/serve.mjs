@@ -5,11 +5,14 @@
 //   const srv = await startServer({ root, port: 0, mode: 'range', mounts: { '/vendor/x/': dir }, delayMs: 0 });
 //   (`credentials: true`: CORS for credentialed requests, the caller's Origin named instead of `*`)
 //   srv.url   -> 'http://127.0.0.1:PORT' (no trailing slash)
-//   srv.log   -> [{ method, path, range, status, bytes, headers, at }], one entry per request (`at`: Date.now()
-//                when it arrived), pushed when the response
-//                head is written (so it is there before the client sees the body). `bytes` is the body
-//                length sent (0 for HEAD, 304, OPTIONS). Clear with `srv.log.length = 0`.
+//   srv.log   -> [{ method, path, range, status, bytes, headers, at, aborted? }], one entry per request (`at`:
+//                Date.now() when it arrived), pushed when the response head is written (so it is there before
+//                the client sees the body). `bytes` is the body length sent (0 for HEAD, 304, OPTIONS);
+//                `aborted` is set when the client closed the connection before the whole answer was sent.
+//                Clear with `srv.log.length = 0`.
 //   srv.setMode(mode, delayMs?)  changes the mode of a running server
+//   srv.failNext(count, { status = 404, path })  the next `count` GET/HEAD requests (of `path` only, when
+//                given) answer `status` instead, then the server serves again (a file missing for a while)
 //   await srv.close()
 // Modes: 'range' (normal), 'norange' (ignores Range, always 200 with the whole file, Accept-Ranges: none),
 //        'fail' (GET/HEAD answer 500, with CORS headers so a page can read the status; OPTIONS still 204),
@@ -194,10 +197,18 @@ export async function startServer({
   const rootDir = path.resolve(root);
   const mountList = normalizeMounts(mounts);
   const log = [];
+  const faults = [];
+  const failNext = (count, { status = 404, path: only } = {}) => {
+    faults.push({ remaining: count, status, path: only });
+  };
 
   const handler = async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0].split('#')[0] || '/';
     const entry = { method: req.method, path: rawPath, range: req.headers.range ?? null, status: 0, bytes: 0, headers: req.headers, at: Date.now() };
+    // The client gave up before the whole answer was sent (an aborted fetch).
+    res.on('close', () => {
+      if (!res.writableFinished) entry.aborted = true;
+    });
     // `credentials`: CORS for credentialed requests (the caller's origin named, not `*`).
     const cors = credentials && req.headers.origin
       ? { ...CORS_HEADERS, 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' }
@@ -224,6 +235,12 @@ export async function startServer({
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(405, 'Method Not Allowed\n', { Allow: 'GET, HEAD, OPTIONS' });
+      return;
+    }
+    const fault = faults.find((f) => f.remaining > 0 && (f.path === undefined || f.path === rawPath));
+    if (fault) {
+      fault.remaining -= 1;
+      sendText(fault.status, `HTTP ${fault.status} (failNext)\n`, { 'Cache-Control': 'no-store' });
       return;
     }
     if (state.mode === 'fail') {
@@ -335,6 +352,7 @@ export async function startServer({
     port: actualPort,
     log,
     setMode,
+    failNext,
     server,
     close() {
       closed ??= new Promise((resolve) => {

@@ -4,7 +4,7 @@ mod common;
 use common::{fixture, json, open, oracle, rgba_agreement};
 use large_image_wasm::api::TileOptions;
 use large_image_wasm::encode::Format;
-use large_image_wasm::warp::Resampling;
+use large_image_wasm::warp::{Resampling, ResamplingChoice};
 
 /// Renders tile z/x/y as RGBA and compares it with gdalwarp's: returns (compared, equal, max diff).
 fn compare(path: &str, scheme: &str, z: u32, x: u64, y: u64) -> (usize, usize, f64) {
@@ -69,14 +69,25 @@ struct Agreement {
 }
 
 /// Our `tile_raster` with `resampling` against `gdalwarp -r <resampling>` (`-et 0` when `exact`).
-fn agreement(path: &str, scheme: &str, (z, x, y): (u32, u64, u64), resampling: &str, exact: bool) -> Agreement {
+fn agreement(path: &str, scheme: &str, tile: (u32, u64, u64), resampling: &str, exact: bool) -> Agreement {
+    agreement_of(path, scheme, tile, (resampling, resampling), exact)
+}
+
+/// Our `tile_raster` with resampling `ours` (a method or `auto`) against `gdalwarp -r <gdal>`.
+fn agreement_of(
+    path: &str,
+    scheme: &str,
+    (z, x, y): (u32, u64, u64),
+    (ours, gdal): (&str, &str),
+    exact: bool,
+) -> Agreement {
     let img = open(path);
     let mut o = TileOptions::default();
     o.projection = Some(scheme.into());
-    o.resampling = Resampling::parse(resampling).unwrap();
+    o.resampling = ResamplingChoice::parse(ours).unwrap();
     let ours = pollster::block_on(img.tile_raster(z, x, y, &o)).unwrap();
     let (zs, xs, ys) = (z.to_string(), x.to_string(), y.to_string());
-    let mut args = vec!["warp", path, scheme, &zs, &xs, &ys, "256", resampling];
+    let mut args = vec!["warp", path, scheme, &zs, &xs, &ys, "256", gdal];
     if exact {
         args.push("exact");
     }
@@ -228,7 +239,7 @@ fn palette_images_render_in_their_colour_table() {
     assert!(n > 5000 && equal as f64 / n as f64 >= 0.995, "{equal}/{n}");
     // Palette indexes are categories: a bilinear or cubic request still samples the nearest index.
     for method in [Resampling::Bilinear, Resampling::Cubic] {
-        o.resampling = method;
+        o.resampling = method.into();
         assert!(
             pollster::block_on(img.tile(5, 28, 5, &o)).unwrap() == ours,
             "{method:?} palette tile differs from nearest"
@@ -487,6 +498,46 @@ fn bilinear_and_cubic_tiles_match_gdalwarp() {
         }
     }
     assert!(failures.is_empty(), "tiles differing from gdalwarp: {failures:#?}");
+}
+
+/// `resampling: auto` (what the Cesium provider asks for) on the embedded COG (1/15° pixels): bilinear
+/// where the tile magnifies the source, equal to `gdalwarp -r bilinear -et 0` there (and unlike
+/// `-r near`, so the choice shows); nearest where the tile reduces it, equal to `gdalwarp -r near`;
+/// a palette file's magnified tile stays nearest.
+#[test]
+fn auto_resampling_is_bilinear_when_magnifying_and_nearest_when_reducing() {
+    let bmng = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/bmng.tif");
+    // (scheme, tile, gdalwarp's method for it): 0.044°/px and ~4.9 km/px tiles magnify, 0.088°/px reduces.
+    let cases = [
+        ("EPSG:4326", (4, 17, 5), "bilinear"),
+        ("EPSG:3857", (5, 17, 13), "bilinear"),
+        ("EPSG:4326", (3, 8, 2), "near"),
+        ("EPSG:3857", (3, 4, 3), "near"),
+    ];
+    for (scheme, tile, gdal) in cases {
+        let a = agreement_of(bmng, scheme, tile, ("auto", gdal), true);
+        let share = |k: usize| k as f64 / a.n.max(1) as f64;
+        eprintln!(
+            "auto {scheme} {tile:?} vs gdalwarp -r {gdal} -et 0: {} pixels, {:.3}% equal, {:.3}% within 1, footprint {}",
+            a.n,
+            share(a.equal) * 100.0,
+            share(a.close) * 100.0,
+            a.footprint
+        );
+        assert!(a.n > 10_000, "{scheme} {tile:?}: the tile should be on the image");
+        assert!(share(a.close) >= 0.99, "auto {scheme} {tile:?}: {:.3}% within 1 of -r {gdal}", share(a.close) * 100.0);
+        if gdal == "near" {
+            assert!(share(a.equal) >= 0.995, "auto {scheme} {tile:?}: {:.3}% equal to -r near", share(a.equal) * 100.0);
+        } else {
+            let near = agreement_of(bmng, scheme, tile, ("auto", "near"), true);
+            let s = near.equal as f64 / near.n.max(1) as f64;
+            assert!(s < 0.5, "auto {scheme} {tile:?} is {:.1}% equal to -r near: not bilinear", s * 100.0);
+        }
+    }
+    // A palette file magnified (its 0.05° pixels in 0.011° tile pixels): nearest, never blended.
+    let f = fixture("u8_palette_lzw");
+    let a = agreement_of(&f.path, "EPSG:4326", (6, 59, 12), ("auto", "near"), true);
+    assert!(a.n > 5000 && a.equal as f64 / a.n as f64 >= 0.995, "palette tile: {a:?}");
 }
 
 #[test]

@@ -4,12 +4,14 @@
 // RGB composite, stretch, colormap, nodata, band math) without reloading the layer; see a band's
 // histogram and drag its min/max; click to inspect every band's value; export the view as PNG or
 // GeoTIFF; copy the service worker's XYZ URL template. The URL bar follows the state (file, style,
-// camera, view mode) so a link can be shared.
+// camera, view mode) so a link can be shared. Tiles are made in the page's shared worker pool;
+// `?pool=off` makes them on the main thread, `?tilingScheme=webmercator` switches the tiling scheme.
 //
 // For tests, `window.demo` exposes { ready, firstTile, firstTileMs, firstTileStats, stats(), errors,
-// viewer, provider, layer, image, metadata, url, tilingScheme, lastExport, lastInspect, xyzTemplate }.
+// viewer, provider, layer, image, metadata, url, tilingScheme, lastExport, lastInspect, xyzTemplate,
+// renders, tiles }.
 
-import { LargeImage, colormapNames, paletteColors } from './lib/index.js';
+import { LargeImage, WorkerPool, colormapNames, paletteColors } from './lib/index.js';
 import { LargeImageImageryProvider } from './lib/cesium.js';
 import { registerLargeImageWorker } from './lib/service-worker.js';
 import { HistogramPlot } from './demo-histogram.js';
@@ -19,6 +21,7 @@ const Cesium = globalThis.Cesium;
 const params = new URLSearchParams(location.search);
 const DEFAULT_COG = 'data/bmng.tif';
 const tilingScheme = params.get('tilingScheme') === 'webmercator' ? 'webmercator' : 'geographic';
+const usePool = params.get('pool') !== 'off';
 const PROJECTION = { geographic: 'EPSG:4326', webmercator: 'EPSG:3857' }[tilingScheme];
 const HISTOGRAM_BINS = 64;
 const EXPORT_MAX_PX = 4096;
@@ -74,6 +77,8 @@ const demo = {
   lastInspect: null,
   xyzTemplate: null,
   renders: 0,
+  // Every tile the provider delivered: [level, x, y].
+  tiles: [],
   stats() {
     try {
       return current?.image ? current.image.stats() : { requests: 0, bytes: 0 };
@@ -148,7 +153,8 @@ viewer.scene.globe.tileLoadProgressEvent.addEventListener((queued) => {
   showTileProgress();
 });
 
-function onTile() {
+function onTile({ x, y, level }) {
+  demo.tiles.push([level, x, y]);
   tilesSinceIdle += 1;
   if (demo.firstTileMs == null) {
     // performance.now() counts from the start of the page's navigation.
@@ -323,20 +329,6 @@ function showModeFields() {
 }
 
 /**
- * Draws the layer again with the image's new tile options, keeping the same ImageryLayer: it leaves the
- * collection and comes back at its index (not destroyed), so Cesium asks for every tile again. The one
- * place to call a provider's own `setStyle()` instead, once it has one.
- */
-function rerenderLayer(c) {
-  const layers = viewer.imageryLayers;
-  const index = layers.indexOf(c.layer);
-  if (index < 0) return;
-  layers.remove(c.layer, false);
-  layers.add(c.layer, index);
-  demo.renders += 1;
-}
-
-/**
  * Applies the form's style: checked by the core on one tile first, so a bad expression or band is told
  * beside its field and the map keeps its last good style.
  */
@@ -355,8 +347,10 @@ async function applyStyle() {
     return false;
   }
   if (c !== current) return false;
-  c.view.render = render;
-  rerenderLayer(c);
+  c.render = render;
+  // The same layer draws again in the new render (the provider's setRender: no new layer).
+  c.provider.setRender(render);
+  demo.renders += 1;
   updateXyz();
   syncUrl();
   refreshHistogram();
@@ -463,7 +457,10 @@ async function refreshHistogram() {
         },
       });
     } catch (err) {
-      errors.show(`Histogram of band ${band} failed`, err, c.url);
+      if (seq === histogramSeq && c === current) {
+        progress.done('Histogram failed');
+        errors.show(`Histogram of band ${band} failed`, err, c.url);
+      }
       return;
     }
     if (seq !== histogramSeq || c !== current) return;
@@ -545,21 +542,6 @@ function sourceUrl(source) {
   return source.kind === 'file' ? `file:${source.file.name}` : new URL(source.url, location.href).href;
 }
 
-/** The image wrapped so that every tile the provider asks for carries the form's style. */
-function styledImage(image) {
-  return {
-    render: {},
-    tile(z, x, y, options) {
-      return image.tile(z, x, y, { ...options, ...this.render });
-    },
-    stats: () => image.stats(),
-    close: () => image.close(),
-    get url() {
-      return image.url;
-    },
-  };
-}
-
 async function openSource(source) {
   const seq = ++openSeq;
   const url = sourceUrl(source);
@@ -567,6 +549,8 @@ async function openSource(source) {
   setStatus('opening…');
   progress.busy(`Opening ${source.kind === 'file' ? source.file.name : url}`);
   const openOptions = source.kind === 'file' ? { read: fileReader(source.file) } : {};
+  // Tiles are made in the page's shared worker pool (off the main thread) unless `?pool=off`.
+  if (usePool) openOptions.pool = WorkerPool.shared();
   let image;
   try {
     image = await LargeImage.open(url, openOptions);
@@ -579,12 +563,15 @@ async function openSource(source) {
       image.close();
       return null;
     }
-    const view = styledImage(image);
-    const provider = new LargeImageImageryProvider({ Cesium, image: view, metadata, levels, tilingScheme, onTile });
+    // `scene`: tiles nearest the view's centre first, and those the camera left cancelled.
+    const provider = new LargeImageImageryProvider({ Cesium, image, metadata, levels, tilingScheme, onTile, scene: viewer.scene });
     const layer = new Cesium.ImageryLayer(provider);
     const previous = current;
-    current = { source, url, image, view, provider, layer, metadata, bands, internal, ...layoutOf(internal) };
-    if (previous) viewer.imageryLayers.remove(previous.layer, true);
+    current = { source, url, image, render: {}, provider, layer, metadata, bands, internal, ...layoutOf(internal) };
+    if (previous) {
+      viewer.imageryLayers.remove(previous.layer, true);
+      previous.provider.destroy();
+    }
     viewer.imageryLayers.add(layer);
     provider.errorEvent.addEventListener((tileError) => errors.show('A tile failed (the map keeps running)', tileError, url));
     Object.assign(demo, { url, provider, layer, image, metadata });
@@ -602,7 +589,9 @@ async function openSource(source) {
   const c = current;
   showMetadata(c);
   fillBandSelects(c);
-  setStatus(`ready (${tilingScheme} tiles, levels ${c.provider.minimumLevel}–${c.provider.maximumLevel})`);
+  const pool = c.image.pool;
+  const where = pool ? `${pool.size} worker${pool.size > 1 ? 's' : ''}` : 'main thread';
+  setStatus(`ready (${tilingScheme} tiles, levels ${c.provider.minimumLevel}–${c.provider.maximumLevel}, ${where})`);
   updateStats();
   const r = c.provider.rectangle;
   if (!restoreCameraOnce() && r.width < Math.PI / 2 && r.height < Math.PI / 4) viewer.camera.setView({ destination: r });
@@ -612,7 +601,7 @@ async function openSource(source) {
   refreshHistogram();
   c.image.validate().then(
     (report) => c === current && showValidation(report),
-    (err) => errors.show('COG validation failed', err, url),
+    (err) => c === current && errors.show('COG validation failed', err, url),
   );
   return c.provider;
 }
@@ -683,20 +672,6 @@ window.addEventListener('drop', (e) => {
 // ---------------------------------------------------------------------------------------------------
 // Inspect a point
 
-const R_EARTH = 6378137;
-/**
- * The point in the file's CRS and its full-resolution row/column (the file's geotransform), for files in
- * EPSG:4326 or EPSG:3857; null for other CRSs (the page has no general projection of its own).
- */
-function nativePoint(c, lon, lat) {
-  let xy = null;
-  if (c.crs === 'EPSG:4326') xy = [lon, lat];
-  if (c.crs === 'EPSG:3857') xy = [(R_EARTH * lon * Math.PI) / 180, R_EARTH * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
-  const a = c.affine;
-  if (!xy || !a || a[1] !== 0 || a[3] !== 0) return null;
-  return { x: xy[0], y: xy[1], col: Math.floor((xy[0] - a[2]) / a[0]), row: Math.floor((xy[1] - a[5]) / a[4]) };
-}
-
 async function inspect(lon, lat) {
   const c = current;
   if (!c) return;
@@ -704,17 +679,22 @@ async function inspect(lon, lat) {
   $('inspect-lat').value = lat.toFixed(6);
   const out = $('inspect');
   let px;
+  let native;
   try {
-    px = await c.image.pixel({ left: lon, top: lat, units: 'EPSG:4326' });
+    const point = { left: lon, top: lat, units: 'EPSG:4326' };
+    [px, native] = await Promise.all([c.image.pixel(point), c.image.locate(point)]);
   } catch (err) {
     errors.show('Inspecting the point failed', err, c.url);
     return;
   }
   if (c !== current) return;
   const rows = [['EPSG:4326', `lon ${lon.toFixed(6)}, lat ${lat.toFixed(6)}`]];
-  const native = nativePoint(c, lon, lat);
-  if (native && c.crs !== 'EPSG:4326') rows.push([c.crs, `x ${native.x.toFixed(2)}, y ${native.y.toFixed(2)}`]);
-  if (native) rows.push(['Pixel', `row ${native.row}, column ${native.col}`]);
+  // The point in the file's own CRS and the full-resolution pixel holding it (the core's transform).
+  if (native.x != null && c.crs !== 'EPSG:4326') {
+    const digits = Math.abs(native.x) > 1000 || Math.abs(native.y) > 1000 ? 2 : 6;
+    rows.push([c.crs ?? 'File CRS', `x ${native.x.toFixed(digits)}, y ${native.y.toFixed(digits)}`]);
+  }
+  rows.push(['Pixel', `row ${fmtInt(native.row)}, column ${fmtInt(native.column)}${native.inside ? '' : ' (outside)'}`]);
   if (!px.bands) {
     rows.push(['Values', 'outside the image']);
   } else {
@@ -770,7 +750,7 @@ async function exportView(format) {
   const h = ((box.top - box.bottom) / (b.ymax - b.ymin)) * m.sizeY;
   const opts = { ...box, units: 'EPSG:4326', format };
   if (w > EXPORT_MAX_PX || h > EXPORT_MAX_PX) Object.assign(opts, { width: EXPORT_MAX_PX, height: EXPORT_MAX_PX });
-  if (format === 'png' && c.view.render.style) opts.style = c.view.render.style;
+  if (format === 'png' && c.render.style) opts.style = c.render.style;
   progress.busy(`Exporting the view as ${format.toUpperCase()}`);
   try {
     const bytes = await c.image.region(opts);
@@ -819,7 +799,7 @@ async function updateXyz() {
       await worker.register(name, c.url);
       c.swName = name;
     }
-    const template = `${location.origin}${worker.prefix}/${name}/tiles/{z}/{x}/{y}.png?${renderQuery(c.view.render)}`;
+    const template = `${location.origin}${worker.prefix}/${name}/tiles/{z}/{x}/{y}.png?${renderQuery(c.render)}`;
     if (c !== current) return;
     $('xyz-template').value = template;
     $('snippet').value = SNIPPETS[$('snippet-kind').value](template);

@@ -14,7 +14,7 @@ pub mod units;
 
 pub use histogram::{Histogram, HistogramKind, HistogramOptions, HistogramRequest, Resolution};
 pub use metadata::{BandInfo, Bounds, Frames, Metadata, TileCorners, TilesMetadata};
-pub use pixel::{Pixel, PixelRequest};
+pub use pixel::{Location, Pixel, PixelRequest};
 pub use region::{RegionOptions, RegionPlan, RegionRequest, ThumbnailRequest};
 pub use tiles::{TileOptions, TileRequest};
 pub use units::Units;

@@ -12,7 +12,8 @@ use crate::source::{RangeSource, ReadHints};
 use crate::style::TitilerParams;
 use crate::warp::resample::{grid_window, mask_nodata, resample};
 use crate::warp::{
-    choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, TileScheme, APPROX_MAX_ERROR,
+    choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, ResamplingChoice, TileScheme,
+    APPROX_MAX_ERROR,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,8 +33,9 @@ pub struct TileOptions {
     /// TiTiler parameters (`bidx`, `expression`, `rescale`, `colormap_name`…, parsed with
     /// [`TitilerParams::from_query`] or [`TitilerParams::from_pairs`]); they win over `style`.
     pub titiler: Option<TitilerParams>,
-    /// Resampling of projected and pixel-space tiles (default nearest; palette images always nearest).
-    pub resampling: Resampling,
+    /// Resampling of projected and pixel-space tiles: a method (default nearest; palette images always
+    /// nearest), or [`ResamplingChoice::Auto`] (bilinear where the tile magnifies continuous data).
+    pub resampling: ResamplingChoice,
     /// The reads' hints: priority (a tile's distance from the view's centre; lower first).
     pub hints: ReadHints,
 }
@@ -46,7 +48,7 @@ impl Default for TileOptions {
             format: Format::Png,
             style: None,
             titiler: None,
-            resampling: Resampling::Nearest,
+            resampling: ResamplingChoice::default(),
             hints: ReadHints::default(),
         }
     }
@@ -79,7 +81,8 @@ pub struct TileRequest {
     pub colormap: Option<Value>,
     /// `nodata`.
     pub nodata: Option<Value>,
-    /// `nearest` (default), `bilinear` or `cubic`, whichever styling is used.
+    /// `nearest` (default), `bilinear`, `cubic`, or `auto` (bilinear where the tile magnifies the source,
+    /// nearest elsewhere and for palettes and classes), whichever styling is used.
     pub resampling: Option<String>,
     /// Priority of the tile's reads: lower first (its distance from the view's centre); default 0.
     pub priority: Option<f64>,
@@ -92,7 +95,7 @@ impl TileRequest {
             titiler: self.titiler_params(bands)?,
             format: Format::parse(self.format.as_deref().unwrap_or("png"))?,
             size: self.tile_size.unwrap_or(256),
-            resampling: Resampling::parse(self.resampling.as_deref().unwrap_or("nearest"))?,
+            resampling: self.resampling.as_deref().map(ResamplingChoice::parse).transpose()?.unwrap_or_default(),
             style: style_json(self.style)?,
             projection: self.projection,
             hints: ReadHints::with_priority(priority(self.priority)),
@@ -164,37 +167,50 @@ pub fn tile_index(z: u32, x: f64, y: f64) -> Result<(u64, u64)> {
 
 impl<S: RangeSource> LargeImage<S> {
     /// One tile, styled (TiTiler parameters, else a large_image style, else the default) and encoded.
+    /// `resampling: Auto` keeps nearest when the style draws classes.
     pub async fn tile(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Vec<u8>> {
+        let plan = self.plan(opts.style.as_ref(), opts.titiler.as_ref()).await?;
         // TiTiler's `resampling` parameter, when given, picks the resampling.
-        let raster = match opts.titiler.as_ref().and_then(|t| t.resampling.as_deref()) {
-            Some(r) => {
-                let mut o = opts.clone();
-                o.resampling = Resampling::parse(r)?;
-                self.tile_raster(z, x, y, &o).await?
-            }
-            None => self.tile_raster(z, x, y, opts).await?,
+        let resampling = match opts.titiler.as_ref().and_then(|t| t.resampling.as_deref()) {
+            Some(r) => ResamplingChoice::parse(r)?,
+            None => opts.resampling,
         };
-        let rgba = self.plan(opts.style.as_ref(), opts.titiler.as_ref()).await?.draw(&raster);
+        let raster = self.raster(z, x, y, opts, resampling, plan.is_categorical()).await?;
+        let rgba = plan.draw(&raster);
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
 
     /// One tile's samples before styling (band values, validity), resampled as `gdalwarp -r` does from
-    /// the level `gdalwarp -ovr AUTO` would read.
+    /// the level `gdalwarp -ovr AUTO` would read (`resampling: Auto` taking the data as continuous).
     pub async fn tile_raster(&self, z: u32, x: u64, y: u64, opts: &TileOptions) -> Result<Raster> {
+        self.raster(z, x, y, opts, opts.resampling, false).await
+    }
+
+    /// [`Self::tile_raster`] with `resampling` resolved per tile for `categorical` data or not.
+    async fn raster(
+        &self,
+        z: u32,
+        x: u64,
+        y: u64,
+        opts: &TileOptions,
+        resampling: ResamplingChoice,
+        categorical: bool,
+    ) -> Result<Raster> {
         let size = opts.size;
         if !(1..=4096).contains(&size) {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
         let Some(p) = &opts.projection else {
-            return self.pixel_tile(z, x, y, size as u64, opts.resampling, &opts.hints).await;
+            return self.pixel_tile((z, x, y), size as u64, (resampling, categorical), &opts.hints).await;
         };
         let scheme = TileScheme::from_projection(p)?;
         let bounds = scheme.tile_bounds(z, x, y)?;
         let src = self.crs()?;
         let factor = target_ratio(bounds, size, &scheme.crs(), src);
-        let max_error = if opts.resampling == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
+        let method = resampling.method(factor, categorical);
+        let max_error = if method == Resampling::Nearest { APPROX_MAX_ERROR } else { 0.0 };
         let grid = source_grid(bounds, size, &scheme.crs(), src, max_error);
-        self.sample(grid, size, size, factor, opts.resampling, &opts.hints).await
+        self.sample(grid, size, size, factor, method, &opts.hints).await
     }
 
     /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
@@ -202,14 +218,13 @@ impl<S: RangeSource> LargeImage<S> {
     /// − 1 − z)) clipped to the image, scaled to `round(window / s)` pixels by GDAL's `RasterIO` (its
     /// overview choice, its nearest-neighbour sample positions), in the top-left corner of a
     /// `tile`×`tile` raster whose rest is invalid (transparent). Bilinear and cubic sample the same
-    /// positions through [`crate::warp::resample`].
+    /// positions through [`crate::warp::resample`]. These tiles never magnify the source, so `Auto` is
+    /// nearest here. `(resampling, categorical)`: the choice and whether the data are classes.
     async fn pixel_tile(
         &self,
-        z: u32,
-        x: u64,
-        y: u64,
+        (z, x, y): (u32, u64, u64),
         tile: u64,
-        method: Resampling,
+        (resampling, categorical): (ResamplingChoice, bool),
         hints: &ReadHints,
     ) -> Result<Raster> {
         let levels = self.pixel_levels(tile);
@@ -230,6 +245,8 @@ impl<S: RangeSource> LargeImage<S> {
         let out = |len: u64| (round_half_even(len as f64 / s as f64) as u64).clamp(1, tile);
         let (w, h) = (out(x1 - x0), out(y1 - y0));
         let t = tile as usize;
+        let (fx, fy) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
+        let method = resampling.method(fx.max(fy), categorical);
         let content = if method == Resampling::Nearest || b.is_palette() {
             let plan = RegionPlan {
                 x: x0,
@@ -244,7 +261,6 @@ impl<S: RangeSource> LargeImage<S> {
             mask_nodata(&mut r, b.nodata, self.alpha_band());
             r
         } else {
-            let (fx, fy) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
             let grid = (0..h)
                 .flat_map(|j| {
                     (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
@@ -326,7 +342,7 @@ mod tests {
         let none = tile_options(json!({"format": "rgba", "tileSize": 512, "resampling": "cubic"}), 1).unwrap();
         assert_eq!(
             (none.titiler, none.format, none.size, none.resampling),
-            (None, Format::Rgba, 512, Resampling::Cubic)
+            (None, Format::Rgba, 512, ResamplingChoice::Method(Resampling::Cubic))
         );
     }
 
@@ -334,6 +350,10 @@ mod tests {
     fn unknown_or_misspelt_options_are_named() {
         let e = tile_options(json!({"colormap_name": "viridis"}), 1).unwrap_err().to_string();
         assert!(e.contains("tile options: unknown field `colormap_name`") && e.contains("`colormapName`"), "{e}");
+        let auto = tile_options(json!({"resampling": "auto"}), 1).unwrap();
+        assert_eq!(auto.resampling, ResamplingChoice::Auto);
+        let e = tile_options(json!({"resampling": "lanczos"}), 1).unwrap_err().to_string();
+        assert!(e.contains("\"lanczos\"") && e.contains("bilinear, cubic or auto"), "{e}");
         let e = tile_options(json!({"stlye": {}}), 1).unwrap_err().to_string();
         assert!(e.contains("unknown field `stlye`"), "{e}");
         let s = tile_options(json!({"style": "{\"band\": 1}"}), 1).unwrap();

@@ -31,11 +31,37 @@ impl CallbackSource {
     }
 
     fn fail(&self, r: &[Range<u64>], reason: String) -> Error {
-        let e = Error::new(ErrorKind::Fetch { status: None, reason }).at_url(&self.url);
+        self.located(Error::new(ErrorKind::Fetch { status: None, reason }), r)
+    }
+
+    /// `e` with this source's URL and the first of `r`, unless it names its own.
+    fn located(&self, e: Error, r: &[Range<u64>]) -> Error {
+        let e = e.at_url(&self.url);
         match r.first() {
             Some(r) => e.at_range(r.clone()),
             None => e,
         }
+    }
+
+    /// What the callback's rejection said: a core error that crossed a worker boundary (its `status`,
+    /// `reason`, `url` and `range` fields, see the wasm face's errors) keeps them, so the message is the
+    /// one the reading engine gave; any other value becomes a fetch error with its message.
+    fn failed_read(&self, r: &[Range<u64>], e: &JsValue) -> Error {
+        let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().filter(|v| !v.is_undefined() && !v.is_null());
+        let status = field("status").and_then(|v| v.as_f64()).filter(|s| (100.0..600.0).contains(s));
+        let reason = field("reason").and_then(|v| v.as_string()).unwrap_or_else(|| js_text(e));
+        let mut err = Error::new(ErrorKind::Fetch { status: status.map(|s| s as u16), reason });
+        if let Some(u) = field("url").and_then(|v| v.as_string()) {
+            err = err.at_url(&u);
+        }
+        let range = field("range").and_then(|v| v.dyn_into::<js_sys::Array>().ok()).and_then(|a| {
+            let (start, end) = (a.get(0).as_f64()?, a.get(1).as_f64()?);
+            (a.length() == 2 && start >= 0.0 && end >= start).then_some(start as u64..end as u64)
+        });
+        if let Some(range) = range {
+            err = err.at_range(range);
+        }
+        self.located(err, r)
     }
 }
 
@@ -75,9 +101,9 @@ impl RangeSource for CallbackSource {
             let _ = js_sys::Reflect::set(&h, &k.into(), &v);
         }
         self.counts.request();
-        let called = self.read.call2(&JsValue::NULL, &list, &h).map_err(|e| self.fail(ranges, js_text(&e)))?;
+        let called = self.read.call2(&JsValue::NULL, &list, &h).map_err(|e| self.failed_read(ranges, &e))?;
         let answer =
-            JsFuture::from(js_sys::Promise::resolve(&called)).await.map_err(|e| self.fail(ranges, js_text(&e)))?;
+            JsFuture::from(js_sys::Promise::resolve(&called)).await.map_err(|e| self.failed_read(ranges, &e))?;
         guard.0 = None;
         let arr: js_sys::Array =
             answer.dyn_into().map_err(|_| self.fail(ranges, "read() must answer an array".into()))?;

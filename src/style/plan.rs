@@ -457,6 +457,17 @@ impl Layer {
 }
 
 impl Plan {
+    /// Whether some layer draws classes rather than a continuous range: a colour table indexed by value,
+    /// exact values, intervals or a discrete palette. Such values must not be blended by resampling.
+    pub fn is_categorical(&self) -> bool {
+        self.layers.iter().any(|l| {
+            matches!(
+                l.colour,
+                Colour::Table(_) | Colour::Values(_) | Colour::Intervals(_) | Colour::Gradient { discrete: true, .. }
+            )
+        })
+    }
+
     /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
     /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
     /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied.

@@ -283,6 +283,10 @@ mod tests {
         let i = i.unwrap();
         assert_eq!(colour(&i, 10), [0, 255, 0, 255]);
         assert_eq!(colour(&i, 9), [0, 0, 255, 255]);
+        // Classes, which `resampling: auto` never blends; a named colormap is a continuous ramp.
+        assert!(d.plan(1, DType::U8, None).is_categorical() && i.plan(1, DType::U8, None).is_categorical());
+        let ramp = TitilerParams::from_query("colormap_name=viridis", 1).unwrap();
+        assert!(!ramp.plan(1, DType::U8, None).is_categorical());
     }
 
     #[test]

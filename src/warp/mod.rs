@@ -12,5 +12,5 @@ pub mod scheme;
 pub use approx::{approx_row, source_grid, APPROX_MAX_ERROR};
 pub use crs::{epsg_definition, Crs, SourceCrs};
 pub use overview::{choose_level, rasterio_level, region_level, target_ratio};
-pub use resample::{Kernel, Resampling};
+pub use resample::{Kernel, Resampling, ResamplingChoice};
 pub use scheme::{TileScheme, MERCATOR_MAX, MERCATOR_R};

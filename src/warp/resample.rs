@@ -31,6 +31,62 @@ pub enum Resampling {
     Cubic,
 }
 
+/// A tile's resampling as asked for: one method everywhere, or [`ResamplingChoice::Auto`], which picks
+/// per tile from how much the tile magnifies its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResamplingChoice {
+    /// This method for every tile (palette images always nearest). The default: nearest, as `gdalwarp`.
+    Method(Resampling),
+    /// Bilinear where the tile magnifies the source (fewer than one source pixel per output pixel:
+    /// close up, past the file's resolution, where nearest shows the source's pixels as blocks), nearest
+    /// where it reduces it or matches it; nearest always for categorical data (palette images, class
+    /// colour maps), whose values must not be blended.
+    Auto,
+}
+
+impl Default for ResamplingChoice {
+    fn default() -> Self {
+        ResamplingChoice::Method(Resampling::Nearest)
+    }
+}
+
+impl From<Resampling> for ResamplingChoice {
+    fn from(m: Resampling) -> Self {
+        ResamplingChoice::Method(m)
+    }
+}
+
+impl ResamplingChoice {
+    /// `auto`, or a method's name as [`Resampling::parse`] reads it.
+    pub fn parse(name: &str) -> Result<ResamplingChoice> {
+        if name.trim().eq_ignore_ascii_case("auto") {
+            return Ok(ResamplingChoice::Auto);
+        }
+        Resampling::parse(name).map(ResamplingChoice::Method).map_err(|_| {
+            Error::usage(format!("resampling {name:?} is not supported (use nearest, bilinear, cubic or auto)"))
+        })
+    }
+
+    /// The method for a tile whose output pixels each span `ratio` full-resolution source pixels (the
+    /// target ratio `gdalwarp` chooses its overview from; below 1 the tile magnifies the source) of
+    /// data that is `categorical` or not.
+    ///
+    /// ```
+    /// use large_image_wasm::warp::{Resampling, ResamplingChoice};
+    /// assert_eq!(ResamplingChoice::Auto.method(0.6, false), Resampling::Bilinear);
+    /// assert_eq!(ResamplingChoice::Auto.method(1.3, false), Resampling::Nearest);
+    /// assert_eq!(ResamplingChoice::Auto.method(0.6, true), Resampling::Nearest);
+    /// assert_eq!(ResamplingChoice::Method(Resampling::Cubic).method(3.0, false), Resampling::Cubic);
+    /// ```
+    pub fn method(self, ratio: f64, categorical: bool) -> Resampling {
+        match self {
+            ResamplingChoice::Method(m) => m,
+            ResamplingChoice::Auto if !categorical && ratio > 0.0 && ratio < 1.0 => Resampling::Bilinear,
+            ResamplingChoice::Auto => Resampling::Nearest,
+        }
+    }
+}
+
 /// Sum of valid weights below which an output pixel has no valid input (GDAL's divisor test).
 const MIN_WEIGHT: f64 = 1e-5;
 

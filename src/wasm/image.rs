@@ -7,7 +7,7 @@ use crate::api::histogram::HistogramRequest;
 use crate::api::metadata::{MetadataRequest, ValidateRequest};
 use crate::api::tiles::tile_index;
 use crate::api::{LargeImage, OpenRequest, PixelRequest, RegionRequest, ThumbnailRequest, TileRequest};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::source::callback::{CallbackSource, JsSource};
 use crate::source::{Engine, FetchTransport, RequestOptions};
 use serde::Serialize;
@@ -150,13 +150,25 @@ impl JsLargeImage {
         })
     }
 
-    /// large_image's pixel view (`{ left, top, units }`): every band's value and the styled colour.
+    /// large_image's pixel view (`{ left, top, units, style }`): every band's value and the styled colour.
     pub fn pixel(&self, opts: JsValue) -> js_sys::Promise {
         self.view(opts, |img, opts| async move {
             let o: PixelRequest = options("pixel", opts)?;
             let (left, top) = o.point()?;
-            to_js(&img.pixel(left, top, o.units.as_deref()).await?)
+            let style = o.style()?;
+            to_js(&img.pixel_styled(left, top, o.units.as_deref(), style.as_ref()).await?)
         })
+    }
+
+    /// Where a point (`{ left, top, units }`, as `pixel` takes it) lies in the file: `{ x, y }` in the
+    /// file's CRS (`null` without georeferencing), its full-resolution `column` and `row`, and
+    /// `inside`. Reads nothing.
+    pub fn locate(&self, opts: JsValue) -> std::result::Result<JsValue, JsValue> {
+        self.now((|| {
+            let o: PixelRequest = options("locate", opts)?;
+            let (left, top) = o.point()?;
+            to_js(&self.inner.locate(left, top, o.units.as_deref())?)
+        })())
     }
 
     /// large_image band information (`info/bands`): `{"1": {min, max, mean, stdev, nodata, …}, …}`.

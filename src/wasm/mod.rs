@@ -21,8 +21,9 @@ fn start() {
 
 /// An `Error` whose message names the URL, byte range and reason, with what a caller needs to tell
 /// errors apart without reading the message: `kind` (`fetch`, `truncated`, `notTiff`, `format`,
-/// `unsupported`, `limit`, `decode`, `usage`), and `status` (the HTTP status of a failed fetch) and
-/// `url` when known.
+/// `unsupported`, `limit`, `decode`, `usage`), `reason` (the message without the URL and range; for a
+/// fetch, the transport's words without the status), and `status` (the HTTP status of a failed fetch),
+/// `url` and `range` (`[start, end)` in bytes) when known.
 impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         use crate::error::ErrorKind as K;
@@ -42,8 +43,16 @@ impl From<Error> for JsValue {
         if let K::Fetch { status: Some(s), .. } = &e.kind {
             set("status", (*s).into());
         }
+        let reason = match &e.kind {
+            K::Fetch { reason, .. } => reason.clone(),
+            k => k.to_string(),
+        };
+        set("reason", reason.into());
         if let Some(u) = &e.url {
             set("url", u.as_str().into());
+        }
+        if let Some(r) = &e.range {
+            set("range", js_sys::Array::of2(&(r.start as f64).into(), &(r.end as f64).into()).into());
         }
         js.into()
     }

@@ -12,100 +12,42 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { startServer, vendorMounts } from '../../scripts/serve.mjs';
-import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
-
-const missing = missingPrerequisites({ browser: true });
-
-const VIEWPORT = { width: 1024, height: 768 };
-const READY_TIMEOUT_MS = 60_000;
-const TILES_TIMEOUT_MS = 90_000;
-
-/** Watch a page for errors: console.error lines and uncaught exceptions. */
-function watch(page) {
-  const seen = { consoleErrors: [], pageErrors: [], console: [] };
-  page.on('console', (msg) => {
-    const line = `${msg.type()}: ${msg.text()}`;
-    seen.console.push(line);
-    if (msg.type() === 'error') seen.consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => seen.pageErrors.push(String(err?.stack ?? err)));
-  return seen;
-}
-
-async function waitForTiles(page) {
-  // tilesLoaded true on several polls in a row, and at least one of our tiles delivered.
-  const started = Date.now();
-  let streak = 0;
-  while (Date.now() - started < TILES_TIMEOUT_MS) {
-    const s = await page.evaluate(() => ({
-      loaded: window.demo.viewer.scene.globe.tilesLoaded,
-      ours: window.demo.provider?.tilesLoaded ?? 0,
-    }));
-    streak = s.loaded && s.ours > 0 ? streak + 1 : 0;
-    if (streak >= 4) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`globe tiles did not finish loading within ${TILES_TIMEOUT_MS} ms`);
-}
+import {
+  BMNG,
+  OUT_DIR,
+  REPO,
+  WWW,
+  compareRgba,
+  decodePng,
+  gdalwarpRgba,
+  geographicTileBounds,
+  makeSyntheticCog,
+  mercatorTileBounds,
+  missingPrerequisites,
+  run,
+  tempDir,
+} from './helpers.mjs';
+import {
+  CHROMIUM_ARGS,
+  READY_TIMEOUT_MS,
+  VIEWPORT,
+  providerTiles,
+  screenVsGdal,
+  waitForTiles,
+  watch,
+  withTimeout,
+} from './browser-helpers.mjs';
 
 /**
- * For each screen point, the mean colour of a (2R+1)² patch around it on the screenshot against the mean
- * of GDAL's values (gdallocationinfo) at the lon/lat Cesium picks under each patch pixel. Points off the
- * globe, or (with `keep`) whose centre lon/lat `keep` refuses, are left out. `toFile` maps a lon/lat to the
- * file's coordinates for `gdallocationinfo -geoloc` (default: `-wgs84` with the lon/lat as they are).
+ * Per scheme, a tile that reduces bmng's 1/15° pixels and one that magnifies them, with the gdalwarp
+ * resampling the provider's `resampling: 'auto'` should equal there.
  */
-async function screenVsGdal(page, shot, points, file, { keep = () => true, toFile = null } = {}) {
-  const R = 3;
-  const picked = await page.evaluate(
-    ({ points, R }) => {
-      const { viewer } = window.demo;
-      return points.map(([px, py]) => {
-        const patch = [];
-        for (let dy = -R; dy <= R; dy++) {
-          for (let dx = -R; dx <= R; dx++) {
-            const c = viewer.camera.pickEllipsoid(new Cesium.Cartesian2(px + dx, py + dy));
-            if (!c) return null;
-            const g = Cesium.Cartographic.fromCartesian(c);
-            patch.push([Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)]);
-          }
-        }
-        return patch;
-      });
-    },
-    { points, R },
-  );
-  const results = [];
-  for (let k = 0; k < points.length; k++) {
-    const patch = picked[k];
-    if (!patch) continue;
-    const [lon, lat] = patch[Math.floor(patch.length / 2)];
-    if (!keep(lon, lat)) continue;
-    const coords = toFile ? patch.map(([x, y]) => toFile(x, y)) : patch;
-    const input = coords.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
-    const out = await run('gdallocationinfo', [toFile ? '-geoloc' : '-wgs84', '-valonly', file], { input });
-    const values = out.split('\n').filter((l) => l.trim() !== '').map(Number);
-    assert.equal(values.length, patch.length * 3, 'GDAL gave RGB for every patch pixel');
-    const [px, py] = points[k];
-    const gdalMean = [0, 0, 0];
-    const shotMean = [0, 0, 0];
-    let perPixel = 0;
-    let i = 0;
-    for (let dy = -R; dy <= R; dy++) {
-      for (let dx = -R; dx <= R; dx++, i++) {
-        const o = ((py + dy) * shot.width + (px + dx)) * 4;
-        for (let c = 0; c < 3; c++) {
-          gdalMean[c] += values[i * 3 + c] / patch.length;
-          shotMean[c] += shot.data[o + c] / patch.length;
-          perPixel += Math.abs(values[i * 3 + c] - shot.data[o + c]) / (patch.length * 3);
-        }
-      }
-    }
-    const diff = gdalMean.map((v, c) => Math.abs(v - shotMean[c]));
-    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdalMean.map(Math.round),
-      screen: shotMean.map(Math.round), meanDiff: Math.max(...diff), perPixel });
-  }
-  return results;
-}
+const REFERENCE_TILES = {
+  geographic: { srs: 'EPSG:4326', bounds: geographicTileBounds, tiles: [[[3, 8, 2], 'near'], [[4, 17, 5], 'bilinear']] },
+  webmercator: { srs: 'EPSG:3857', bounds: mercatorTileBounds, tiles: [[[3, 4, 3], 'near'], [[5, 17, 13], 'bilinear']] },
+};
+
+const missing = missingPrerequisites({ browser: true });
 
 describe('demo page in Chromium', () => {
   let chromium;
@@ -217,6 +159,20 @@ describe('demo page in Chromium', () => {
       const overall = results.reduce((s, r) => s + r.meanDiff, 0) / results.length;
       t.diagnostic(`mean over points of the patch-mean max channel diff: ${overall.toFixed(1)}`);
       assert.ok(overall < 6, `average colour difference ${overall.toFixed(1)}`);
+
+      // The provider's own tiles (made in the pool's worker, handed over as ImageBitmaps) against GDAL's
+      // rendering of the same tile bounds: nearest where the tile reduces the source, bilinear where
+      // it magnifies it.
+      const ref = REFERENCE_TILES[scheme];
+      const ours = await providerTiles(page, ref.tiles.map(([tile]) => tile));
+      for (const [k, [tile, resampling]] of ref.tiles.entries()) {
+        const gdal = await gdalwarpRgba(BMNG, { srs: ref.srs, te: ref.bounds(...tile), resampling, dir });
+        const c = compareRgba(ours[k], gdal, { tolerance: 1 });
+        t.diagnostic(`tile ${tile.join('/')} vs gdalwarp -r ${resampling} -et 0: ${(c.matchFraction * 100).toFixed(3)}% within 1, ` +
+          `mean diff ${c.meanAbsDiff.toFixed(3)}, max ${c.maxDiff}, alpha mismatches ${c.alphaMismatch}`);
+        assert.equal(c.alphaMismatch, 0, `tile ${tile.join('/')}: the same footprint`);
+        assert.ok(c.matchFraction >= 0.99, `tile ${tile.join('/')}: ${(c.matchFraction * 100).toFixed(2)}% within 1 of gdalwarp -r ${resampling}`);
+      }
 
       const info = JSON.parse(await run('gdalinfo', ['-json', BMNG]));
       const panel = await page.textContent('#panel');

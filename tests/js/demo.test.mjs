@@ -17,6 +17,7 @@ import { build } from '../../scripts/build.mjs';
 import { LargeImage } from '../../www/lib/index.js';
 import { startStaticHost } from './static-host.mjs';
 import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, decodePng, gdalinfo, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
+import { screenVsGdal } from './browser-helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 const DESKTOP = { width: 1280, height: 800 };
@@ -58,6 +59,31 @@ async function gdalAt(file, lon, lat) {
   return { col: Number(report[1]), row: Number(report[2]), values };
 }
 
+/**
+ * The screenshot `shot` (of `page`, showing bmng.tif) against GDAL's reference: a grid of points on the
+ * map, away from the panel and the other controls, each 7×7 patch's mean colour against
+ * gdallocationinfo's at the ellipsoid points Cesium's camera picks under it.
+ */
+async function screenMatchesGdal(page, shot, viewport) {
+  const covered = await page.evaluate(() => [...document.querySelectorAll('#panel, #scene-modes, .cesium-viewer-bottom, #progress, #drop-overlay')]
+    .map((e) => e.getBoundingClientRect()).filter((r) => r.width && r.height).map((r) => [r.left, r.top, r.right, r.bottom]));
+  const free = (x, y) => covered.every(([l, t, r, b]) => x < l - 8 || x > r + 8 || y < t - 8 || y > b + 8);
+  const points = [];
+  for (let fy = 0.1; fy < 0.95; fy += 0.08) {
+    for (let fx = 0.08; fx < 0.95; fx += 0.08) {
+      const p = [Math.round(viewport.width * fx), Math.round(viewport.height * fy)];
+      if (free(...p)) points.push(p);
+    }
+  }
+  const results = await screenVsGdal(page, shot, points, BMNG);
+  assert.ok(results.length >= 8, `${results.length} points of the map landed on the image`);
+  // As the globe test measures it: a few levels per point; a shifted tile, another image or a tint: tens.
+  for (const r of results) assert.ok(r.meanDiff < 15, `at lon ${r.lon} lat ${r.lat} the screen shows ${r.screen}, GDAL ${r.gdal}`);
+  const overall = results.reduce((a, r) => a + r.meanDiff, 0) / results.length;
+  assert.ok(overall < 6, `mean colour difference ${overall.toFixed(1)} over ${results.length} points`);
+  return { points: results.length, overall };
+}
+
 describe('the demo page, built and served from a plain static host', () => {
   let chromium;
   let browser;
@@ -69,6 +95,7 @@ describe('the demo page, built and served from a plain static host', () => {
   let dist;
   let cog;
   let notCog;
+  let utm;
   const pageErrors = [];
 
   before(async () => {
@@ -84,6 +111,9 @@ describe('the demo page, built and served from a plain static host', () => {
     cog = await makeSyntheticCog(fixtures, { name: 'synthetic.tif', width: 800, height: 640, west: 10, north: 48, res: 0.0125 });
     notCog = path.join(dir, 'local-cog.tif');
     await run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=LZW', '-co', 'BLOCKSIZE=256', cog, notCog]);
+    // A plain tiled GeoTIFF in a projected CRS, without overviews (not a COG): the explorer must open it too.
+    utm = path.join(dir, 'local-utm.tif');
+    await run('gdalwarp', ['-q', '-t_srs', 'EPSG:32633', '-tr', '2000', '2000', '-r', 'near', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', cog, utm]);
     await fsp.mkdir(OUT_DIR, { recursive: true });
     site = await startStaticHost(dist);
     bucket = await startStaticHost(fixtures, { cors: true });
@@ -120,6 +150,9 @@ describe('the demo page, built and served from a plain static host', () => {
     const misses = site.log.filter((e) => e.status >= 400);
     assert.deepEqual(misses, [], 'every file the page asked for is in the build');
     assert.ok(site.log.some((e) => e.path === '/data/bmng.tif' && e.status === 206), 'the COG was read with ranges');
+    // The desktop screenshot against GDAL's reference colours.
+    const png = await page.screenshot({ path: path.join(OUT_DIR, 'demo-desktop-start.png') });
+    await screenMatchesGdal(page, decodePng(png), DESKTOP);
   });
 
   test('3D globe, 2D map and Columbus view switch, and the URL follows', async () => {
@@ -246,7 +279,7 @@ describe('the demo page, built and served from a plain static host', () => {
     const got = await page.evaluate(() => window.demo.lastInspect);
     const gdal = await gdalAt(notCog, got.lon, got.lat);
     assert.deepEqual(Object.values(got.bands), gdal.values);
-    assert.deepEqual([got.native.row, got.native.col], [gdal.row, gdal.col]);
+    assert.deepEqual([got.native.row, got.native.column], [gdal.row, gdal.col]);
     const text = await page.textContent('#inspect');
     assert.ok(text.includes(`row ${gdal.row}, column ${gdal.col}`), text);
     for (const v of gdal.values) assert.ok(text.includes(String(v)), `${v} shown in ${text}`);
@@ -359,7 +392,9 @@ describe('the demo page, built and served from a plain static host', () => {
       await p.goto(`${site.url}/`);
       await withTimeout(p.evaluate(() => window.demo.ready.then(() => true)), WAIT_MS, 'ready on the phone');
       await tilesSettled(p);
-      await p.screenshot({ path: path.join(OUT_DIR, 'demo-phone.png') });
+      const png = await p.screenshot({ path: path.join(OUT_DIR, 'demo-phone.png') });
+      // The phone screenshot against GDAL's reference colours where the map shows.
+      await screenMatchesGdal(p, decodePng(png), PHONE);
       const boxes = await p.evaluate(() => {
         const panel = document.querySelector('#panel').getBoundingClientRect();
         const inPanel = (r) => r.bottom > panel.top && r.top < panel.bottom;
@@ -393,6 +428,29 @@ describe('the demo page, built and served from a plain static host', () => {
     } finally {
       await phone.close();
     }
+  });
+
+  test('a local tiled file in UTM without overviews opens; a point shows its UTM x/y and row/column as GDAL gives them', async () => {
+    const info = await gdalinfo(utm);
+    await page.setInputFiles('#file-input', utm);
+    await until(page, (w) => window.demo.metadata?.sizeX === w && window.demo.url.endsWith('local-utm.tif'), info.size[0], 'the UTM file open');
+    await tilesSettled(page);
+    assert.match(await page.textContent('#meta-crs'), /EPSG:32633/);
+    assert.match(await page.textContent('#validation-summary'), /^Not a valid/, 'no overviews: not a COG');
+    const [lon, lat] = [14.7, 44.3];
+    await page.fill('#inspect-lon', String(lon));
+    await page.fill('#inspect-lat', String(lat));
+    await page.press('#inspect-lat', 'Enter');
+    await until(page, (at) => window.demo.lastInspect?.lon === at && window.demo.lastInspect.bands != null, lon, 'the inspected point');
+    const got = await page.evaluate(() => window.demo.lastInspect);
+    const gdal = await gdalAt(utm, lon, lat);
+    const [x, y] = (await run('gdaltransform', ['-s_srs', 'EPSG:4326', '-t_srs', 'EPSG:32633', '-output_xy'], { input: `${lon} ${lat}\n` })).trim().split(/\s+/).map(Number);
+    assert.deepEqual(Object.values(got.bands), gdal.values, 'band values as gdallocationinfo');
+    assert.deepEqual([got.native.row, got.native.column], [gdal.row, gdal.col], 'row/column as gdallocationinfo');
+    assert.ok(Math.abs(got.native.x - x) < 1e-3 && Math.abs(got.native.y - y) < 1e-3, `UTM x/y ${got.native.x}, ${got.native.y} vs gdaltransform ${x}, ${y}`);
+    const text = await page.textContent('#inspect');
+    assert.ok(text.includes(`x ${x.toFixed(2)}, y ${y.toFixed(2)}`), `the UTM coordinates shown: ${text}`);
+    assert.ok(text.includes(`row ${gdal.row.toLocaleString('en-US')}, column ${gdal.col.toLocaleString('en-US')}`), text);
     assert.deepEqual(pageErrors, [], 'no uncaught exception in the page');
   });
 });

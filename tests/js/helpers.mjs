@@ -387,9 +387,11 @@ export async function withTimeout(promise, ms, what) {
 /**
  * For each screen point, the mean colour of a (2R+1)² patch of the screenshot against the mean of GDAL's
  * values (`gdallocationinfo -wgs84`) at the lon/lat `lonLatAt(x, y)` gives for each patch pixel (evaluated
- * in the page, null where the map has no ground). Returns one entry per point that landed.
+ * in the page, null where the map has no ground). Returns one entry per point that landed. `keep(lon, lat)`
+ * may refuse a point; `toFile(lon, lat)` maps to the file's coordinates (then `-geoloc`); `expect(rgb)` maps
+ * GDAL's values at a place to the colour the screen should show there (a style).
  */
-export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3, keep = () => true } = {}) {
+export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3, keep = () => true, toFile = null, expect = (rgb) => rgb } = {}) {
   const patches = await page.evaluate(
     ({ points, R, fn }) => {
       const at = new Function(`return (${fn})`)();
@@ -407,24 +409,28 @@ export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3,
     if (!patch) continue;
     const [lon, lat] = patch[Math.floor(patch.length / 2)];
     if (!keep(lon, lat)) continue;
-    const input = patch.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
-    const values = (await run('gdallocationinfo', ['-wgs84', '-valonly', file], { input })).split('\n').filter((l) => l.trim() !== '').map(Number);
+    const coords = toFile ? patch.map(([x, y]) => toFile(x, y)) : patch;
+    const input = coords.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
+    const values = (await run('gdallocationinfo', [toFile ? '-geoloc' : '-wgs84', '-valonly', file], { input })).split('\n').filter((l) => l.trim() !== '').map(Number);
     if (values.length !== patch.length * 3) throw new Error(`gdallocationinfo gave ${values.length} values for ${patch.length} points`);
+    const want = patch.map((_, i) => expect(values.slice(i * 3, i * 3 + 3)));
     const [px, py] = points[k];
     const gdal = [0, 0, 0];
     const screen = [0, 0, 0];
+    let perPixel = 0;
     let i = 0;
     for (let dy = -R; dy <= R; dy++) {
       for (let dx = -R; dx <= R; dx++, i++) {
         const o = ((py + dy) * shot.width + (px + dx)) * 4;
         for (let c = 0; c < 3; c++) {
-          gdal[c] += values[i * 3 + c] / patch.length;
+          gdal[c] += want[i][c] / patch.length;
           screen[c] += shot.data[o + c] / patch.length;
+          perPixel += Math.abs(want[i][c] - shot.data[o + c]) / (patch.length * 3);
         }
       }
     }
     const diff = Math.max(...gdal.map((v, c) => Math.abs(v - screen[c])));
-    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdal.map(Math.round), screen: screen.map(Math.round), diff });
+    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdal.map(Math.round), screen: screen.map(Math.round), diff, meanDiff: diff, perPixel });
   }
   return results;
 }

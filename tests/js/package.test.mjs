@@ -15,7 +15,7 @@ const missing = missingPrerequisites();
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const TYPED_EXAMPLE = `
-import { LargeImage, Engine, colormapNames, type Metadata, type LargeImageError, type EngineStats, type RangeReader } from 'large-image-wasm';
+import { LargeImage, Engine, WorkerPool, colormapNames, type Metadata, type LargeImageError, type EngineStats, type RangeReader } from 'large-image-wasm';
 import { createRouter, type Router } from 'large-image-wasm/router';
 import { LargeImageImageryProvider } from 'large-image-wasm/cesium';
 import { addLargeImageProtocol, type RasterSource } from 'large-image-wasm/maplibre';
@@ -41,13 +41,21 @@ export async function main(url: string): Promise<number> {
   const res: Response = await route(new Request('http://site.example/api/image/bmng/info/metadata'));
   const handled: boolean = route.handles('http://site.example/api/image/bmng/tiles/0/0/0.png');
   await route.register('other', url, { headers: { Authorization: 'Bearer x' } });
-  const start: (u: string) => Promise<LargeImageImageryProvider> = (u) => LargeImageImageryProvider.fromUrl(u, { tilingScheme: 'webmercator' });
+  const start: (u: string) => Promise<LargeImageImageryProvider> = (u) => LargeImageImageryProvider.fromUrl(u, { tilingScheme: 'webmercator', pool: true, resampling: 'auto', maxQueued: 32 });
+  const pooled = async (u: string, pool: WorkerPool) => {
+    const p = await LargeImage.open(u, { pool });
+    const bitmap: ImageBitmap = await p.tile(0, 0, 0, { format: 'imagebitmap', flipY: true, priority: () => 1, signal: new AbortController().signal });
+    const provider = await LargeImageImageryProvider.fromUrl(u, { pool, scene: undefined });
+    const rerendered: number = provider.setStyle({ band: 1, palette: 'viridis' });
+    const picked: Promise<unknown[]> | undefined = provider.pickFeatures(0, 0, 0, 0.1, 0.2);
+    return bitmap.width + rerendered + pool.stats().queued + (picked ? 1 : 0) + (p.pool === pool ? 1 : 0);
+  };
   const adapter = addLargeImageProtocol({ addProtocol() {} });
   const source: Promise<RasterSource> = adapter.source(url, { query: { band: 1 } });
   const sw: typeof registerLargeImageWorker = registerLargeImageWorker;
   try { await img.pixel({ left: 1, top: 2 }); } catch (e) { const err = e as LargeImageError; console.log(err.kind, err.status); }
   img.close();
-  void start; void source; void sw; void h; void handled;
+  void start; void source; void sw; void h; void handled; void pooled;
   return m.levels + png.length + names.length + res.status;
 }
 `;
@@ -57,6 +65,8 @@ const MISUSES = [
   "import { LargeImage } from 'large-image-wasm'; export const a = (i: LargeImage) => i.tile('0', 0, 0);",
   "import { createRouter } from 'large-image-wasm/router'; export const r = createRouter({ prefix: 42 });",
   "import { LargeImage } from 'large-image-wasm'; export const b = LargeImage.open('u', { credentials: 'sometimes' });",
+  "import { WorkerPool } from 'large-image-wasm'; export const p = new WorkerPool({ workers: 2 });",
+  "import { LargeImageImageryProvider } from 'large-image-wasm/cesium'; export const q = LargeImageImageryProvider.fromUrl('u', { resampling: 'smooth' });",
   "import { Engine } from 'large-image-wasm'; export const c = new Engine({ concurrency: 'six' });",
   "import { Engine } from 'large-image-wasm'; export const d = Engine.shared().read('u', [0, 8]);",
   "import { LargeImage } from 'large-image-wasm'; export const e = LargeImage.open('u', { read: (r: number) => r });",

@@ -281,6 +281,36 @@ test("mode 'slow' waits delayMs; setMode switches modes", async () => {
   });
 });
 
+test('failNext answers the next requests of a path with a status, then serves again', async () => {
+  await withServer({}, async (srv) => {
+    srv.failNext(2, { status: 404, path: '/a.tif' });
+    assert.equal((await request(srv.url, { path: '/y.js' })).status, 200, 'other paths are served');
+    assert.equal((await request(srv.url, { path: '/a.tif', headers: { Range: 'bytes=0-9' } })).status, 404);
+    assert.equal((await request(srv.url, { path: '/a.tif', headers: { Range: 'bytes=0-9' } })).status, 404);
+    assert.equal((await request(srv.url, { path: '/a.tif', headers: { Range: 'bytes=0-9' } })).status, 206);
+    srv.failNext(1, { status: 503 });
+    assert.equal((await request(srv.url, { path: '/y.js' })).status, 503);
+    assert.equal((await request(srv.url, { path: '/y.js' })).status, 200);
+  });
+});
+
+test('the log marks a request the client gave up on as aborted', async () => {
+  await withServer({ mode: 'slow', delayMs: 300 }, async (srv) => {
+    const controller = new AbortController();
+    const gone = fetch(`${srv.url}/a.tif`, { signal: controller.signal }).catch((e) => e.name);
+    // Bounded: the request reaches the server (its socket is open) within a few seconds.
+    const open = () => new Promise((r) => srv.server.getConnections((_, n) => r(n)));
+    for (let i = 0; i < 100 && (await open()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await open(), 1, 'the request is at the server');
+    controller.abort();
+    assert.equal(await gone, 'AbortError');
+    for (let i = 0; i < 100 && srv.log.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    srv.setMode('range');
+    await request(srv.url, { path: '/a.tif', headers: { Range: 'bytes=0-9' } });
+    assert.deepEqual(srv.log.map((e) => e.aborted ?? false), [true, false]);
+  });
+});
+
 test('log counts requests and bytes', async () => {
   await withServer({}, async (srv) => {
     await request(srv.url, { path: '/a.tif', headers: { Range: 'bytes=0-1023' } });

@@ -39,6 +39,12 @@ export interface OpenOptions {
   cacheBytes?: number;
   /** Size of the first read, in bytes (default 64 KiB). */
   headerBytes?: number;
+  /**
+   * Run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's methods and
+   * answers stay the same, and the workers read through this thread's `engine` (or `read`): one
+   * per-origin limit and one byte cache for the page. Without it views run in the calling thread.
+   */
+  pool?: WorkerPool | boolean;
   /** Tiles per fixed request group of a row (default 1: every tile in its own byte range). */
   tileGroup?: number;
 }
@@ -51,8 +57,11 @@ export interface SignalOptions {
 
 /** A tile's options also order its requests. */
 export interface ViewOptions extends SignalOptions {
-  /** Lower first (default 0): a tile's distance from the view's centre. */
-  priority?: number;
+  /**
+   * Lower first (default 0): a tile's distance from the view's centre. With a pool also the job's place in
+   * the pool's queue, and a function is asked again each time a worker comes free.
+   */
+  priority?: number | (() => number);
 }
 
 export interface EngineOptions {
@@ -116,6 +125,43 @@ export class Engine {
   /** Reads byte ranges of a URL → one `Uint8Array` per range, in input order. */
   read(url: string | URL, ranges: ByteRange[], options?: EngineReadOptions): Promise<Uint8Array[]>;
   stats(): EngineStats;
+}
+
+export interface WorkerPoolOptions {
+  /** Workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8). */
+  size?: number;
+  /** Jobs one worker runs at once (default 2). */
+  jobsPerWorker?: number;
+  /** The worker module (default `./worker.js` beside pool.js). */
+  workerUrl?: string | URL;
+}
+
+export interface WorkerPoolStats {
+  size: number;
+  workers: number;
+  queued: number;
+  running: number;
+  openImages: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  affinityHits: number;
+  affinityMisses: number;
+  restarted: number;
+}
+
+/** Module Web Workers (Node: worker_threads) that decode, warp, style and encode off the calling thread. */
+export class WorkerPool {
+  constructor(options?: WorkerPoolOptions);
+  /** The pool every image and layer of the page shares, made on first use. */
+  static shared(): WorkerPool;
+  /** Whether this environment can run a pool. */
+  static readonly supported: boolean;
+  readonly size: number;
+  readonly disposed: boolean;
+  stats(): WorkerPoolStats;
+  /** Terminates every worker; queued and running jobs reject, later calls too. */
+  dispose(): void;
 }
 
 export interface Point {
@@ -196,11 +242,16 @@ export type Projection = 'EPSG:3857' | 'EPSG:4326' | 'EPSG:900913' | string | nu
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'rgba' | 'tiff';
 
 export interface TileOptions extends ViewOptions {
+  /** With a pool: jobs with the same key go to the same worker when it is free (default: the tile's 2 × 2 block). */
+  affinity?: string | number;
   projection?: Projection;
-  format?: ImageFormat;
+  format?: ImageFormat | 'imagebitmap';
+  /** With `format: 'imagebitmap'`: upside down, as WebGL textures want it. */
+  flipY?: boolean;
   tileSize?: number;
   style?: Style;
-  resampling?: 'nearest' | 'bilinear' | 'cubic';
+  /** `auto`: bilinear where the tile magnifies the source, nearest elsewhere and for palettes and classes. */
+  resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto';
   /** TiTiler's parameters as one query string (`bidx=1&rescale=0,3000&colormap_name=viridis`)… */
   titiler?: string;
   /** …or one by one. */
@@ -230,6 +281,16 @@ export interface RegionOptions extends SignalOptions {
   height?: number;
   style?: Style;
   format?: ImageFormat;
+}
+
+/** The answer of `locate`. */
+export interface Location {
+  /** In the file's CRS; null without georeferencing. */
+  x: number | null;
+  y: number | null;
+  column: number;
+  row: number;
+  inside: boolean;
 }
 
 export interface PixelOptions extends SignalOptions {
@@ -306,6 +367,8 @@ export class LargeImage {
   static open(url: string | URL, options?: OpenOptions): Promise<LargeImage>;
   readonly url: string;
   readonly closed: boolean;
+  /** The pool this image runs in, or null. */
+  readonly pool: WorkerPool | null;
   metadata(options?: { projection?: Projection } & SignalOptions): Promise<Metadata>;
   internalMetadata(): Promise<Record<string, unknown>>;
   tiffdump(): Promise<{ ifds: unknown[]; [key: string]: unknown }>;
@@ -313,15 +376,21 @@ export class LargeImage {
   band(options?: { band?: number } & SignalOptions): Promise<BandInfo>;
   frames(): Promise<Frames>;
   tilesMetadata(options?: { projection?: Projection } & SignalOptions): Promise<TilesMetadata>;
+  tile(z: number, x: number, y: number, options?: TileOptions & { format: 'imagebitmap' }): Promise<ImageBitmap>;
   tile(z: number, x: number, y: number, options?: TileOptions): Promise<Uint8Array>;
   tileCorners(z: number, x: number, y: number, options?: { projection?: Projection } & SignalOptions): Promise<TileCorners>;
   thumbnail(options?: ThumbnailOptions): Promise<Uint8Array>;
   region(options: RegionOptions): Promise<Uint8Array>;
   pixel(options: PixelOptions): Promise<Pixel>;
+  /** Where a point lies in the file (reads nothing): x/y in the file's CRS, the full-resolution column/row. */
+  locate(options: { left: number; top: number; units?: string }): Promise<Location>;
   histogram(options?: HistogramOptions): Promise<Histogram>;
   validate(options?: { fullCheck?: boolean } & SignalOptions): Promise<ValidationReport>;
   stats(): { requests: number; bytes: number };
   close(): void;
 }
+
+/** An `ImageBitmap` of `width` × `height` RGBA bytes (not premultiplied), upside down with `flipY`. */
+export function rgbaToBitmap(rgba: Uint8Array, width: number, height?: number, flipY?: boolean): Promise<ImageBitmap>;
 
 export default LargeImage;

@@ -6,6 +6,9 @@
 // unknown names; `signal` (an AbortSignal) is accepted by every view and by `engine.read`.
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
+import { WorkerPool } from './pool.js';
+
+export { WorkerPool };
 
 let initPromise = null;
 
@@ -135,29 +138,43 @@ export class LargeImage {
   /**
    * Open a Cloud Optimized GeoTIFF by URL (range requests).
    * @param {string | URL} url
-   * @param {{ engine?: Engine, read?: (ranges: Array<[number, number]>, hints: { priority: number,
+   * @param {{ pool?: WorkerPool | boolean, engine?: Engine, read?: (ranges: Array<[number, number]>, hints: { priority: number,
    *   kind: 'header' | 'data', signal: AbortSignal }) => Promise<Uint8Array[]>, headers?: object,
    *   credentials?: 'omit' | 'same-origin' | 'include', cacheBytes?: number, headerBytes?: number,
    *   signal?: AbortSignal }} [options]
+   *   `pool`: run every view in a `WorkerPool`'s workers (`true`: the page's shared pool); the image's
+   *   methods and answers stay the same, and the workers read through this thread's engine (one
+   *   per-origin limit, one byte cache). Without it (the default) views run in the calling thread.
    *   `engine` defaults to `Engine.shared()`; `read` reads through a callback instead (a worker whose
    *   coordinator owns the engine). `credentials` is `fetch`'s: what the range requests send of the
    *   page's cookies and HTTP authentication. `cacheBytes` is the image's cache of decoded tiles.
    * @returns {Promise<LargeImage>}
    */
   static async open(url, options = {}) {
-    await initWasm();
+    const { pool, engine, read, ...rest } = options ?? {};
     const href = String(url);
-    const { engine, read, ...rest } = options ?? {};
     if (engine != null && read != null) throw new Error('LargeImage.open(): give engine or read, not both');
+    if (engine != null && !(engine instanceof Engine)) throw new TypeError('LargeImage.open(): engine must be an Engine');
+    if (read != null && typeof read !== 'function') throw new TypeError('LargeImage.open(): read must be a function');
+    if (pool) {
+      const p = pool === true ? WorkerPool.shared() : pool;
+      if (!(p instanceof WorkerPool)) throw new TypeError('LargeImage.open(): pool must be a WorkerPool or true');
+      // The workers read through this thread: the caller's `read`, else the engine.
+      return new LargeImage(await p.open(href, { ...rest, read: read ?? null, engine: read ? null : (engine ?? Engine.shared()) }), href);
+    }
+    await initWasm();
     let inner;
     if (read != null) {
-      if (typeof read !== 'function') throw new TypeError('LargeImage.open(): read must be a function');
       inner = await wasmBindings.LargeImage.openWithReader(href, rest, read);
     } else {
-      if (engine != null && !(engine instanceof Engine)) throw new TypeError('LargeImage.open(): engine must be an Engine');
       inner = await wasmBindings.LargeImage.openWithEngine(href, rest, await (engine ?? Engine.shared()).wasm());
     }
     return new LargeImage(inner, href);
+  }
+
+  /** The pool this image runs in, or null. */
+  get pool() {
+    return this.#inner?.pool ?? null;
   }
 
   /** The URL this image was opened from. */
@@ -223,18 +240,27 @@ export class LargeImage {
    * @param {number} z
    * @param {number} x
    * @param {number} y
-   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba', tileSize?: number, style?: object | string,
-   *   titiler?: string, bidx?: number | number[], expression?: string, rescale?: string | number[] | string[],
-   *   colormapName?: string, colormap?: object | string, nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic',
-   *   priority?: number, signal?: AbortSignal }} [options]
+   * @param {{ projection?: string, format?: 'png' | 'jpeg' | 'rgba' | 'imagebitmap', flipY?: boolean, tileSize?: number,
+   *   style?: object | string, titiler?: string, bidx?: number | number[], expression?: string,
+   *   rescale?: string | number[] | string[], colormapName?: string, colormap?: object | string,
+   *   nodata?: number | string, resampling?: 'nearest' | 'bilinear' | 'cubic' | 'auto',
+   *   priority?: number | (() => number), signal?: AbortSignal }} [options]
    *   `style` is large_image's style JSON; TiTiler's parameters (as one query string in `titiler`, or one
-   *   by one) win over it. `priority` orders the tile's requests (lower first: its distance from the
-   *   view's centre); `signal` cancels them (queued requests leave the queue, fetches nobody else
-   *   waits for are aborted).
-   * @returns {Promise<Uint8Array>}
+   *   by one) win over it. `format: 'imagebitmap'` gives an `ImageBitmap` (where `createImageBitmap`
+   *   exists; made in the worker with a pool), upside down with `flipY` (as WebGL textures want it).
+   *   `resampling: 'auto'`: bilinear where the tile magnifies the source, nearest elsewhere and for
+   *   palettes and class colour maps. `priority` orders the tile's requests (lower first: its distance
+   *   from the view's centre; with a pool also its place in the pool's queue, a function asked again at
+   *   dispatch); `signal` cancels them (queued requests leave the queue, fetches nobody else waits for
+   *   are aborted).
+   * @returns {Promise<Uint8Array | ImageBitmap>}
    */
-  tile(z, x, y, options = {}) {
-    return this.#call('tile', z, x, y, options ?? {});
+  async tile(z, x, y, options = {}) {
+    const o = options ?? {};
+    if (o.format !== 'imagebitmap' || this.#open('tile').rendersBitmaps) return this.#call('tile', z, x, y, o);
+    const { flipY = false, ...rest } = o;
+    const size = rest.tileSize ?? 256;
+    return rgbaToBitmap(await this.#call('tile', z, x, y, { ...rest, format: 'rgba' }), size, size, flipY);
   }
 
   /** The tile's corners: full-resolution pixels, or the projection's units with `{ projection }`. */
@@ -266,6 +292,16 @@ export class LargeImage {
   /** @param {{ left: number, top: number, units?: string }} options */
   pixel(options) {
     return this.#call('pixel', options ?? {});
+  }
+
+  /**
+   * Where a point lies in the file, without reading anything: `{ x, y }` in the file's own CRS (null
+   * without georeferencing), the full-resolution `column` and `row` holding it, and `inside`.
+   * @param {{ left: number, top: number, units?: string }} options as `pixel` takes them
+   * @returns {Promise<{ x: number | null, y: number | null, column: number, row: number, inside: boolean }>}
+   */
+  locate(options) {
+    return this.#call('locate', options ?? {});
   }
 
   /**
@@ -306,6 +342,24 @@ export class LargeImage {
   }
 }
 
+/**
+ * An `ImageBitmap` of `width` × `height` RGBA bytes (not premultiplied, no colour conversion), upside
+ * down with `flipY`.
+ */
+export async function rgbaToBitmap(rgba, width, height = width, flipY = false) {
+  if (typeof createImageBitmap !== 'function' || typeof ImageData !== 'function') {
+    throw new Error("LargeImage.tile(): format 'imagebitmap' needs createImageBitmap (a browser or a worker)");
+  }
+  if (rgba.byteLength !== width * height * 4) {
+    throw new Error(`LargeImage.tile(): expected ${width * height * 4} RGBA bytes for ${width} × ${height}, got ${rgba.byteLength}`);
+  }
+  const pixels = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  return createImageBitmap(new ImageData(pixels, width, height), {
+    imageOrientation: flipY ? 'flipY' : 'from-image',
+    premultiplyAlpha: 'none',
+    colorSpaceConversion: 'none',
+  });
+}
 
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export async function colormapNames() {

@@ -1,0 +1,199 @@
+// large-image-wasm: the worker of the pool (pool.js). A module Web Worker in browsers, a worker_threads
+// Worker in Node. It holds the images the pool opened here and runs their views on the pool's jobs:
+//
+//   in:  { type: 'open', id?, image, url, options }   open (and answer when `id` is given)
+//        { type: 'call', id, image, method, args, priority }
+//        { type: 'cancel', id }                        the page no longer wants job `id`
+//        { type: 'close', image }
+//        { type: 'bytes', id, ok, value: Uint8Array[] | error }   the answer to read `id`
+//   out: { type: 'result', id, ok, value | error: { name, message }, stats, fatal }
+//        { type: 'progress', id, done, total }         a histogram's progress
+//        { type: 'read', id, image, ranges, priority, kind }   bytes wanted: the pool reads them with
+//                                                      the page's engine (this worker fetches nothing)
+//        { type: 'read-cancel', id }                   read `id` is no longer wanted
+//
+// Results are transferred (a tile's buffer, an ImageBitmap), not copied. `fatal` says the wasm trapped:
+// the pool replaces this worker.
+
+import { LargeImage } from './index.js';
+import { errorOf, reviveError, transferables } from './pool.js';
+
+// In a browser the listener is attached while the module first runs (no await before it), so no message
+// is dispatched before it; Node's parentPort holds messages until a listener is attached.
+const port = typeof importScripts === 'function' ? browserPort() : await nodePort();
+
+/** image id → { url, options, opening: Promise<LargeImage> } */
+const images = new Map();
+/** job id → AbortController of the running jobs */
+const running = new Map();
+/** read id → { resolve, reject } of the reads the pool is making for this worker */
+const reads = new Map();
+let readIds = 0;
+
+/**
+ * The `read` callback of this worker's images: the ranges asked of the pool (which reads them with the
+ * page's engine), the bytes back transferred; the core's abort of a read is passed on.
+ */
+function readThroughPool(image, ranges, hints) {
+  const signal = hints?.signal;
+  if (signal?.aborted) return Promise.reject(new DOMException('read aborted', 'AbortError'));
+  const id = ++readIds;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      if (!reads.delete(id)) return;
+      port.post({ type: 'read-cancel', id });
+      reject(new DOMException('read aborted', 'AbortError'));
+    };
+    reads.set(id, {
+      resolve: (v) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      reject: (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    port.post({ type: 'read', id, image, ranges, priority: hints?.priority ?? 0, kind: hints?.kind ?? 'data' });
+  });
+}
+
+function bytes(m) {
+  const r = reads.get(m.id);
+  if (!r) return;
+  reads.delete(m.id);
+  if (m.ok) r.resolve(m.value);
+  else r.reject(reviveError(m.error ?? { message: 'read failed' }));
+}
+
+/** Where each asynchronous view takes its options object (the others take no signal). */
+const OPTIONS_AT = { metadata: 0, tilesMetadata: 0, tile: 3, thumbnail: 0, region: 0, pixel: 0, histogram: 0, validate: 0 };
+
+function browserPort() {
+  return { post: (m, t) => self.postMessage(m, t), listen: (fn) => self.addEventListener('message', (e) => fn(e.data)) };
+}
+
+async function nodePort() {
+  const { parentPort } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
+  return { post: (m, t) => parentPort.postMessage(m, t), listen: (fn) => parentPort.on('message', fn) };
+}
+
+/** A trap (wasm `unreachable`, out of memory) leaves the wasm instance unusable. */
+function isFatal(err) {
+  return typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError;
+}
+
+function statsOf(img) {
+  try {
+    return img && !img.closed ? img.stats() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function answer(id, img, ok, valueOrError) {
+  const msg = { type: 'result', id, ok, stats: statsOf(img) };
+  if (ok) {
+    msg.value = valueOrError;
+    port.post(msg, transferables(valueOrError));
+  } else {
+    msg.error = errorOf(valueOrError);
+    msg.fatal = isFatal(valueOrError);
+    port.post(msg);
+  }
+}
+
+/** Open (again) image `entry`; a failed open is answered by the jobs that need it, never unhandled. */
+function opening(entry) {
+  entry.opening = LargeImage.open(entry.url, { ...entry.options, read: (ranges, hints) => readThroughPool(entry.image, ranges, hints) });
+  entry.opening.catch(() => {});
+  return entry.opening;
+}
+
+function open(m) {
+  const entry = { image: m.image, url: m.url, options: m.options };
+  images.set(m.image, entry);
+  if (m.id !== undefined) {
+    opening(entry).then(
+      (img) => answer(m.id, img, true, null),
+      (err) => {
+        // The page was told; the image was never handed out.
+        images.delete(m.image);
+        answer(m.id, null, false, err);
+      },
+    );
+  } else {
+    opening(entry);
+  }
+}
+
+/** The open image of `entry`; one that failed to open (a server down for a while) is tried again. */
+async function imageOf(entry) {
+  try {
+    return await entry.opening;
+  } catch {
+    return opening(entry);
+  }
+}
+
+async function call(m) {
+  const controller = new AbortController();
+  running.set(m.id, controller);
+  let img = null;
+  try {
+    const entry = images.get(m.image);
+    if (!entry) throw new Error(`LargeImage.${m.method}(): the image is not open in this worker`);
+    img = await imageOf(entry);
+    const args = m.args;
+    // The job's cancellation and priority reach the core, which cancels or orders its reads.
+    const at = OPTIONS_AT[m.method];
+    if (at !== undefined) {
+      while (args.length <= at) args.push(undefined);
+      args[at] = { ...(args[at] ?? {}), signal: controller.signal };
+      if (m.method === 'tile' && Number.isFinite(m.priority)) args[at].priority = m.priority;
+    }
+    if (m.method === 'histogram' && args[0]?.onProgress === true) {
+      args[0] = { ...args[0], onProgress: (done, total) => port.post({ type: 'progress', id: m.id, done, total }) };
+    }
+    if (controller.signal.aborted) throw new DOMException('aborted', 'AbortError');
+    const value = await img[m.method](...args);
+    answer(m.id, img, true, value);
+  } catch (err) {
+    answer(m.id, img, false, err);
+  } finally {
+    running.delete(m.id);
+  }
+}
+
+async function close(m) {
+  const entry = images.get(m.image);
+  images.delete(m.image);
+  try {
+    (await entry?.opening)?.close();
+  } catch {
+    // It never opened: nothing to release.
+  }
+}
+
+port.listen((m) => {
+  switch (m?.type) {
+    case 'open':
+      open(m);
+      break;
+    case 'call':
+      call(m);
+      break;
+    case 'cancel':
+      running.get(m.id)?.abort();
+      break;
+    case 'bytes':
+      bytes(m);
+      break;
+    case 'close':
+      close(m);
+      break;
+    default:
+      break;
+  }
+});
