@@ -65,13 +65,16 @@ export function defaultPoolSize() {
   return Math.max(1, Math.min(MAX_DEFAULT_SIZE, (cores || 2) - 1));
 }
 
-let nodeCores = 0;
-let nodeWorkerClass = null;
-if (isNode) {
-  const os = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:os');
-  nodeCores = os.availableParallelism?.() ?? os.cpus().length;
-  ({ Worker: nodeWorkerClass } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads'));
-}
+// Node's modules without a top-level await: this module is also imported by service workers (through
+// index.js and the router), and a module service worker with a top-level await fails to install.
+// `process.getBuiltinModule` is Node ≥ 20.16's synchronous import of a built-in module.
+const nodeModule = (name) => {
+  const m = isNode ? process.getBuiltinModule?.(name) : null;
+  if (isNode && !m) throw new Error(`WorkerPool needs Node ≥ 20.16 (process.getBuiltinModule) for ${name}`);
+  return m;
+};
+const nodeOs = isNode ? process.getBuiltinModule?.('node:os') : null;
+const nodeCores = nodeOs ? (nodeOs.availableParallelism?.() ?? nodeOs.cpus().length) : 0;
 
 function abortError(message) {
   return new DOMException(message, 'AbortError');
@@ -129,7 +132,7 @@ function hash(text) {
 class Endpoint {
   constructor(url, name, onMessage, onDeath) {
     if (isNode) {
-      this.worker = new nodeWorkerClass(url, { name });
+      this.worker = new (nodeModule('node:worker_threads').Worker)(url, { name });
       this.worker.on('message', onMessage);
       this.worker.on('error', (err) => onDeath(err));
       this.worker.on('exit', (code) => onDeath(new Error(`the worker exited (code ${code})`)));
