@@ -45,7 +45,8 @@ export async function registerLargeImageWorker(scriptUrl, options = {}) {
   for (const k of SETTINGS) {
     if (options[k] != null) url.searchParams.set(k, Array.isArray(options[k]) ? options[k].join(',') : String(options[k]));
   }
-  const registration = await navigator.serviceWorker.register(url, { type: 'module', scope: options.scope });
+  // Bounded: a worker script that fails to evaluate can leave `register` unsettled.
+  const registration = await withTimeout(navigator.serviceWorker.register(url, { type: 'module', scope: options.scope }), CONTROL_TIMEOUT_MS, `registering ${url.pathname}`);
   await withTimeout(navigator.serviceWorker.ready, CONTROL_TIMEOUT_MS, 'activation');
   if (!navigator.serviceWorker.controller) {
     // The first load of a page is not controlled until the worker claims it.
