@@ -460,3 +460,39 @@ fn rendered_histogram_against_django_large_image_recording() {
         }
     }
 }
+
+#[test]
+fn a_region_with_titiler_parameters_has_the_colours_of_the_tile_of_that_window() {
+    // TiTiler's band math and stretch (checked against rio-tiler in the tile tests) reach regions too:
+    // the first 256² full-resolution pixels as a region equal the pixel-space tile of that window.
+    use large_image_wasm::api::TileOptions;
+    use large_image_wasm::style::TitilerParams;
+    let fx = fixture("u16_deflate_pred2");
+    let img = open(&fx.path);
+    let query = "expression=b2*0.5%2Bb1*0.5&rescale=1000,40000&colormap_name=viridis";
+    let mut o = RegionOptions::new(0.0, 0.0, 256.0, 256.0);
+    o.units = Some("pixels".into());
+    o.format = Format::Rgba;
+    let plain = pollster::block_on(img.region(&o)).unwrap();
+    o.titiler = Some(query.into());
+    let region = pollster::block_on(img.region(&o)).unwrap();
+    let bands = img.cog.base().samples as usize;
+    let z = pollster::block_on(img.metadata(None)).unwrap().levels - 1;
+    let mut t = TileOptions::default();
+    t.format = Format::Rgba;
+    t.titiler = Some(TitilerParams::from_query(query, bands).unwrap());
+    let tile = pollster::block_on(img.tile(z, 0, 0, &t)).unwrap();
+    assert_eq!(region.len(), 256 * 256 * 4);
+    assert!(region == tile, "the region's colours are the tile's");
+    let differ = plain.chunks(4).zip(region.chunks(4)).filter(|(a, b)| a != b).count();
+    assert!(differ > 256 * 256 / 2, "the parameters were applied ({differ} pixels differ from the default style)");
+    // As a GeoTIFF they ask for colours (RGBA), not band values.
+    o.format = Format::Tiff;
+    let tif = pollster::block_on(img.region(&o)).unwrap();
+    let ours = gdal_dump("region-titiler", "t.tif", &tif);
+    assert_eq!(ours["bands"].as_u64(), Some(4));
+    let mut bad = o.clone();
+    bad.titiler = Some("expression=b9".into());
+    let err = pollster::block_on(img.region(&bad)).unwrap_err().to_string();
+    assert!(err.contains("b9"), "{err}");
+}

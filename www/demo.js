@@ -311,15 +311,22 @@ function renderOptions() {
   return o;
 }
 
+/** A render's TiTiler parameters (band math) as one query string; '' when it has none. */
+function titilerQuery(render) {
+  const q = new URLSearchParams();
+  if (render.expression) q.set('expression', render.expression);
+  if (render.rescale) q.set('rescale', render.rescale.join(','));
+  if (render.colormapName) q.set('colormap_name', render.colormapName);
+  if (render.expression && render.nodata !== undefined) q.set('nodata', String(render.nodata));
+  return q.toString();
+}
+
 /** The query string of the same style for the service worker's tile URLs. */
 function renderQuery(render) {
   const q = new URLSearchParams({ projection: 'EPSG:3857' });
   if (render.style) q.set('style', JSON.stringify(render.style));
-  if (render.expression) q.set('expression', render.expression);
-  if (render.rescale) q.set('rescale', render.rescale.join(','));
-  if (render.colormapName) q.set('colormap_name', render.colormapName);
-  if (render.nodata !== undefined) q.set('nodata', String(render.nodata));
-  return q.toString();
+  const titiler = titilerQuery(render);
+  return titiler ? `${q}&${titiler}` : q.toString();
 }
 
 /** Shows the fields of the chosen mode (the others are hidden, not left dead). */
@@ -750,7 +757,9 @@ async function exportView(format) {
   const h = ((box.top - box.bottom) / (b.ymax - b.ymin)) * m.sizeY;
   const opts = { ...box, units: 'EPSG:4326', format };
   if (w > EXPORT_MAX_PX || h > EXPORT_MAX_PX) Object.assign(opts, { width: EXPORT_MAX_PX, height: EXPORT_MAX_PX });
+  // The PNG is drawn as the map is: the style, or the band math's TiTiler parameters.
   if (format === 'png' && c.render.style) opts.style = c.render.style;
+  if (format === 'png' && titilerQuery(c.render)) opts.titiler = titilerQuery(c.render);
   progress.busy(`Exporting the view as ${format.toUpperCase()}`);
   try {
     const bytes = await c.image.region(opts);

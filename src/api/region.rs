@@ -12,6 +12,7 @@ use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::limits::checked_size;
 use crate::source::{RangeSource, ReadHints};
+use crate::style::TitilerParams;
 use crate::tiff::{DType, GeoTransform};
 use crate::warp::region_level;
 use crate::warp::resample::{pick, rasterio_positions};
@@ -38,6 +39,9 @@ pub struct RegionOptions {
     pub height: Option<u64>,
     /// A large_image style; with [`Format::Tiff`] it asks for colours instead of band values.
     pub style: Option<Value>,
+    /// TiTiler's parameters as one query string (`expression=…&rescale=…&colormap_name=…`), which win
+    /// over `style` as they do for tiles; like a style, they ask a GeoTIFF for colours.
+    pub titiler: Option<String>,
     /// Output format (default GeoTIFF).
     pub format: Format,
 }
@@ -54,6 +58,7 @@ impl RegionOptions {
             width: None,
             height: None,
             style: None,
+            titiler: None,
             format: Format::Tiff,
         }
     }
@@ -80,6 +85,8 @@ pub struct RegionRequest {
     pub height: Option<f64>,
     /// large_image style: an object, or its JSON text.
     pub style: Option<Value>,
+    /// TiTiler's parameters as one query string (they win over `style`).
+    pub titiler: Option<String>,
     /// `tiff` (default), `png`, `jpeg` or `rgba`.
     pub format: Option<String>,
 }
@@ -95,6 +102,7 @@ impl RegionRequest {
         r.width = self.width.filter(|w| *w >= 1.0).map(|w| w as u64);
         r.height = self.height.filter(|h| *h >= 1.0).map(|h| h as u64);
         r.style = style_json(self.style)?;
+        r.titiler = self.titiler.filter(|q| !q.trim().is_empty());
         r.format = Format::parse(self.format.as_deref().unwrap_or("tiff"))?;
         Ok(r)
     }
@@ -288,6 +296,7 @@ impl<S: RangeSource> LargeImage<S> {
         p: &RegionPlan,
         mut r: Raster,
         style: Option<&Value>,
+        titiler: Option<&TitilerParams>,
         format: Format,
         values: bool,
     ) -> Result<Vec<u8>> {
@@ -316,7 +325,7 @@ impl<S: RangeSource> LargeImage<S> {
                 mask: if nodata.is_none() { Some(&r.valid) } else { None },
             });
         }
-        let rgba = self.plan(style, None).await?.draw(&r);
+        let rgba = self.plan(style, titiler).await?.draw(&r);
         if format == Format::Tiff {
             return write_geotiff(&GeoTiff {
                 width: r.width,
@@ -336,11 +345,15 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// large_image's region: the box in pixels, fractions or EPSG units, optionally scaled, as PNG,
     /// JPEG, raw RGBA, or GeoTIFF. A GeoTIFF holds band values (dtype, nodata and masks kept) unless a
-    /// style is given, then styled RGBA; either way with the region's geotransform and the file's CRS.
+    /// style or TiTiler's parameters are given, then styled RGBA; either way with the region's
+    /// geotransform and the file's CRS.
     pub async fn region(&self, o: &RegionOptions) -> Result<Vec<u8>> {
+        let bands = self.cog.base().samples as usize;
+        let titiler = o.titiler.as_deref().map(|q| TitilerParams::from_query(q, bands)).transpose()?;
         let plan = self.region_plan(o)?;
         let raster = self.region_raster(&plan).await?;
-        self.encode_plan(&plan, raster, o.style.as_ref(), o.format, o.style.is_none()).await
+        let values = o.style.is_none() && titiler.is_none();
+        self.encode_plan(&plan, raster, o.style.as_ref(), titiler.as_ref(), o.format, values).await
     }
 
     /// The plan of a thumbnail: the whole image fitted in `max_width`×`max_height` (each 256 when absent).
@@ -362,7 +375,7 @@ impl<S: RangeSource> LargeImage<S> {
     ) -> Result<Vec<u8>> {
         let plan = self.thumbnail_plan(max_width, max_height)?;
         let raster = self.region_raster(&plan).await?;
-        self.encode_plan(&plan, raster, style, format, false).await
+        self.encode_plan(&plan, raster, style, None, format, false).await
     }
 }
 

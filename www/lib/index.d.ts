@@ -280,6 +280,8 @@ export interface RegionOptions extends SignalOptions {
   width?: number;
   height?: number;
   style?: Style;
+  /** TiTiler's parameters as one query string (`expression=…&rescale=…&colormap_name=…`); they win over `style`. */
+  titiler?: string;
   format?: ImageFormat;
 }
 

@@ -281,8 +281,9 @@ export class LargeImage {
    * A region: left/top/right/bottom in `units` ('pixels', 'fraction' or 'EPSG:nnnn'; EPSG:4326 by
    * default for georeferenced images), fitted in width × height when given. `format` 'tiff' (the
    * default) gives a GeoTIFF of band values, or of styled RGBA when a style is given; 'png' | 'jpeg' |
-   * 'rgba' give the styled image.
-   * @param {{ left: number, top: number, right: number, bottom: number, units?: string, width?: number, height?: number, style?: object | string, format?: 'tiff' | 'png' | 'jpeg' | 'rgba' }} options
+   * 'rgba' give the styled image. `titiler`: TiTiler's parameters as one query string (band math,
+   * rescale, colormap_name), which win over `style` as for tiles.
+   * @param {{ left: number, top: number, right: number, bottom: number, units?: string, width?: number, height?: number, style?: object | string, titiler?: string, format?: 'tiff' | 'png' | 'jpeg' | 'rgba' }} options
    * @returns {Promise<Uint8Array>}
    */
   region(options) {
