@@ -5,6 +5,14 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const MARKER_GRAB_PX = 10;
 
+/** A count as a short label: 950, 12k, 1.5M. */
+function compactCount(n) {
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (a >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
 export class HistogramPlot {
   constructor(container, { onChange, onCommit }) {
     this.container = container;
@@ -34,7 +42,8 @@ export class HistogramPlot {
         scales: { x: { time: false, range: () => this.range }, y: { range: (u, lo, hi) => [0, hi || 1] } },
         axes: [
           { stroke: '#ccc', grid: { stroke: '#444' }, ticks: { stroke: '#666' }, size: 30 },
-          { stroke: '#ccc', grid: { stroke: '#444' }, ticks: { stroke: '#666' }, size: 46 },
+          // Counts in a compact form (12k, 1.5M) so the labels fit the axis.
+          { stroke: '#ccc', grid: { stroke: '#444' }, ticks: { stroke: '#666' }, size: 44, values: (u, ticks) => ticks.map(compactCount) },
         ],
         series: [{}, { label: 'pixels', stroke: '#7cc4ff', fill: 'rgba(124,196,255,0.35)', paths: uPlot.paths.bars({ size: [1, Infinity], gap: 0 }) }],
         hooks: { draw: [(u) => self.#drawMarkers(u)] },
