@@ -758,8 +758,9 @@ async function exportView(format) {
   const opts = { ...box, units: 'EPSG:4326', format };
   if (w > EXPORT_MAX_PX || h > EXPORT_MAX_PX) Object.assign(opts, { width: EXPORT_MAX_PX, height: EXPORT_MAX_PX });
   // The PNG is drawn as the map is: the style, or the band math's TiTiler parameters.
+  const titiler = titilerQuery(c.render);
   if (format === 'png' && c.render.style) opts.style = c.render.style;
-  if (format === 'png' && titilerQuery(c.render)) opts.titiler = titilerQuery(c.render);
+  if (format === 'png' && titiler) opts.titiler = titiler;
   progress.busy(`Exporting the view as ${format.toUpperCase()}`);
   try {
     const bytes = await c.image.region(opts);

@@ -92,11 +92,23 @@ impl<S: RangeSource> LargeImage<S> {
         if !(col.is_finite() && row.is_finite()) || col.abs() > 1e15 || row.abs() > 1e15 {
             return Err(Error::usage(format!("the point ({left}, {top}) has no place in the image's CRS")));
         }
-        let b = self.cog.base();
-        let (column, row_index) = (col.floor() as i64, row.floor() as i64);
-        let inside = column >= 0 && row_index >= 0 && (column as u64) < b.width && (row_index as u64) < b.height;
+        let inside = self.base_pixel(col, row).is_some();
         let xy = self.cog.georef.as_ref().map(|g| g.pixel_to_crs(col, row));
-        Ok(Location { x: xy.map(|p| p.0), y: xy.map(|p| p.1), column, row: row_index, inside })
+        Ok(Location {
+            x: xy.map(|p| p.0),
+            y: xy.map(|p| p.1),
+            column: col.floor() as i64,
+            row: row.floor() as i64,
+            inside,
+        })
+    }
+
+    /// The full-resolution pixel (column, row) holding the point (`col`, `row`) in pixels, when it is in
+    /// the image.
+    fn base_pixel(&self, col: f64, row: f64) -> Option<(u64, u64)> {
+        let b = self.cog.base();
+        let within = |v: f64, size: u64| v.is_finite() && v >= 0.0 && v < size as f64;
+        (within(col, b.width) && within(row, b.height)).then(|| (col.floor() as u64, row.floor() as u64))
     }
 
     /// large_image's `getPixel`: every band's value at (`left`, `top`) — full-resolution pixels, or
@@ -115,16 +127,11 @@ impl<S: RangeSource> LargeImage<S> {
         style: Option<&serde_json::Value>,
     ) -> Result<Pixel> {
         let (col, row) = self.to_pixels(Units::parse_point(units)?, &[(left, top)])?[0];
-        let b = self.cog.base();
-        if !(col.is_finite() && row.is_finite())
-            || col < 0.0
-            || row < 0.0
-            || col >= b.width as f64
-            || row >= b.height as f64
-        {
+        let Some((column, row)) = self.base_pixel(col, row) else {
             return Ok(Pixel { inside: None });
-        }
-        let r = self.cog.read_window(0, col.floor() as i64, row.floor() as i64, 1, 1).await?;
+        };
+        let b = self.cog.base();
+        let r = self.cog.read_window(0, column as i64, row as i64, 1, 1).await?;
         let bands = (0..r.bands)
             .map(|i| {
                 let v = r.sample(0, i);

@@ -17,7 +17,7 @@ import { build } from '../../scripts/build.mjs';
 import { LargeImage } from '../../www/lib/index.js';
 import { startStaticHost } from './static-host.mjs';
 import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, decodePng, gdalinfo, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
-import { screenVsGdal } from './browser-helpers.mjs';
+import { assertScreenLikeGdal, screenVsGdal } from './browser-helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 const DESKTOP = { width: 1280, height: 800 };
@@ -62,7 +62,7 @@ async function gdalAt(file, lon, lat) {
 /**
  * The screenshot `shot` (of `page`, showing bmng.tif) against GDAL's reference: a grid of points on the
  * map, away from the panel and the other controls, each 7×7 patch's mean colour against
- * gdallocationinfo's at the ellipsoid points Cesium's camera picks under it.
+ * gdallocationinfo's at the ellipsoid points Cesium's camera picks under it (`assertScreenLikeGdal`).
  */
 async function screenMatchesGdal(page, shot, viewport) {
   const covered = await page.evaluate(() => [...document.querySelectorAll('#panel, #scene-modes, .cesium-viewer-bottom, #progress, #drop-overlay')]
@@ -75,13 +75,7 @@ async function screenMatchesGdal(page, shot, viewport) {
       if (free(...p)) points.push(p);
     }
   }
-  const results = await screenVsGdal(page, shot, points, BMNG);
-  assert.ok(results.length >= 8, `${results.length} points of the map landed on the image`);
-  // As the globe test measures it: a few levels per point; a shifted tile, another image or a tint: tens.
-  for (const r of results) assert.ok(r.meanDiff < 15, `at lon ${r.lon} lat ${r.lat} the screen shows ${r.screen}, GDAL ${r.gdal}`);
-  const overall = results.reduce((a, r) => a + r.meanDiff, 0) / results.length;
-  assert.ok(overall < 6, `mean colour difference ${overall.toFixed(1)} over ${results.length} points`);
-  return { points: results.length, overall };
+  return assertScreenLikeGdal(await screenVsGdal(page, shot, points, BMNG));
 }
 
 describe('the demo page, built and served from a plain static host', () => {

@@ -80,6 +80,9 @@ function abortError(message) {
   return new DOMException(message, 'AbortError');
 }
 
+/** What the core's errors carry beside their message (see the `LargeImage` errors' docs). */
+const ERROR_FIELDS = ['kind', 'status', 'url', 'range', 'reason'];
+
 /** An `Error` from a worker's `{ name, message }`. */
 export function reviveError(e) {
   if (e?.name === 'AbortError') return abortError(e.message);
@@ -88,9 +91,6 @@ export function reviveError(e) {
   for (const k of ERROR_FIELDS) if (e?.[k] !== undefined) err[k] = e[k];
   return err;
 }
-
-/** What the core's errors carry beside their message (see the `LargeImage` errors' docs). */
-const ERROR_FIELDS = ['kind', 'status', 'url', 'range', 'reason'];
 
 /**
  * An error as a plain object that crosses postMessage: its name, message and the core's fields
