@@ -41,16 +41,26 @@ export async function waitForTiles(page) {
 
 /**
  * `patchesVsGdal` on the demo's Cesium globe: each patch pixel's lon/lat is the ellipsoid point Cesium's
- * camera picks under it. Options as `patchesVsGdal`'s (`keep`, `toFile`, `expect`).
+ * camera picks under it, each pixel's reference the mean of 3×3 samples over its footprint (the globe is
+ * mostly seen zoomed out). Options as `patchesVsGdal`'s (`S`, `keep`, `toFile`, `expect`). On a 3D globe a
+ * point seen at a grazing angle (more than 60° from the surface's normal, near the limb) is left out: one
+ * screen pixel there spans many source pixels along the view, which the GPU averages (mipmaps) and a
+ * point sample of GDAL's cannot stand for.
  */
 export function screenVsGdal(page, shot, points, file, options = {}) {
   const onGlobe = (x, y) => {
-    const c = window.demo.viewer.camera.pickEllipsoid(new Cesium.Cartesian2(x, y));
+    const { camera, scene } = window.demo.viewer;
+    const c = camera.pickEllipsoid(new Cesium.Cartesian2(x, y));
     if (!c) return null;
+    if (scene.mode === Cesium.SceneMode.SCENE3D) {
+      const normal = Cesium.Ellipsoid.WGS84.geodeticSurfaceNormal(c, new Cesium.Cartesian3());
+      const toCamera = Cesium.Cartesian3.normalize(Cesium.Cartesian3.subtract(camera.positionWC, c, new Cesium.Cartesian3()), new Cesium.Cartesian3());
+      if (Cesium.Cartesian3.dot(normal, toCamera) < 0.5) return null;
+    }
     const g = Cesium.Cartographic.fromCartesian(c);
     return [Cesium.Math.toDegrees(g.longitude), Cesium.Math.toDegrees(g.latitude)];
   };
-  return patchesVsGdal(page, shot, points, file, onGlobe, options);
+  return patchesVsGdal(page, shot, points, file, onGlobe, { S: 3, ...options });
 }
 
 /**

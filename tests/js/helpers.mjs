@@ -387,50 +387,67 @@ export async function withTimeout(promise, ms, what) {
 /**
  * For each screen point, the mean colour of a (2R+1)² patch of the screenshot against the mean of GDAL's
  * values (`gdallocationinfo -wgs84`) at the lon/lat `lonLatAt(x, y)` gives for each patch pixel (evaluated
- * in the page, null where the map has no ground). Returns one entry per point that landed. `keep(lon, lat)`
- * may refuse a point; `toFile(lon, lat)` maps to the file's coordinates (then `-geoloc`); `expect(rgb)` maps
- * GDAL's values at a place to the colour the screen should show there (a style).
+ * in the page at window coordinates, whose integers are pixel corners: pixel (x, y) spans x..x+1, y..y+1;
+ * null where the map has no ground). Each pixel's reference is the mean of S×S samples spread over that
+ * footprint (S = 1: its centre alone): a zoomed-out map shows each pixel as the average of the
+ * ground it covers (overviews, mipmaps), which one point sample of a patchy place (ice and sea) does not
+ * stand for. Returns one entry per point that landed. `keep(lon, lat)` may refuse a point; `toFile(lon,
+ * lat)` maps to the file's coordinates (then `-geoloc`); `expect(rgb)` maps GDAL's values at a place to
+ * the colour the screen should show there (a style).
  */
-export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3, keep = () => true, toFile = null, expect = (rgb) => rgb } = {}) {
+export async function patchesVsGdal(page, shot, points, file, lonLatAt, { R = 3, S = 1, keep = () => true, toFile = null, expect = (rgb) => rgb } = {}) {
   const patches = await page.evaluate(
-    ({ points, R, fn }) => {
+    ({ points, R, S, fn }) => {
       const at = new Function(`return (${fn})`)();
+      const offsets = Array.from({ length: S }, (_, k) => (k + 0.5) / S);
       return points.map(([px, py]) => {
         const out = [];
-        for (let dy = -R; dy <= R; dy++) for (let dx = -R; dx <= R; dx++) out.push(at(px + dx, py + dy));
+        for (let dy = -R; dy <= R; dy++) {
+          for (let dx = -R; dx <= R; dx++) for (const oy of offsets) for (const ox of offsets) out.push(at(px + dx + ox, py + dy + oy));
+        }
         return out.every(Boolean) ? out : null;
       });
     },
-    { points, R, fn: lonLatAt.toString() },
+    { points, R, S, fn: lonLatAt.toString() },
   );
+  const perPixel = S * S;
   const results = [];
   for (let k = 0; k < points.length; k++) {
-    const patch = patches[k];
-    if (!patch) continue;
-    const [lon, lat] = patch[Math.floor(patch.length / 2)];
+    const samples = patches[k];
+    if (!samples) continue;
+    const pixels = samples.length / perPixel;
+    const centre = Math.floor(pixels / 2) * perPixel + Math.floor(perPixel / 2);
+    const [lon, lat] = samples[centre];
     if (!keep(lon, lat)) continue;
-    const coords = toFile ? patch.map(([x, y]) => toFile(x, y)) : patch;
+    const coords = toFile ? samples.map(([x, y]) => toFile(x, y)) : samples;
     const input = coords.map(([x, y]) => `${x.toFixed(8)} ${y.toFixed(8)}`).join('\n') + '\n';
     const values = (await run('gdallocationinfo', [toFile ? '-geoloc' : '-wgs84', '-valonly', file], { input })).split('\n').filter((l) => l.trim() !== '').map(Number);
-    if (values.length !== patch.length * 3) throw new Error(`gdallocationinfo gave ${values.length} values for ${patch.length} points`);
-    const want = patch.map((_, i) => expect(values.slice(i * 3, i * 3 + 3)));
+    if (values.length !== samples.length * 3) throw new Error(`gdallocationinfo gave ${values.length} values for ${samples.length} points`);
+    const want = Array.from({ length: pixels }, (_, i) => {
+      const mean = [0, 0, 0];
+      for (let j = 0; j < perPixel; j++) {
+        const rgb = expect(values.slice((i * perPixel + j) * 3, (i * perPixel + j) * 3 + 3));
+        for (let c = 0; c < 3; c++) mean[c] += rgb[c] / perPixel;
+      }
+      return mean;
+    });
     const [px, py] = points[k];
     const gdal = [0, 0, 0];
     const screen = [0, 0, 0];
-    let perPixel = 0;
+    let absDiff = 0;
     let i = 0;
     for (let dy = -R; dy <= R; dy++) {
       for (let dx = -R; dx <= R; dx++, i++) {
         const o = ((py + dy) * shot.width + (px + dx)) * 4;
         for (let c = 0; c < 3; c++) {
-          gdal[c] += want[i][c] / patch.length;
-          screen[c] += shot.data[o + c] / patch.length;
-          perPixel += Math.abs(want[i][c] - shot.data[o + c]) / (patch.length * 3);
+          gdal[c] += want[i][c] / pixels;
+          screen[c] += shot.data[o + c] / pixels;
+          absDiff += Math.abs(want[i][c] - shot.data[o + c]) / (pixels * 3);
         }
       }
     }
     const diff = Math.max(...gdal.map((v, c) => Math.abs(v - screen[c])));
-    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdal.map(Math.round), screen: screen.map(Math.round), diff, meanDiff: diff, perPixel });
+    results.push({ px, py, lon: +lon.toFixed(2), lat: +lat.toFixed(2), gdal: gdal.map(Math.round), screen: screen.map(Math.round), diff, meanDiff: diff, perPixel: absDiff });
   }
   return results;
 }

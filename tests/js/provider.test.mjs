@@ -217,9 +217,15 @@ describe('the Cesium provider in Chromium', () => {
       }
       t.diagnostic(`picked ${picked.length} points, e.g. ${picked[0].name}: ${JSON.stringify(picked[0].data)}`);
 
-      // The demo's own click shows the values.
-      await page.mouse.click(VIEWPORT.width / 2, VIEWPORT.height / 2);
-      await page.waitForFunction(() => /band 1/.test(document.getElementById('picked').textContent), null, { polling: 100, timeout: 30_000 });
+      // The demo's own click (at a picked point, away from the panel) shows the same values.
+      const [cx, cy] = points[4];
+      await page.evaluate(() => { window.demo.lastInspect = null; });
+      await page.mouse.click(cx, cy);
+      await page.waitForFunction(() => window.demo.lastInspect?.bands != null, null, { polling: 100, timeout: 30_000 });
+      const clicked = await page.evaluate(() => window.demo.lastInspect);
+      const [clickedGdal] = await gdalAt([clicked]);
+      assert.deepEqual(Object.values(clicked.bands), clickedGdal, `the explorer's click at ${clicked.lon}, ${clicked.lat}`);
+      assert.match(await page.textContent('#inspect'), new RegExp(`Band 1${clickedGdal[0]}Band 2${clickedGdal[1]}Band 3${clickedGdal[2]}`));
 
       // A new style, the same layer object: Cesium's reload hook first, then the remove/add fallback.
       const rerender = (style, dropReloadHook) =>
