@@ -71,7 +71,8 @@ function instrument() {
   globalThis.Worker = class extends NativeWorker {
     constructor(url, options) {
       super(url, options);
-      this.__ours = String(url).includes('/lib/worker.js');
+      // The pool's workers and its network worker.
+      this.__ours = /\/lib\/(net-)?worker\.js/.test(String(url));
       if (this.__ours) probe.workersMade += 1;
     }
 
@@ -137,7 +138,8 @@ describe('the Cesium provider in Chromium', () => {
     const { context, page, seen } = await demoPage(t);
     try {
       // Tiles of a new view load while the pool is up: no long animation frame holds our scripts.
-      const engineStats = () => page.evaluate(async () => (await import('/lib/index.js')).Engine.shared().stats());
+      // The one engine of the workers' reads: the pool's network worker's.
+      const engineStats = () => page.evaluate(() => window.demo.provider.image.pool.networkStats());
       const from = await page.evaluate(() => ({
         t: performance.now(),
         delivered: window.demo.provider.stats().delivered,
@@ -167,10 +169,10 @@ describe('the Cesium provider in Chromium', () => {
       assert.ok(probe.delivered - from.delivered >= 4, 'the new view needed tiles');
       assert.ok(probe.done - from.done >= probe.delivered - from.delivered, 'made in the workers');
       // The workers fetched nothing themselves: every request the server saw for the new view was made by
-      // the page's one engine (one per-origin limit, one byte cache).
-      t.diagnostic(`the new view: ${sent.length} requests at the server, ${engine1.requests - engine0.requests} by the page's engine (peak ${engine1.peakActive} at once)`);
+      // the pool's one engine, in its network worker (one per-origin limit, one byte cache).
+      t.diagnostic(`the new view: ${sent.length} requests at the server, ${engine1.requests - engine0.requests} by the pool's engine (peak ${engine1.peakActive} at once)`);
       assert.ok(sent.length >= 1, 'the new view needed bytes');
-      assert.equal(engine1.requests - engine0.requests, sent.length, "every request was the page's engine's");
+      assert.equal(engine1.requests - engine0.requests, sent.length, "every request was the pool's engine's");
       assert.ok(engine1.peakActive <= 6, 'the per-origin limit held');
       // A long animation frame lists each script of 5 ms or more it ran, with its source: none of ours ran
       // 50 ms. (The page's long tasks, listed above, hold no script at all: on SwiftShader the main thread
@@ -314,11 +316,11 @@ describe('the Cesium provider in Chromium', () => {
       await waitForTiles(page);
       const s1 = await page.evaluate(() => ({ ...window.demo.provider.stats(), pool: window.demo.provider.image.pool.stats() }));
       const slow = cogLog(srv, slowMark);
-      t.diagnostic(`the page's engine: ${JSON.stringify(await page.evaluate(async () => (await import('/lib/index.js')).Engine.shared().stats()))}`);
+      t.diagnostic(`the pool's engine: ${JSON.stringify(await page.evaluate(() => window.demo.provider.image.pool.networkStats()))}`);
       t.diagnostic(`Australia then away: ${s1.requested - s0.requested} tiles asked, ${s1.cancelled - s0.cancelled} cancelled; ` +
         `the server saw ${slow.length} requests (${slow.filter((e) => e.aborted).length} aborted); pool ${JSON.stringify(s1.pool)}`);
       assert.ok(s1.cancelled - s0.cancelled >= 1, 'tiles the camera left were cancelled');
-      // Their fetches in flight were aborted by the page's engine: the server saw the client go.
+      // Their fetches in flight were aborted by the pool's engine: the server saw the client go.
       assert.ok(slow.some((e) => e.aborted), `a stale tile's request was aborted (${slow.length} requests, none aborted)`);
       assert.equal(s1.pool.queued, 0, 'nothing left in the queue');
       // What Australia needs when it is waited for: more requests than were sent while it was left.

@@ -134,6 +134,12 @@ export interface WorkerPoolOptions {
   jobsPerWorker?: number;
   /** The worker module (default `./worker.js` beside pool.js). */
   workerUrl?: string | URL;
+  /**
+   * Images on the default engine read through the pool's network worker (`net-worker.js`, holding the
+   * one engine of every worker's reads, off the main thread); default true. False: through
+   * `Engine.shared()` of the calling thread.
+   */
+  network?: boolean;
 }
 
 export interface WorkerPoolStats {
@@ -160,6 +166,11 @@ export class WorkerPool {
   readonly size: number;
   readonly disposed: boolean;
   stats(): WorkerPoolStats;
+  /**
+   * What the engine of the workers' reads did so far: the network worker's engine, or this thread's
+   * `Engine.shared()` when the pool has none.
+   */
+  networkStats(): Promise<EngineStats>;
   /** Terminates every worker; queued and running jobs reject, later calls too. */
   dispose(): void;
 }

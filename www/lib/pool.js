@@ -16,11 +16,15 @@
 // worker. A worker that dies or whose wasm traps is replaced; its running jobs fail with the reason.
 //
 // The pool is the workers' coordinator for the network: a worker reads no byte itself. Its images read
-// through a `read` callback that asks the pool over postMessage; the pool reads with the one engine of
-// the calling thread (`Engine.shared()` unless the image was opened with another `engine` or a `read`),
-// so the page keeps one per-origin limit, one priority queue and one byte cache for every worker, and
-// sends the bytes back transferred. Cancellation goes both ways: an aborted job is cancelled in its
-// worker, whose core then aborts its reads, which the pool aborts in the engine.
+// through a `read` callback that asks for the bytes over postMessage, and one engine makes every request,
+// so there is one per-origin limit, one priority queue and one byte cache for every worker; the bytes
+// come back transferred. With the default engine (`Engine.shared()`) that engine lives in the pool's
+// network worker (`net-worker.js`), which each worker reaches over its own MessageChannel: no read waits
+// for the page's main thread, which a renderer can hold for hundreds of milliseconds per frame
+// (`network: false` keeps it in the calling thread; so does a network worker that dies). An image opened
+// with another `engine` or a `read` reads through the calling thread, which owns them. Cancellation goes
+// both ways: an aborted job is cancelled in its worker, whose core then aborts its reads, which the
+// engine drops or aborts.
 
 const isNode =
   typeof process !== 'undefined' &&
@@ -29,6 +33,9 @@ const isNode =
   typeof importScripts === 'undefined';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+const NET_WORKER_URL = new URL('./net-worker.js', import.meta.url);
+/** How long `networkStats()` waits for the network worker's answer. */
+const STATS_TIMEOUT_MS = 5000;
 
 /** Jobs one worker runs at once: one decoding while another waits for its bytes. */
 const DEFAULT_JOBS_PER_WORKER = 2;
@@ -105,6 +112,19 @@ export function errorOf(err) {
   return out;
 }
 
+/**
+ * Listen to the messages of `port` (a MessagePort, a worker's global scope or Node's `parentPort`):
+ * `onMessage(data)` for each.
+ */
+export function listenPort(port, onMessage) {
+  if (typeof port.on === 'function') {
+    port.on('message', onMessage);
+  } else {
+    port.addEventListener('message', (e) => onMessage(e.data));
+    port.start?.();
+  }
+}
+
 /** Things in `value` that are better moved than copied: buffers of typed arrays, ImageBitmaps. */
 export function transferables(value) {
   if (value == null) return [];
@@ -173,6 +193,8 @@ class PoolWorker {
     this.reads = new Map();
     this.answered = false;
     this.dead = false;
+    /** Whether the worker holds a port to the live network worker. */
+    this.hasNet = false;
     this.endpoint = new Endpoint(
       pool.workerUrl,
       `large-image-wasm ${index}`,
@@ -207,21 +229,27 @@ export class WorkerPool {
   #disposed = false;
   #broken = null;
   #startupFailures = 0;
+  /** Whether the shared engine lives in a network worker (the constructor's `network`). */
+  #network;
+  /** The network worker: { endpoint, dead, stats: Map(id → resolve), ids }, started with the first worker. */
+  #net = null;
   /** Open images by id (for the workers' reads). */
   #byId = new Map();
   #counts = { done: 0, failed: 0, cancelled: 0, affinityHits: 0, affinityMisses: 0, restarted: 0 };
 
   /**
-   * @param {{ size?: number, jobsPerWorker?: number, workerUrl?: string | URL }} [options]
+   * @param {{ size?: number, jobsPerWorker?: number, workerUrl?: string | URL, network?: boolean }} [options]
    *   `size`: workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8);
    *   `jobsPerWorker`: jobs a worker runs at once (default 2: one decodes while another waits for bytes);
-   *   `workerUrl`: the worker module (default `./worker.js` beside this file).
+   *   `workerUrl`: the worker module (default `./worker.js` beside this file);
+   *   `network`: images on the default engine read through the pool's network worker (default true;
+   *   false: through `Engine.shared()` of the calling thread).
    */
   constructor(options = {}) {
-    const { size = defaultPoolSize(), jobsPerWorker = DEFAULT_JOBS_PER_WORKER, workerUrl = WORKER_URL, ...rest } =
+    const { size = defaultPoolSize(), jobsPerWorker = DEFAULT_JOBS_PER_WORKER, workerUrl = WORKER_URL, network = true, ...rest } =
       options ?? {};
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new TypeError(`WorkerPool: unknown option ${unknown.join(', ')} (size, jobsPerWorker, workerUrl)`);
+    if (unknown.length) throw new TypeError(`WorkerPool: unknown option ${unknown.join(', ')} (size, jobsPerWorker, workerUrl, network)`);
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`WorkerPool: size must be a whole number ≥ 1, not ${size}`);
     if (!Number.isInteger(jobsPerWorker) || jobsPerWorker < 1) {
       throw new RangeError(`WorkerPool: jobsPerWorker must be a whole number ≥ 1, not ${jobsPerWorker}`);
@@ -229,6 +257,7 @@ export class WorkerPool {
     if (!isNode && typeof Worker !== 'function') throw new Error('WorkerPool: this environment has no Worker');
     this.#size = size;
     this.#perWorker = jobsPerWorker;
+    this.#network = Boolean(network) && typeof MessageChannel === 'function';
     this.workerUrl = workerUrl;
     // Workers start on the first job, not before.
     this.#workers = new Array(size).fill(null);
@@ -285,7 +314,10 @@ export class WorkerPool {
     const reader = read
       ? (ranges, hints) => read(ranges, hints)
       : (ranges, hints) => engine.read(href, ranges, { ...hints, ...(headers ? { headers } : {}), ...(credentials ? { credentials } : {}) });
-    const image = { id: ++this.#images, url: href, options: workerOptions, reader, stats: new Map(), closed: false };
+    // The default engine: the workers read through the network worker (the reader above stays for a
+    // worker left without one).
+    const net = !read && engine.isShared && this.#network ? { ...(headers ? { headers } : {}), ...(credentials ? { credentials } : {}) } : null;
+    const image = { id: ++this.#images, url: href, options: workerOptions, net, reader, stats: new Map(), closed: false };
     this.#byId.set(image.id, image);
     try {
       await this.#run(image, '#open', [], { priority: -Infinity, signal });
@@ -424,7 +456,74 @@ export class WorkerPool {
       w = new PoolWorker(this, i);
       this.#workers[i] = w;
     }
+    if (this.#network && !w.hasNet) this.#connect(w);
     return w;
+  }
+
+  /** The network worker, started on first use (again after one died). */
+  #netWorker() {
+    if (this.#net && !this.#net.dead) return this.#net;
+    const net = { dead: false, stats: new Map(), ids: 0 };
+    net.endpoint = new Endpoint(
+      NET_WORKER_URL,
+      'large-image-wasm network',
+      (m) => {
+        if (m?.type === 'stats') {
+          net.stats.get(m.id)?.(m.value);
+          net.stats.delete(m.id);
+        }
+      },
+      (err) => this.#netDied(net, err),
+    );
+    this.#net = net;
+    return net;
+  }
+
+  /** A channel between worker `w` and the network worker; its reads of default-engine images go there. */
+  #connect(w) {
+    const net = this.#netWorker();
+    const { port1, port2 } = new MessageChannel();
+    net.endpoint.post({ type: 'port', port: port1 }, [port1]);
+    w.endpoint.post({ type: 'net', port: port2 }, [port2]);
+    w.hasNet = true;
+  }
+
+  /** The network worker died: the workers' reads in flight there fail, later ones go through this thread. */
+  #netDied(net, err) {
+    if (net.dead) return;
+    net.dead = true;
+    for (const resolve of net.stats.values()) resolve(null);
+    net.stats.clear();
+    if (this.#disposed) return;
+    for (const w of this.#workers) {
+      if (!w || w.dead || !w.hasNet) continue;
+      w.hasNet = false;
+      w.endpoint.post({ type: 'net-lost', error: errorOf(new Error(`the network worker stopped: ${err?.message ?? err}`)) });
+    }
+  }
+
+  /**
+   * What the engine of the pool's reads did so far (as `Engine.stats()`): the network worker's, or
+   * `Engine.shared()`'s of this thread when the pool has none (`network: false`, or it stopped).
+   */
+  async networkStats() {
+    const net = this.#net;
+    if (net && !net.dead) {
+      const id = ++net.ids;
+      let timer;
+      const value = await new Promise((resolve) => {
+        net.stats.set(id, resolve);
+        net.endpoint.post({ type: 'stats', id });
+        timer = setTimeout(() => {
+          net.stats.delete(id);
+          resolve(null);
+        }, STATS_TIMEOUT_MS);
+      });
+      clearTimeout(timer);
+      if (value) return value;
+    }
+    const { Engine } = await import('./index.js');
+    return Engine.shared().stats();
   }
 
   #dispatch(job, index, priority) {
@@ -435,13 +534,13 @@ export class WorkerPool {
     try {
       if (job.method === '#open') {
         w.images.add(image.id);
-        w.endpoint.post({ type: 'open', id: job.id, image: image.id, url: image.url, options: image.options });
+        w.endpoint.post({ type: 'open', id: job.id, image: image.id, url: image.url, options: image.options, net: image.net });
         return;
       }
       if (!w.images.has(image.id)) {
         // Opened here on first use; messages keep their order, so the call below waits for it.
         w.images.add(image.id);
-        w.endpoint.post({ type: 'open', image: image.id, url: image.url, options: image.options });
+        w.endpoint.post({ type: 'open', image: image.id, url: image.url, options: image.options, net: image.net });
       }
       w.endpoint.post({ type: 'call', id: job.id, image: image.id, method: job.method, args: job.args, priority });
     } catch (err) {
@@ -571,6 +670,10 @@ export class WorkerPool {
       w.running.clear();
       w.images.clear();
       w.endpoint.terminate();
+    }
+    if (this.#net && !this.#net.dead) {
+      this.#net.dead = true;
+      this.#net.endpoint.terminate();
     }
     if (sharedPool === this) sharedPool = null;
   }

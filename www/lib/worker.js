@@ -1,7 +1,10 @@
 // large-image-wasm: the worker of the pool (pool.js). A module Web Worker in browsers, a worker_threads
 // Worker in Node. It holds the images the pool opened here and runs their views on the pool's jobs:
 //
-//   in:  { type: 'open', id?, image, url, options }   open (and answer when `id` is given)
+//   in:  { type: 'open', id?, image, url, options, net } open (and answer when `id` is given); `net`
+//                                                      (headers, credentials): read through the network worker
+//        { type: 'net', port }                         a MessagePort to the pool's network worker
+//        { type: 'net-lost', error }                   the network worker stopped
 //        { type: 'call', id, image, method, args, priority }
 //        { type: 'cancel', id }                        the page no longer wants job `id`
 //        { type: 'close', image }
@@ -9,14 +12,18 @@
 //   out: { type: 'result', id, ok, value | error: { name, message }, stats, fatal }
 //        { type: 'progress', id, done, total }         a histogram's progress
 //        { type: 'read', id, image, ranges, priority, kind }   bytes wanted: the pool reads them with
-//                                                      the page's engine (this worker fetches nothing)
+//                                                      the page's engine, for an image on a caller's
+//                                                      engine or read, or with no network worker
+//                                                      (this worker fetches nothing)
 //        { type: 'read-cancel', id }                   read `id` is no longer wanted
+//   on the network port: { type: 'read', id, url, ranges, priority, kind, headers?, credentials? },
+//        { type: 'read-cancel', id }; in: { type: 'bytes', … } as from the pool
 //
 // Results are transferred (a tile's buffer, an ImageBitmap), not copied. `fatal` says the wasm trapped:
 // the pool replaces this worker.
 
 import { LargeImage } from './index.js';
-import { errorOf, reviveError, transferables } from './pool.js';
+import { errorOf, listenPort, reviveError, transferables } from './pool.js';
 
 // In a browser the listener is attached while the module first runs (no await before it), so no message
 // is dispatched before it; Node's parentPort holds messages until a listener is attached.
@@ -26,25 +33,33 @@ const port = typeof importScripts === 'function' ? browserPort() : await nodePor
 const images = new Map();
 /** job id → AbortController of the running jobs */
 const running = new Map();
-/** read id → { resolve, reject } of the reads the pool is making for this worker */
+/** read id → { resolve, reject, net } of the reads made for this worker (by the pool or the network worker) */
 const reads = new Map();
 let readIds = 0;
+/** The port to the pool's network worker, while it runs. */
+let netPort = null;
 
 /**
- * The `read` callback of this worker's images: the ranges asked of the pool (which reads them with the
- * page's engine), the bytes back transferred; the core's abort of a read is passed on.
+ * The `read` callback of this worker's images: the ranges asked of the network worker (an image on the
+ * default engine, while there is one) or of the pool (which reads them with the page's engine), the bytes
+ * back transferred; the core's abort of a read is passed on.
  */
-function readThroughPool(image, ranges, hints) {
+function readThroughPool(entry, ranges, hints) {
   const signal = hints?.signal;
   if (signal?.aborted) return Promise.reject(new DOMException('read aborted', 'AbortError'));
   const id = ++readIds;
+  const priority = hints?.priority ?? 0;
+  const kind = hints?.kind ?? 'data';
+  const viaNet = entry.net && netPort;
+  const post = viaNet ? (m) => netPort?.postMessage(m) : (m) => port.post(m);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       if (!reads.delete(id)) return;
-      port.post({ type: 'read-cancel', id });
+      post({ type: 'read-cancel', id });
       reject(new DOMException('read aborted', 'AbortError'));
     };
     reads.set(id, {
+      net: Boolean(viaNet),
       resolve: (v) => {
         signal?.removeEventListener('abort', onAbort);
         resolve(v);
@@ -55,8 +70,20 @@ function readThroughPool(image, ranges, hints) {
       },
     });
     signal?.addEventListener('abort', onAbort, { once: true });
-    port.post({ type: 'read', id, image, ranges, priority: hints?.priority ?? 0, kind: hints?.kind ?? 'data' });
+    if (viaNet) post({ type: 'read', id, url: entry.url, ranges, priority, kind, ...entry.net });
+    else post({ type: 'read', id, image: entry.image, ranges, priority, kind });
   });
+}
+
+/** The network worker stopped: its reads in flight fail with the reason; later reads go to the pool. */
+function netLost(m) {
+  netPort?.close?.();
+  netPort = null;
+  for (const [id, r] of reads) {
+    if (!r.net) continue;
+    reads.delete(id);
+    r.reject(reviveError(m.error ?? { message: 'the network worker stopped' }));
+  }
 }
 
 function bytes(m) {
@@ -106,13 +133,13 @@ function answer(id, img, ok, valueOrError) {
 
 /** Open (again) image `entry`; a failed open is answered by the jobs that need it, never unhandled. */
 function opening(entry) {
-  entry.opening = LargeImage.open(entry.url, { ...entry.options, read: (ranges, hints) => readThroughPool(entry.image, ranges, hints) });
+  entry.opening = LargeImage.open(entry.url, { ...entry.options, read: (ranges, hints) => readThroughPool(entry, ranges, hints) });
   entry.opening.catch(() => {});
   return entry.opening;
 }
 
 function open(m) {
-  const entry = { image: m.image, url: m.url, options: m.options };
+  const entry = { image: m.image, url: m.url, options: m.options, net: m.net ?? null };
   images.set(m.image, entry);
   if (m.id !== undefined) {
     opening(entry).then(
@@ -189,6 +216,13 @@ port.listen((m) => {
       break;
     case 'bytes':
       bytes(m);
+      break;
+    case 'net':
+      netPort = m.port;
+      listenPort(netPort, (r) => r?.type === 'bytes' && bytes(r));
+      break;
+    case 'net-lost':
+      netLost(m);
       break;
     case 'close':
       close(m);
