@@ -1,7 +1,8 @@
 // The worker pool (www/lib/pool.js, worker.js) under Node 20 (worker_threads): every view answers through
 // the pool exactly what it answers without one; queued jobs run best priority first; a cancelled job
-// never reaches the server; the workers read through the calling thread's one engine (its limit, its
-// cache, its cancellation); one neighbourhood's tiles share a worker; dispose and broken workers end
+// never reaches the server; the workers read through one engine (the calling thread's when given, its
+// limit, its cache, its cancellation; the default one in the pool's network worker, which when it dies
+// is restarted, then given up for the calling thread's); one neighbourhood's tiles share a worker; dispose and broken workers end
 // cleanly. The references are the same views run in this thread (themselves checked against GDAL in
 // node-wasm.test.mjs) and the test server's request log.
 //
@@ -271,6 +272,54 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
     shared.dispose();
     assert.notEqual(WorkerPool.shared(), shared);
     WorkerPool.shared().dispose();
+  });
+
+  test("the default engine's reads go through the network worker, not this thread; one that dies is started again, and after 3 deaths the workers read through this thread", async (t) => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const before = Engine.shared().stats().requests;
+      const mark = srv.log.length;
+      const img = await LargeImage.open(url, { pool });
+      const meta = await img.metadata();
+      await img.tile(0, 0, 0, { format: 'png' });
+      const net = await pool.networkStats();
+      const sent = srv.log.slice(mark).length;
+      t.diagnostic(`${sent} requests at the server; network worker ${JSON.stringify(net)}`);
+      assert.ok(sent >= 1);
+      assert.equal(net.requests, sent, "every request was the network worker's engine's");
+      assert.equal(Engine.shared().stats().requests, before, "this thread's engine made none");
+      img.close();
+
+      // A network worker that dies on its first read (its module exits the thread).
+      const dying = path.join(dir, 'dying-net-worker.mjs');
+      await fsp.writeFile(dying, [
+        "import { parentPort } from 'node:worker_threads';",
+        "parentPort.on('message', (m) => { if (m?.type === 'port') m.port.on('message', () => process.exit(7)); });",
+        '',
+      ].join('\n'));
+      const fragile = new WorkerPool({ size: 1, networkUrl: pathToFileURL(dying) });
+      try {
+        const errors = [];
+        for (let i = 0; i < 3; i++) errors.push((await outcome(LargeImage.open(url, { pool: fragile }))).error);
+        t.diagnostic(errors[0]);
+        for (const e of errors) assert.match(e, /the network worker stopped: .*code 7/);
+        // Three deaths: the pool reads through this thread's engine now, and the image opens.
+        // (Earlier tests read the file here: its bytes may come from this engine's cache.)
+        const used = () => {
+          const s = Engine.shared().stats();
+          return s.requests + s.hits + s.shared;
+        };
+        const mark2 = used();
+        const again = await LargeImage.open(url, { pool: fragile });
+        assert.deepEqual(await again.metadata(), meta, 'the same image through the fallback');
+        assert.ok(used() > mark2, "this thread's engine read it");
+        assert.equal(fragile.stats().restarted, 0, 'the pool workers themselves never died');
+      } finally {
+        fragile.dispose();
+      }
+    } finally {
+      pool.dispose();
+    }
   });
 
   test('a worker that cannot start fails its jobs with the reason, and the pool stops trying', async () => {

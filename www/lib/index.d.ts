@@ -140,6 +140,8 @@ export interface WorkerPoolOptions {
    * `Engine.shared()` of the calling thread.
    */
   network?: boolean;
+  /** The network worker's module (default `./net-worker.js` beside pool.js). */
+  networkUrl?: string | URL;
 }
 
 export interface WorkerPoolStats {

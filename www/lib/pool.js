@@ -233,23 +233,28 @@ export class WorkerPool {
   #network;
   /** The network worker: { endpoint, dead, stats: Map(id → resolve), ids }, started with the first worker. */
   #net = null;
+  /** Network workers that died. */
+  #netDeaths = 0;
   /** Open images by id (for the workers' reads). */
   #byId = new Map();
   #counts = { done: 0, failed: 0, cancelled: 0, affinityHits: 0, affinityMisses: 0, restarted: 0 };
 
   /**
-   * @param {{ size?: number, jobsPerWorker?: number, workerUrl?: string | URL, network?: boolean }} [options]
+   * @param {{ size?: number, jobsPerWorker?: number, workerUrl?: string | URL, network?: boolean,
+   *   networkUrl?: string | URL }} [options]
    *   `size`: workers (default `navigator.hardwareConcurrency − 1`, at least 1, at most 8);
    *   `jobsPerWorker`: jobs a worker runs at once (default 2: one decodes while another waits for bytes);
    *   `workerUrl`: the worker module (default `./worker.js` beside this file);
    *   `network`: images on the default engine read through the pool's network worker (default true;
-   *   false: through `Engine.shared()` of the calling thread).
+   *   false: through `Engine.shared()` of the calling thread); `networkUrl`: its module (default
+   *   `./net-worker.js` beside this file). A network worker that dies is started again for the next job;
+   *   after 3 deaths the pool reads through the calling thread for good.
    */
   constructor(options = {}) {
-    const { size = defaultPoolSize(), jobsPerWorker = DEFAULT_JOBS_PER_WORKER, workerUrl = WORKER_URL, network = true, ...rest } =
+    const { size = defaultPoolSize(), jobsPerWorker = DEFAULT_JOBS_PER_WORKER, workerUrl = WORKER_URL, network = true, networkUrl = NET_WORKER_URL, ...rest } =
       options ?? {};
     const unknown = Object.keys(rest);
-    if (unknown.length) throw new TypeError(`WorkerPool: unknown option ${unknown.join(', ')} (size, jobsPerWorker, workerUrl, network)`);
+    if (unknown.length) throw new TypeError(`WorkerPool: unknown option ${unknown.join(', ')} (size, jobsPerWorker, workerUrl, network, networkUrl)`);
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`WorkerPool: size must be a whole number ≥ 1, not ${size}`);
     if (!Number.isInteger(jobsPerWorker) || jobsPerWorker < 1) {
       throw new RangeError(`WorkerPool: jobsPerWorker must be a whole number ≥ 1, not ${jobsPerWorker}`);
@@ -259,6 +264,7 @@ export class WorkerPool {
     this.#perWorker = jobsPerWorker;
     this.#network = Boolean(network) && typeof MessageChannel === 'function';
     this.workerUrl = workerUrl;
+    this.networkUrl = networkUrl;
     // Workers start on the first job, not before.
     this.#workers = new Array(size).fill(null);
   }
@@ -465,7 +471,7 @@ export class WorkerPool {
     if (this.#net && !this.#net.dead) return this.#net;
     const net = { dead: false, stats: new Map(), ids: 0 };
     net.endpoint = new Endpoint(
-      NET_WORKER_URL,
+      this.networkUrl,
       'large-image-wasm network',
       (m) => {
         if (m?.type === 'stats') {
@@ -495,6 +501,7 @@ export class WorkerPool {
     for (const resolve of net.stats.values()) resolve(null);
     net.stats.clear();
     if (this.#disposed) return;
+    if (++this.#netDeaths >= MAX_STARTUP_FAILURES) this.#network = false;
     for (const w of this.#workers) {
       if (!w || w.dead || !w.hasNet) continue;
       w.hasNet = false;
