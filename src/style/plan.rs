@@ -405,54 +405,111 @@ impl Layer {
         }
     }
 
-    /// Draws this layer into `out` as a copy when it is one: 8-bit bands as stored, grey or RGB, alpha
-    /// from a band or 255, transparent where masked or nodata. Returns false (nothing written) for any
-    /// other layer. Equal to [`Layer::paint`] of the same layer, byte for byte.
-    fn copy_u8(&self, r: &Raster, out: &mut [u8]) -> bool {
-        let bands: Option<Vec<usize>> = self
+    /// This layer as a copy of 8-bit bands ([`CopyU8`]) when it is one for rasters of `bands` bands
+    /// of `dtype`: every channel a band as stored, grey or RGB, alpha from a band or 255.
+    pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
+        if dtype != DType::U8 {
+            return None;
+        }
+        let from: Option<Vec<usize>> = self
             .channels
             .iter()
             .map(|c| match (&c.input, c.scale) {
-                (Input::Band(b), Scale::Identity) if *b < r.bands => Some(*b),
+                (Input::Band(b), Scale::Identity) if *b < bands => Some(*b),
                 _ => None,
             })
             .collect();
-        let (Some(bands), true) = (bands, r.dtype == DType::U8) else { return false };
         // Which source band each of R, G, B, A copies (None: 255).
-        let pick: [Option<usize>; 4] = match (&self.colour, bands.as_slice()) {
+        let pick: [Option<usize>; 4] = match (&self.colour, from?.as_slice()) {
             (Colour::Grey { alpha: false }, [g, ..]) => [Some(*g), Some(*g), Some(*g), None],
             (Colour::Grey { alpha: true }, [g, a, ..]) => [Some(*g), Some(*g), Some(*g), Some(*a)],
             (Colour::Rgb { alpha: false }, [r, g, b, ..]) => [Some(*r), Some(*g), Some(*b), None],
             (Colour::Rgb { alpha: true }, [r, g, b, a, ..]) => [Some(*r), Some(*g), Some(*b), Some(*a)],
-            _ => return false,
+            _ => return None,
         };
         // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
-        // only when it is a whole number in 0..=255.
+        // only when it is a whole number in 0..=255; one that matches none leaves every pixel drawn,
+        // unless the rule is "all of no bands" (always true).
         let nodata = match &self.mask.nodata {
-            None => None,
-            Some(nd) if nd.bands.iter().any(|&b| b >= r.bands) => return false,
-            Some(nd) => Some((u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value), nd)),
+            None => NodataU8::Never,
+            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
+            Some(nd) => match u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value) {
+                _ if nd.all && nd.bands.is_empty() => NodataU8::Always,
+                None => NodataU8::Never,
+                Some(value) => NodataU8::Value { value, bands: nd.bands.clone(), all: nd.all },
+            },
         };
-        let is_nd = |px: &[u8]| match nodata {
-            None => false,
-            Some((None, nd)) => nd.all && nd.bands.is_empty(),
-            Some((Some(v), nd)) if nd.all => nd.bands.iter().all(|&b| px[b] == v),
-            Some((Some(v), nd)) => nd.bands.iter().any(|&b| px[b] == v),
-        };
-        let n = r.bands;
-        let copy = |o: &mut [u8], px: &[u8]| {
-            for (o, p) in o.iter_mut().zip(pick) {
-                *o = p.map_or(255, |b| px[b]);
+        Some(CopyU8 {
+            bands,
+            pick: pick.map(|p| p.unwrap_or(0)),
+            fill: pick.map(|p| if p.is_some() { 0 } else { 255 }),
+            nodata,
+        })
+    }
+}
+
+/// A layer that copies 8-bit bands to RGBA (see [`Layer::copy_u8`]), resolved for one band count:
+/// [`CopyU8::pixels`] draws it byte for byte as [`Layer::paint`] does, in one pass over the samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyU8 {
+    /// Samples per source pixel.
+    bands: usize,
+    /// The source band each of R, G, B, A reads (0 where `fill` is 255).
+    pick: [usize; 4],
+    /// 255 where the channel is 255 whatever the samples, else 0.
+    fill: [u8; 4],
+    /// When a pixel is nodata.
+    nodata: NodataU8,
+}
+
+/// The nodata rule of a [`CopyU8`], on bytes.
+#[derive(Debug, Clone, PartialEq)]
+enum NodataU8 {
+    /// No pixel is nodata.
+    Never,
+    /// Every pixel is.
+    Always,
+    /// A pixel is nodata where `bands` hold `value` (all of them, or any).
+    Value { value: u8, bands: Vec<usize>, all: bool },
+}
+
+impl CopyU8 {
+    /// Draws the pixels `samples` (pixel-interleaved, `bands` each) into `out` (4 bytes each): the
+    /// copied channels where `valid` is not 0 and the pixel is not nodata, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
+        match &self.nodata {
+            NodataU8::Never => self.each(samples, valid, out, |_| false),
+            NodataU8::Always => out.fill(0),
+            NodataU8::Value { value, bands, all: true } => {
+                self.each(samples, valid, out, |px| bands.iter().all(|&b| px[b] == *value))
             }
-        };
-        for ((o, px), &v) in out.chunks_exact_mut(4).zip(r.data.chunks_exact(n)).zip(&r.valid) {
-            if v == 0 || is_nd(px) {
-                o.fill(0);
-            } else {
-                copy(o, px);
+            NodataU8::Value { value, bands, all: false } => {
+                self.each(samples, valid, out, |px| bands.iter().any(|&b| px[b] == *value))
             }
         }
-        true
+    }
+
+    /// [`Self::pixels`] with the nodata test `nodata`, the loop compiled for the common band counts.
+    #[inline(always)]
+    fn each(&self, samples: &[u8], valid: &[u8], out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
+        match self.bands {
+            1 => self.each_of(1, samples, valid, out, nodata),
+            2 => self.each_of(2, samples, valid, out, nodata),
+            3 => self.each_of(3, samples, valid, out, nodata),
+            4 => self.each_of(4, samples, valid, out, nodata),
+            n => self.each_of(n, samples, valid, out, nodata),
+        }
+    }
+
+    /// The loop of [`Self::pixels`] for `n` bands (a constant where inlined).
+    #[inline(always)]
+    fn each_of(&self, n: usize, samples: &[u8], valid: &[u8], out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
+        let (pick, fill) = (self.pick.map(|b| b.min(n - 1)), self.fill);
+        for ((o, px), &v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(n)).zip(valid) {
+            let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+            let c: [u8; 4] = std::array::from_fn(|k| (px[pick[k]] | fill[k]) & keep);
+            o.copy_from_slice(&c);
+        }
     }
 }
 
@@ -474,7 +531,8 @@ impl Plan {
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
-            if k == 0 && layer.copy_u8(r, &mut out) {
+            if let Some(copy) = layer.copy_u8(r.bands, r.dtype).filter(|_| k == 0) {
+                copy.pixels(&r.data, &r.valid, &mut out);
                 continue;
             }
             layer.paint(r, |p, c| {
