@@ -475,37 +475,89 @@ enum NodataU8 {
 
 impl CopyU8 {
     /// Draws the pixels `samples` (pixel-interleaved, `bands` each) into `out` (4 bytes each): the
-    /// copied channels where `valid` is not 0 and the pixel is not nodata, else transparent black.
-    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
+    /// copied channels where the pixel is valid (`valid` not 0; every pixel when `valid` is `None`) and
+    /// not nodata, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
         match &self.nodata {
+            NodataU8::Never if valid.is_none() && self.copy_all(samples, out) => {}
             NodataU8::Never => self.each(samples, valid, out, |_| false),
             NodataU8::Always => out.fill(0),
-            NodataU8::Value { value, bands, all: true } => {
-                self.each(samples, valid, out, |px| bands.iter().all(|&b| px[b] == *value))
-            }
-            NodataU8::Value { value, bands, all: false } => {
-                self.each(samples, valid, out, |px| bands.iter().any(|&b| px[b] == *value))
+            NodataU8::Value { value, bands, all } => {
+                let hit = |px: &[u8]| {
+                    if *all {
+                        bands.iter().all(|&b| px[b] == *value)
+                    } else {
+                        bands.iter().any(|&b| px[b] == *value)
+                    }
+                };
+                match valid {
+                    Some(v) => self.each_of(self.bands, samples, v.iter().copied(), out, hit),
+                    None => self.each_of(self.bands, samples, std::iter::repeat(255), out, hit),
+                }
             }
         }
     }
 
-    /// [`Self::pixels`] with the nodata test `nodata`, the loop compiled for the common band counts.
+    /// Every pixel valid and none nodata, with the bands in their own order (grey from band 1, RGB
+    /// from bands 1–3, alpha from the next or 255) for 1 to 4 bands: each pixel's colour a constant
+    /// shuffle of its samples (RGBA: the samples themselves). False (nothing written) otherwise.
+    fn copy_all(&self, samples: &[u8], out: &mut [u8]) -> bool {
+        /// `out`'s pixels as `f` of `samples`' `N`-byte pixels.
+        #[inline(always)]
+        fn map<const N: usize>(samples: &[u8], out: &mut [u8], f: impl Fn(&[u8; N]) -> [u8; 4]) {
+            for (o, px) in out.chunks_exact_mut(4).zip(samples.chunks_exact(N)) {
+                o.copy_from_slice(&f(px.try_into().unwrap_or(&[0; N])));
+            }
+        }
+        let alpha = self.fill[3] == 0;
+        match (self.bands, self.pick, alpha) {
+            (1, [0, 0, 0, _], false) => map::<1>(samples, out, |p| [p[0], p[0], p[0], 255]),
+            (2, [0, 0, 0, _], false) => map::<2>(samples, out, |p| [p[0], p[0], p[0], 255]),
+            (2, [0, 0, 0, 1], true) => map::<2>(samples, out, |p| [p[0], p[0], p[0], p[1]]),
+            (3, [0, 1, 2, _], false) => map::<3>(samples, out, |p| [p[0], p[1], p[2], 255]),
+            (4, [0, 1, 2, _], false) => map::<4>(samples, out, |p| [p[0], p[1], p[2], 255]),
+            (4, [0, 1, 2, 3], true) => out.copy_from_slice(&samples[..out.len()]),
+            _ => return false,
+        }
+        true
+    }
+
+    /// [`Self::pixels`] with the nodata test `nodata`, the loop compiled for the common band counts
+    /// and for all pixels valid.
     #[inline(always)]
-    fn each(&self, samples: &[u8], valid: &[u8], out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
+    fn each(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
+        /// `each_of` for `n` bands, with `valid`'s values or all 255.
+        macro_rules! with_valid {
+            ($n:expr) => {
+                match valid {
+                    Some(v) => self.each_of($n, samples, v.iter().copied(), out, nodata),
+                    None => self.each_of($n, samples, std::iter::repeat(255), out, nodata),
+                }
+            };
+        }
         match self.bands {
-            1 => self.each_of(1, samples, valid, out, nodata),
-            2 => self.each_of(2, samples, valid, out, nodata),
-            3 => self.each_of(3, samples, valid, out, nodata),
-            4 => self.each_of(4, samples, valid, out, nodata),
-            n => self.each_of(n, samples, valid, out, nodata),
+            1 => with_valid!(1),
+            2 => with_valid!(2),
+            3 => with_valid!(3),
+            4 => with_valid!(4),
+            n => with_valid!(n),
         }
     }
 
-    /// The loop of [`Self::pixels`] for `n` bands (a constant where inlined).
+    /// The loop of [`Self::pixels`] for `n` bands (a constant where inlined), `valid` giving each
+    /// pixel's validity.
     #[inline(always)]
-    fn each_of(&self, n: usize, samples: &[u8], valid: &[u8], out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
-        let (pick, fill) = (self.pick.map(|b| b.min(n - 1)), self.fill);
-        for ((o, px), &v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(n)).zip(valid) {
+    fn each_of(
+        &self,
+        n: usize,
+        samples: &[u8],
+        valid: impl Iterator<Item = u8>,
+        out: &mut [u8],
+        nodata: impl Fn(&[u8]) -> bool,
+    ) {
+        let pick = self.pick.map(|b| b.min(n - 1));
+        let fill = self.fill;
+        for ((o, px), v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(n)).zip(valid) {
             let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
             let c: [u8; 4] = std::array::from_fn(|k| (px[pick[k]] | fill[k]) & keep);
             o.copy_from_slice(&c);
@@ -514,6 +566,15 @@ impl CopyU8 {
 }
 
 impl Plan {
+    /// This plan as one [`CopyU8`] for rasters of `bands` bands of `dtype`, when it is a single layer
+    /// that copies 8-bit bands ([`Layer::copy_u8`]): drawing it is [`CopyU8::pixels`] over the raster.
+    pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
+        match self.layers.as_slice() {
+            [layer] => layer.copy_u8(bands, dtype),
+            _ => None,
+        }
+    }
+
     /// Whether some layer draws classes rather than a continuous range: a colour table indexed by value,
     /// exact values, intervals or a discrete palette. Such values must not be blended by resampling.
     pub fn is_categorical(&self) -> bool {
@@ -532,7 +593,7 @@ impl Plan {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
             if let Some(copy) = layer.copy_u8(r.bands, r.dtype).filter(|_| k == 0) {
-                copy.pixels(&r.data, &r.valid, &mut out);
+                copy.pixels(&r.data, Some(&r.valid), &mut out);
                 continue;
             }
             layer.paint(r, |p, c| {
@@ -762,6 +823,34 @@ mod tests {
     }
 
     #[test]
+    fn the_copy_of_all_valid_pixels_equals_the_reference_for_1_to_5_bands() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let band = |b: usize| Channel { input: Input::Band(b), scale: Scale::Identity };
+        let no_mask = Mask { nodata: None, reject: Reject::Nothing };
+        let mut checked = 0;
+        for bands in 1..=5 {
+            let mut r = random_raster(&mut rng, DType::U8, bands, 300);
+            r.valid.fill(255);
+            let layers = [
+                (vec![band(0)], Colour::Grey { alpha: false }),
+                (vec![band(0), band(1 % bands)], Colour::Grey { alpha: true }),
+                (vec![band(0), band(1 % bands), band(2 % bands)], Colour::Rgb { alpha: false }),
+                (vec![band(0), band(1 % bands), band(2 % bands), band(3 % bands)], Colour::Rgb { alpha: true }),
+                (vec![band(bands - 1), band(0), band(0)], Colour::Rgb { alpha: false }),
+            ];
+            for (channels, colour) in layers {
+                let plan = Plan { layers: vec![Layer { channels, colour, mask: no_mask.clone() }] };
+                let copy = plan.copy_u8(bands, DType::U8).expect("a copy");
+                let mut out = vec![7; r.pixels() * 4];
+                copy.pixels(&r.data, None, &mut out);
+                assert_eq!(out, reference(&plan, &r).0, "{bands} bands: {plan:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 25);
+    }
+
+    #[test]
     fn chunked_drawing_and_the_copy_equal_the_per_pixel_reference() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let scales = [
@@ -798,7 +887,7 @@ mod tests {
             Some(Nodata { value: 7.0, bands: vec![], all: true }),
         ];
         let dtypes = [DType::U8, DType::I8, DType::U16, DType::I16, DType::U32, DType::I32, DType::F32, DType::F64];
-        let mut cases = 0;
+        let (mut cases, mut copies) = (0, 0);
         for dtype in dtypes {
             let r = random_raster(&mut rng, dtype, 4, 300);
             for (colour, n) in &colours {
@@ -830,6 +919,14 @@ mod tests {
                             for plan in [Plan { layers: vec![layer.clone()] }, Plan { layers: vec![layer, second] }] {
                                 let (bytes, floats) = reference(&plan, &r);
                                 assert_eq!(plan.draw(&r), bytes, "{dtype:?} {plan:?}");
+                                if let Some(copy) = plan.copy_u8(r.bands, r.dtype) {
+                                    // No validity given: every pixel valid.
+                                    let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
+                                    let mut out = vec![7; r.pixels() * 4];
+                                    copy.pixels(&all.data, None, &mut out);
+                                    assert_eq!(out, reference(&plan, &all).0, "all valid: {plan:?}");
+                                    copies += 1;
+                                }
                                 let got = plan.colours(&r);
                                 let bits = |v: &[[f64; 4]]| v.iter().flatten().map(|f| f.to_bits()).collect::<Vec<_>>();
                                 assert_eq!(bits(&got), bits(&floats), "{dtype:?} {plan:?}");
@@ -840,6 +937,6 @@ mod tests {
                 }
             }
         }
-        assert!(cases > 3000, "{cases}");
+        assert!(cases > 3000 && copies > 20, "{cases} {copies}");
     }
 }
