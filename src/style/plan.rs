@@ -405,6 +405,52 @@ impl Layer {
         }
     }
 
+    /// Which channel each of R, G, B, A reads (`None`: 255), when the colour is grey or RGB.
+    fn rgba_channels(&self) -> Option<[Option<usize>; 4]> {
+        let n = self.channels.len();
+        Some(match self.colour {
+            Colour::Grey { alpha: false } if n >= 1 => [Some(0), Some(0), Some(0), None],
+            Colour::Grey { alpha: true } if n >= 2 => [Some(0), Some(0), Some(0), Some(1)],
+            Colour::Rgb { alpha: false } if n >= 3 => [Some(0), Some(1), Some(2), None],
+            Colour::Rgb { alpha: true } if n >= 4 => [Some(0), Some(1), Some(2), Some(3)],
+            _ => return None,
+        })
+    }
+
+    /// This layer as byte tables ([`ByteLut`]) for rasters of `bands` bands of `dtype`, when it can be
+    /// one: grey or RGB from bands (any scale but [`Scale::Position`]) of integers of at most 16 bits.
+    pub fn byte_lut(&self, bands: usize, dtype: DType) -> Option<ByteLut> {
+        let (size, offset) = lut_domain(dtype)?;
+        let value = |i: usize| (i as i64 + offset) as f64;
+        // Channel j: its band and the table of its bytes. Integers are never NaN or infinite: rejects
+        // never apply.
+        let chans: Option<Vec<(usize, Vec<u8>)>> = self
+            .channels
+            .iter()
+            .map(|c| match (&c.input, c.scale) {
+                (_, Scale::Position { .. }) => None,
+                (Input::Band(b), scale) if *b < bands => {
+                    Some((*b, (0..size).map(|i| scale.apply(value(i)).map_or(0, |v| v as u8)).collect()))
+                }
+                _ => None,
+            })
+            .collect();
+        let chans = chans?;
+        let pick = self.rgba_channels()?;
+        let nodata = match &self.mask.nodata {
+            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
+            Some(nd) => Some(LutNodata {
+                bands: nd.bands.clone(),
+                all: nd.all,
+                hit: (0..size).map(|i| is_nodata(value(i), nd.value)).collect(),
+            }),
+            None => None,
+        };
+        let band_of = pick.map(|c| c.map(|c| chans[c].0));
+        let table_of = pick.map(|c| c.unwrap_or(0));
+        Some(ByteLut { bands, dtype, band_of, table_of, tables: chans.into_iter().map(|c| c.1).collect(), nodata })
+    }
+
     /// This layer as a copy of 8-bit bands ([`CopyU8`]) when it is one for rasters of `bands` bands
     /// of `dtype`: every channel a band as stored, grey or RGB, alpha from a band or 255.
     pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
@@ -420,13 +466,8 @@ impl Layer {
             })
             .collect();
         // Which source band each of R, G, B, A copies (None: 255).
-        let pick: [Option<usize>; 4] = match (&self.colour, from?.as_slice()) {
-            (Colour::Grey { alpha: false }, [g, ..]) => [Some(*g), Some(*g), Some(*g), None],
-            (Colour::Grey { alpha: true }, [g, a, ..]) => [Some(*g), Some(*g), Some(*g), Some(*a)],
-            (Colour::Rgb { alpha: false }, [r, g, b, ..]) => [Some(*r), Some(*g), Some(*b), None],
-            (Colour::Rgb { alpha: true }, [r, g, b, a, ..]) => [Some(*r), Some(*g), Some(*b), Some(*a)],
-            _ => return None,
-        };
+        let from = from?;
+        let pick = self.rgba_channels()?.map(|c| c.map(|c| from[c]));
         // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
         // only when it is a whole number in 0..=255; one that matches none leaves every pixel drawn,
         // unless the rule is "all of no bands" (always true).
@@ -565,6 +606,104 @@ impl CopyU8 {
     }
 }
 
+/// How many values a type of at most 16 bits has and the value of table index 0 (`None` for wider
+/// types and floats): the domain of a [`ByteLut`]'s tables.
+fn lut_domain(dtype: DType) -> Option<(usize, i64)> {
+    match dtype {
+        DType::U8 => Some((1 << 8, 0)),
+        DType::I8 => Some((1 << 8, -(1 << 7))),
+        DType::U16 => Some((1 << 16, 0)),
+        DType::I16 => Some((1 << 16, -(1 << 15))),
+        _ => None,
+    }
+}
+
+/// A layer drawn through byte tables ([`Layer::byte_lut`]): every channel's byte is its scale of
+/// the sample, looked up by the sample's value, and a nodata test per value; byte for byte what
+/// [`Layer::paint`] draws, in one pass over the samples. Building the tables costs one scale per
+/// value of the type (65 536 for 16 bits).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByteLut {
+    /// Samples per source pixel.
+    bands: usize,
+    /// Their type (8 or 16 bits).
+    dtype: DType,
+    /// The band each of R, G, B, A reads (`None`: 255).
+    band_of: [Option<usize>; 4],
+    /// The table each of R, G, B, A reads its byte from.
+    table_of: [usize; 4],
+    /// Per channel: its byte for every value of the type, by [`lut_domain`] index.
+    tables: Vec<Vec<u8>>,
+    /// When a pixel is nodata.
+    nodata: Option<LutNodata>,
+}
+
+/// The nodata rule of a [`ByteLut`]: transparent where `bands` hold a value whose `hit` is true
+/// (all of them, or any).
+#[derive(Debug, Clone, PartialEq)]
+struct LutNodata {
+    bands: Vec<usize>,
+    all: bool,
+    hit: Vec<bool>,
+}
+
+impl ByteLut {
+    /// Draws the pixels `samples` (pixel-interleaved, `bands` each, native-endian) into `out` (4
+    /// bytes each): the channels' bytes where `valid` is not 0 and the pixel is not nodata, else
+    /// transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
+        match self.dtype {
+            DType::U8 => self.each::<1>(samples, valid, out, |s| s[0] as usize),
+            DType::I8 => self.each::<1>(samples, valid, out, |s| (s[0] ^ 0x80) as usize),
+            DType::U16 => self.each::<2>(samples, valid, out, |s| u16::from_ne_bytes(s) as usize),
+            _ => self.each::<2>(samples, valid, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
+        }
+    }
+
+    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`.
+    #[inline(always)]
+    fn each<const N: usize>(&self, samples: &[u8], valid: &[u8], out: &mut [u8], index: impl Fn([u8; N]) -> usize) {
+        let at = |px: &[u8], b: usize| index(px[b * N..b * N + N].try_into().unwrap_or([0; N]));
+        let nodata = |px: &[u8]| {
+            self.nodata.as_ref().is_some_and(|nd| {
+                let hit = |&b: &usize| nd.hit[at(px, b)];
+                if nd.all {
+                    nd.bands.iter().all(hit)
+                } else {
+                    nd.bands.iter().any(hit)
+                }
+            })
+        };
+        // Per R, G, B, A: the band's byte offset in a pixel and its table (255 where there is none).
+        let all = [255u8; 1];
+        let lanes: [(usize, &[u8]); 4] = std::array::from_fn(|k| match self.band_of[k] {
+            Some(b) => (b, &self.tables[self.table_of[k]][..]),
+            None => (0, &all[..]),
+        });
+        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
+        if let [Some(g), Some(g1), Some(g2), None] = self.band_of {
+            if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] {
+                // Grey: one lookup per pixel.
+                let t = lanes[0].1;
+                for ((o, px), &v) in pixels {
+                    let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+                    let c = t[at(px, g)];
+                    o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
+                }
+                return;
+            }
+        }
+        for ((o, px), &v) in pixels {
+            let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+            let c: [u8; 4] = std::array::from_fn(|k| {
+                let (b, t) = lanes[k];
+                t[if t.len() == 1 { 0 } else { at(px, b) }] & keep
+            });
+            o.copy_from_slice(&c);
+        }
+    }
+}
+
 impl Plan {
     /// This plan as one [`CopyU8`] for rasters of `bands` bands of `dtype`, when it is a single layer
     /// that copies 8-bit bands ([`Layer::copy_u8`]): drawing it is [`CopyU8::pixels`] over the raster.
@@ -588,13 +727,22 @@ impl Plan {
 
     /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
     /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
-    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied.
+    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied; one that
+    /// reads 8- or 16-bit integer bands is looked up in byte tables when the raster is large enough.
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
-            if let Some(copy) = layer.copy_u8(r.bands, r.dtype).filter(|_| k == 0) {
-                copy.pixels(&r.data, Some(&r.valid), &mut out);
-                continue;
+            if k == 0 {
+                if let Some(copy) = layer.copy_u8(r.bands, r.dtype) {
+                    copy.pixels(&r.data, Some(&r.valid), &mut out);
+                    continue;
+                }
+                // The tables pay for themselves from as many pixels as values in a table.
+                let pays = lut_domain(r.dtype).is_some_and(|(values, _)| r.pixels() >= values);
+                if let Some(lut) = pays.then(|| layer.byte_lut(r.bands, r.dtype)).flatten() {
+                    lut.pixels(&r.data, &r.valid, &mut out);
+                    continue;
+                }
             }
             layer.paint(r, |p, c| {
                 let px = &mut out[p * 4..p * 4 + 4];
@@ -848,6 +996,63 @@ mod tests {
             }
         }
         assert_eq!(checked, 25);
+    }
+
+    #[test]
+    fn byte_tables_of_16_bit_rasters_equal_the_per_pixel_reference() {
+        // Rasters of at least 65 536 pixels, which draw through the tables.
+        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        let scales = [
+            Scale::Identity,
+            Scale::Stretch { min: 10.0, max: 250.0 },
+            Scale::Stretch { min: 7.0, max: 7.0 },
+            Scale::Rescale { min: -1.0, max: 200.0 },
+            Scale::Clip,
+        ];
+        let colours = [
+            (Colour::Grey { alpha: false }, 1),
+            (Colour::Grey { alpha: true }, 2),
+            (Colour::Rgb { alpha: false }, 3),
+            (Colour::Rgb { alpha: true }, 4),
+        ];
+        let nodatas = [
+            None,
+            Some(Nodata { value: 7.0, bands: vec![0], all: true }),
+            Some(Nodata { value: 7.0, bands: vec![0, 1], all: false }),
+            Some(Nodata { value: -5.0, bands: vec![1, 2], all: true }),
+            Some(Nodata { value: 7.5, bands: vec![], all: true }),
+        ];
+        let mut checked = 0;
+        for dtype in [DType::U16, DType::I16] {
+            let r = random_raster(&mut rng, dtype, 4, 22_000);
+            assert!(r.pixels() >= 1 << 16);
+            for (colour, n) in &colours {
+                for (k, nodata) in nodatas.iter().enumerate() {
+                    let channels = (0..*n)
+                        .map(|c| Channel { input: Input::Band((c + k) % 4), scale: scales[(c + k) % scales.len()] })
+                        .collect();
+                    let layer = Layer {
+                        channels,
+                        colour: colour.clone(),
+                        mask: Mask { nodata: nodata.clone(), reject: Reject::Nan },
+                    };
+                    let plan = Plan { layers: vec![layer] };
+                    assert!(plan.layers[0].byte_lut(4, dtype).is_some());
+                    assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                    checked += 1;
+                }
+            }
+            // Grey: the one-lookup loop.
+            for scale in scales {
+                let channels = vec![Channel { input: Input::Band(2), scale }];
+                let mask =
+                    Mask { nodata: Some(Nodata { value: 7.0, bands: vec![2], all: true }), reject: Reject::Nothing };
+                let plan = Plan { layers: vec![Layer { channels, colour: Colour::Grey { alpha: false }, mask }] };
+                assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 50);
     }
 
     #[test]
