@@ -181,7 +181,7 @@ impl<S: RangeSource> Cog<S> {
         checked_size(
             "window bytes",
             self.opts.limits.max_window_bytes,
-            &[w as u64, h as u64, img.samples as u64, ss as u64],
+            &[w as u64, h as u64, img.samples, ss as u64],
         )?;
         // Clip to the image.
         let cx0 = x0.max(0) as u64;
