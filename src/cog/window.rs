@@ -178,11 +178,7 @@ impl<S: RangeSource> Cog<S> {
         hints: &ReadHints,
     ) -> Result<TilesUnder> {
         let ss = img.dtype.decoded().size();
-        checked_size(
-            "window bytes",
-            self.opts.limits.max_window_bytes,
-            &[w as u64, h as u64, img.samples, ss as u64],
-        )?;
+        checked_size("window bytes", self.opts.limits.max_window_bytes, &[w as u64, h as u64, img.samples, ss as u64])?;
         // Clip to the image.
         let cx0 = x0.max(0) as u64;
         let cy0 = y0.max(0) as u64;
