@@ -150,6 +150,21 @@ pub struct RegionPlan {
     pub level: usize,
 }
 
+/// A window of one pyramid level, in that level's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelWindow {
+    /// Pyramid level (0 = full resolution).
+    pub level: usize,
+    /// Left column.
+    pub x: i64,
+    /// Top row.
+    pub y: i64,
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+}
+
 /// large_image's `_calculateWidthHeight`: the largest size within `max_w`×`max_h` (either may be
 /// absent) with the aspect of `region_w`×`region_h`; both absent = the region's size.
 pub fn fit_size(max_w: Option<u64>, max_h: Option<u64>, region_w: u64, region_h: u64) -> (u64, u64) {
@@ -226,6 +241,36 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(RegionPlan { x, y, width: w, height: h, out_width: ow, out_height: oh, level })
     }
 
+    /// The level pixels (columns, rows) a plan's output pixels take, as GDAL's nearest-neighbour
+    /// `RasterIO` picks them.
+    fn plan_positions(&self, p: &RegionPlan) -> Result<(Vec<u64>, Vec<u64>)> {
+        let b = self.cog.base();
+        let img = self.cog.level(p.level)?;
+        let (sx, sy) = (img.width as f64 / b.width as f64, img.height as f64 / b.height as f64);
+        let cols = rasterio_positions(p.x as f64 * sx, p.width as f64 * sx, p.out_width, img.width);
+        let rows = rasterio_positions(p.y as f64 * sy, p.height as f64 * sy, p.out_height, img.height);
+        Ok((cols, rows))
+    }
+
+    /// The window of its level a plan's samples are, when they are one (no pixel skipped or repeated):
+    /// the full-resolution window itself, or an overview at exactly the asked scale (positions one
+    /// after another on both axes, as for every whole pixel-space tile). `None`: samples are picked.
+    pub fn plan_level_window(&self, p: &RegionPlan) -> Result<Option<LevelWindow>> {
+        let (ow, oh) = (p.out_width as usize, p.out_height as usize);
+        if p.level == 0 && p.out_width == p.width && p.out_height == p.height {
+            return Ok(Some(LevelWindow { level: 0, x: p.x as i64, y: p.y as i64, width: ow, height: oh }));
+        }
+        let (cols, rows) = self.plan_positions(p)?;
+        let contiguous = |v: &[u64]| v.windows(2).all(|w| w[1] == w[0] + 1);
+        Ok((contiguous(&cols) && contiguous(&rows)).then(|| LevelWindow {
+            level: p.level,
+            x: cols[0] as i64,
+            y: rows[0] as i64,
+            width: ow,
+            height: oh,
+        }))
+    }
+
     /// The band values and validity of a plan: the window itself at full resolution, or
     /// nearest-neighbour samples of the plan's level, read in strips of bounded size.
     pub async fn region_raster(&self, p: &RegionPlan) -> Result<Raster> {
@@ -234,24 +279,14 @@ impl<S: RangeSource> LargeImage<S> {
 
     /// [`Self::region_raster`] with the reads' hints (priority).
     pub async fn region_raster_with(&self, p: &RegionPlan, hints: &ReadHints) -> Result<Raster> {
-        if p.level == 0 && p.out_width == p.width && p.out_height == p.height {
-            let (x, y, w, h) = (p.x as i64, p.y as i64, p.width as usize, p.height as usize);
-            return self.cog.read_window_with(0, x, y, w, h, hints).await;
+        if let Some(w) = self.plan_level_window(p)? {
+            return self.cog.read_window_with(w.level, w.x, w.y, w.width, w.height, hints).await;
         }
-        let b = self.cog.base();
+        let (cols, rows) = self.plan_positions(p)?;
         let img = self.cog.level(p.level)?;
-        let (sx, sy) = (img.width as f64 / b.width as f64, img.height as f64 / b.height as f64);
-        let cols = rasterio_positions(p.x as f64 * sx, p.width as f64 * sx, p.out_width, img.width);
-        let rows = rasterio_positions(p.y as f64 * sy, p.height as f64 * sy, p.out_height, img.height);
         let dtype = img.dtype.decoded();
         let bands = img.samples as usize;
         let (ow, oh) = (p.out_width as usize, p.out_height as usize);
-        // Positions one after another on both axes (an overview level at exactly the asked scale, as
-        // for every whole pixel-space tile): the picked samples are the level's window itself.
-        let contiguous = |v: &[u64]| v.windows(2).all(|w| w[1] == w[0] + 1);
-        if contiguous(&cols) && contiguous(&rows) {
-            return self.cog.read_window(p.level, cols[0] as i64, rows[0] as i64, ow, oh).await;
-        }
         let mut out = Raster::empty(ow, oh, bands, dtype);
         let (c0, c1) = (cols[0], cols[ow - 1]);
         let row_bytes = ((c1 - c0 + 1) as usize * bands * dtype.size()).max(1);

@@ -9,7 +9,7 @@ use crate::decode::Raster;
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::{RangeSource, ReadHints};
-use crate::style::TitilerParams;
+use crate::style::{Plan, TitilerParams};
 use crate::warp::resample::{grid_window, mask_nodata, resample};
 use crate::warp::{
     choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, ResamplingChoice, TileScheme,
@@ -17,6 +17,14 @@ use crate::warp::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+
+/// How a pixel-space tile is read ([`LargeImage::pixel_tile_plan`]).
+struct PixelTile {
+    /// The full-resolution window, the size it is scaled to and the level `RasterIO` reads.
+    region: RegionPlan,
+    /// The resampling (nearest: `RasterIO`'s picking; else the warp kernel's).
+    method: Resampling,
+}
 
 /// Options of a tile request.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +183,9 @@ impl<S: RangeSource> LargeImage<S> {
             Some(r) => ResamplingChoice::parse(r)?,
             None => opts.resampling,
         };
+        if let Some(rgba) = self.copied_pixel_tile((z, x, y), opts, resampling, &plan).await? {
+            return encode(rgba, opts.size as u32, opts.size as u32, opts.format);
+        }
         let raster = self.raster(z, x, y, opts, resampling, plan.is_categorical()).await?;
         let rgba = plan.draw(&raster);
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
@@ -214,19 +225,45 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
-    /// as large_image's rasterio source reads it: the full-resolution window `x·s·tile …` (`s` = 2^(levels
-    /// − 1 − z)) clipped to the image, scaled to `round(window / s)` pixels by GDAL's `RasterIO` (its
-    /// overview choice, its nearest-neighbour sample positions), in the top-left corner of a
-    /// `tile`×`tile` raster whose rest is invalid (transparent). Bilinear and cubic sample the same
-    /// positions through [`crate::warp::resample`]. These tiles never magnify the source, so `Auto` is
-    /// nearest here. `(resampling, categorical)`: the choice and whether the data are classes.
+    /// as large_image's rasterio source reads it ([`Self::pixel_tile_plan`]), in the top-left corner of
+    /// a `tile`×`tile` raster whose rest is invalid (transparent). `(resampling, categorical)`: the
+    /// choice and whether the data are classes.
     async fn pixel_tile(
+        &self,
+        zxy: (u32, u64, u64),
+        tile: u64,
+        choice: (ResamplingChoice, bool),
+        hints: &ReadHints,
+    ) -> Result<Raster> {
+        let PixelTile { region: p, method } = self.pixel_tile_plan(zxy, tile, choice)?;
+        let content = if method == Resampling::Nearest {
+            let mut r = self.region_raster_with(&p, hints).await?;
+            mask_nodata(&mut r, self.cog.base().nodata, self.alpha_band());
+            r
+        } else {
+            let (x0, y0, w, h) = (p.x, p.y, p.out_width, p.out_height);
+            let (fx, fy) = (p.width as f64 / w as f64, p.height as f64 / h as f64);
+            let grid = (0..h)
+                .flat_map(|j| {
+                    (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
+                })
+                .collect();
+            self.sample(grid, w as usize, h as usize, fx.max(fy), method, hints).await?
+        };
+        Ok(content.padded(tile as usize, tile as usize))
+    }
+
+    /// Where a pixel-space tile's samples come from: the full-resolution window `x·s·tile …` (`s` =
+    /// 2^(levels − 1 − z)) clipped to the image, scaled to `round(window / s)` pixels by GDAL's
+    /// `RasterIO` (its overview choice, its nearest-neighbour sample positions). Bilinear and cubic
+    /// sample the same positions through [`crate::warp::resample`]. These tiles never magnify the
+    /// source, so `Auto` is nearest here; palettes are always nearest.
+    fn pixel_tile_plan(
         &self,
         (z, x, y): (u32, u64, u64),
         tile: u64,
         (resampling, categorical): (ResamplingChoice, bool),
-        hints: &ReadHints,
-    ) -> Result<Raster> {
+    ) -> Result<PixelTile> {
         let levels = self.pixel_levels(tile);
         if z >= levels {
             return Err(Error::usage("z layer does not exist"));
@@ -244,31 +281,46 @@ impl<S: RangeSource> LargeImage<S> {
         let (x1, y1) = ((x0 + s * tile).min(b.width), (y0 + s * tile).min(b.height));
         let out = |len: u64| (round_half_even(len as f64 / s as f64) as u64).clamp(1, tile);
         let (w, h) = (out(x1 - x0), out(y1 - y0));
-        let t = tile as usize;
         let (fx, fy) = ((x1 - x0) as f64 / w as f64, (y1 - y0) as f64 / h as f64);
-        let method = resampling.method(fx.max(fy), categorical);
-        let content = if method == Resampling::Nearest || b.is_palette() {
-            let plan = RegionPlan {
-                x: x0,
-                y: y0,
-                width: x1 - x0,
-                height: y1 - y0,
-                out_width: w,
-                out_height: h,
-                level: rasterio_level(&self.level_sizes()?, (x1 - x0, y1 - y0), (w, h)),
-            };
-            let mut r = self.region_raster_with(&plan, hints).await?;
-            mask_nodata(&mut r, b.nodata, self.alpha_band());
-            r
-        } else {
-            let grid = (0..h)
-                .flat_map(|j| {
-                    (0..w).map(move |i| (x0 as f64 + (i as f64 + 0.5) * fx, y0 as f64 + (j as f64 + 0.5) * fy))
-                })
-                .collect();
-            self.sample(grid, w as usize, h as usize, fx.max(fy), method, hints).await?
-        };
-        Ok(content.padded(t, t))
+        let method = if b.is_palette() { Resampling::Nearest } else { resampling.method(fx.max(fy), categorical) };
+        let level = rasterio_level(&self.level_sizes()?, (x1 - x0, y1 - y0), (w, h));
+        let region = RegionPlan { x: x0, y: y0, width: x1 - x0, height: y1 - y0, out_width: w, out_height: h, level };
+        Ok(PixelTile { region, method })
+    }
+
+    /// The RGBA of a pixel-space tile drawn straight from the decoded tiles, one pass per sample, when
+    /// that is what [`Self::pixel_tile`] + [`Plan::draw`] would draw: the plan a copy of 8-bit bands
+    /// ([`Plan::copy_u8`]), no nodata value or alpha band to mask first, nearest samples that are a
+    /// window of one level ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise
+    /// (and for tile sizes the general path refuses).
+    async fn copied_pixel_tile(
+        &self,
+        zxy: (u32, u64, u64),
+        opts: &TileOptions,
+        resampling: ResamplingChoice,
+        plan: &Plan,
+    ) -> Result<Option<Vec<u8>>> {
+        let b = self.cog.base();
+        let t = opts.size;
+        let maskless = b.nodata.is_none() && self.alpha_band().is_none();
+        if opts.projection.is_some() || !maskless || !(1..=4096).contains(&t) {
+            return Ok(None);
+        }
+        let p = self.pixel_tile_plan(zxy, t as u64, (resampling, plan.is_categorical()))?;
+        if p.method != Resampling::Nearest {
+            return Ok(None);
+        }
+        let Some(w) = self.plan_level_window(&p.region)? else { return Ok(None) };
+        let img = self.cog.level(w.level)?;
+        let Some(copy) = plan.copy_u8(img.samples as usize, img.dtype.decoded()) else { return Ok(None) };
+        let mut rgba = vec![0u8; t * t * 4];
+        let bands = img.samples as usize;
+        let read =
+            self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), &opts.hints, |at, samples, valid| {
+                let o = ((at / w.width) * t + at % w.width) * 4;
+                copy.pixels(samples, valid, &mut rgba[o..o + samples.len() / bands * 4]);
+            });
+        Ok(read.await?.then_some(rgba))
     }
 
     /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space, large_image's

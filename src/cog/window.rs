@@ -37,6 +37,38 @@ impl Drop for InflightGuard<'_> {
     }
 }
 
+/// The decoded tiles under a window ([`Cog::tiles_under`]): (tx, ty, plane) of each, its samples
+/// (`None`: sparse), and the window clipped to the image (x0, y0, x1, y1).
+struct TilesUnder {
+    wanted: Vec<(u64, u64, u64)>,
+    tiles: Vec<Option<Arc<Vec<u8>>>>,
+    clip: (u64, u64, u64, u64),
+}
+
+impl TilesUnder {
+    /// Hands each run of a tile row inside the window whose top-left is (`x0`, `y0`) and width `w` to
+    /// `f(plane, at, pixels, samples)`: `at` the window pixel (row-major) of the run's first pixel,
+    /// `samples` the tile's samples from that pixel on. Sparse tiles have no runs.
+    fn runs(&self, img: &ImageInfo, (x0, y0): (i64, i64), w: usize, mut f: impl FnMut(u64, usize, usize, &[u8])) {
+        let (cx0, cy0, cx1, cy1) = self.clip;
+        let (tw, th) = (img.tile_width, img.tile_height);
+        let spp = img.samples_per_tile_pixel() as usize;
+        let ss = img.dtype.decoded().size();
+        for (&(tx, ty, plane), tile) in self.wanted.iter().zip(&self.tiles) {
+            let Some(t) = tile else { continue }; // sparse: stays zero and invalid
+            let (tx0, ty0) = (tx * tw, ty * th);
+            let rows = th.min(img.height - ty0);
+            let xs = cx0.max(tx0)..cx1.min(tx0 + tw);
+            let n = (xs.end - xs.start) as usize;
+            for y in cy0.max(ty0)..cy1.min(ty0 + rows) {
+                let at = (y as i64 - y0) as usize * w + (xs.start as i64 - x0) as usize;
+                let s0 = ((y - ty0) * tw + (xs.start - tx0)) as usize * spp;
+                f(plane, at, n, &t[s0 * ss..]);
+            }
+        }
+    }
+}
+
 impl<S: RangeSource> Cog<S> {
     /// Reads the window `x0..x0+w`, `y0..y0+h` of `level` (it may extend outside the image: those
     /// pixels are zero and invalid), all bands.
@@ -68,6 +100,41 @@ impl<S: RangeSource> Cog<S> {
         Ok(r)
     }
 
+    /// Reads the window as [`Self::read_window_with`] does, but instead of copying the samples into a
+    /// raster hands each run of decoded pixels to `f(at, samples, valid)`: `samples` are the run's
+    /// pixels as decoded (all bands, pixel-interleaved, native-endian, of the level's decoded type),
+    /// `at` the window pixel (row-major index) of its first one, `valid` the mask's verdict on each
+    /// (not 0: valid; `None` without a mask IFD: all valid). Every pixel of the window lies in at most one
+    /// run; pixels in none are the ones [`Self::read_window_with`] answers zero and invalid (outside
+    /// the image, sparse tiles). Pixel-interleaved images only: a planar one answers `false`, nothing
+    /// read.
+    pub async fn visit_window(
+        &self,
+        level: usize,
+        (x0, y0): (i64, i64),
+        (w, h): (usize, usize),
+        hints: &ReadHints,
+        mut f: impl FnMut(usize, &[u8], Option<&[u8]>),
+    ) -> Result<bool> {
+        let img = self.level(level)?.clone();
+        if img.is_planar() {
+            return Ok(false);
+        }
+        let mask = match self.masks[level] {
+            Some(mi) => {
+                let mimg = self.file.images[mi].clone();
+                Some(self.read_image_window(&mimg, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?)
+            }
+            None => None,
+        };
+        let ss = img.dtype.decoded().size();
+        let under = self.tiles_under(&img, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
+        under.runs(&img, (x0, y0), w, |_, at, n, samples| {
+            f(at, &samples[..n * img.samples as usize * ss], mask.as_ref().map(|m| &m.data[at..at + n]))
+        });
+        Ok(true)
+    }
+
     async fn read_image_window(
         &self,
         img: &ImageInfo,
@@ -80,19 +147,46 @@ impl<S: RangeSource> Cog<S> {
         let dtype = img.dtype.decoded();
         let bands = img.samples as usize;
         let ss = dtype.size();
-        checked_size(
-            "window bytes",
-            self.opts.limits.max_window_bytes,
-            &[w as u64, h as u64, bands as u64, ss as u64],
-        )?;
+        let under = self.tiles_under(img, x0, y0, w, h, hints).await?;
         let mut out = Raster::empty(w, h, bands, dtype);
+        under.runs(img, (x0, y0), w, |plane, o0, n, t| {
+            if img.is_planar() {
+                let p = plane as usize;
+                for k in 0..n {
+                    let d = ((o0 + k) * bands + p) * ss;
+                    out.data[d..d + ss].copy_from_slice(&t[k * ss..(k + 1) * ss]);
+                }
+            } else {
+                // Pixel-interleaved on both sides: one copy per row.
+                let d = o0 * bands * ss;
+                out.data[d..d + n * bands * ss].copy_from_slice(&t[..n * bands * ss]);
+            }
+            out.valid[o0..o0 + n].fill(255);
+        });
+        Ok(out)
+    }
+
+    /// The decoded tiles the window `x0..x0+w`, `y0..y0+h` of `img` touches (all planes), fetched or
+    /// from the cache; none when the window misses the image.
+    async fn tiles_under(
+        &self,
+        img: &ImageInfo,
+        x0: i64,
+        y0: i64,
+        w: usize,
+        h: usize,
+        hints: &ReadHints,
+    ) -> Result<TilesUnder> {
+        let ss = img.dtype.decoded().size();
+        checked_size("window bytes", self.opts.limits.max_window_bytes, &[w as u64, h as u64, img.samples, ss as u64])?;
         // Clip to the image.
         let cx0 = x0.max(0) as u64;
         let cy0 = y0.max(0) as u64;
         let cx1 = (x0 + w as i64).clamp(0, img.width as i64) as u64;
         let cy1 = (y0 + h as i64).clamp(0, img.height as i64) as u64;
+        let clip = (cx0, cy0, cx1, cy1);
         if cx0 >= cx1 || cy0 >= cy1 {
-            return Ok(out);
+            return Ok(TilesUnder { wanted: Vec::new(), tiles: Vec::new(), clip });
         }
         let (tw, th) = (img.tile_width, img.tile_height);
         let mut wanted = Vec::new();
@@ -104,35 +198,8 @@ impl<S: RangeSource> Cog<S> {
             }
         }
         let tiles = self.tiles_of(img, &wanted, hints).await?;
-        let spp = img.samples_per_tile_pixel() as usize;
-        for ((tx, ty, plane), tile) in wanted.iter().zip(tiles) {
-            let (tx0, ty0) = (tx * tw, ty * th);
-            let rows = th.min(img.height - ty0);
-            let xs = cx0.max(tx0)..cx1.min(tx0 + tw);
-            let ys = cy0.max(ty0)..cy1.min(ty0 + rows);
-            let Some(t) = &tile else { continue }; // sparse: stays zero and invalid
-            let n = (xs.end - xs.start) as usize;
-            for y in ys {
-                let oy = (y as i64 - y0) as usize;
-                let o0 = oy * w + (xs.start as i64 - x0) as usize;
-                let s0 = ((y - ty0) * tw + (xs.start - tx0)) as usize * spp;
-                if img.is_planar() {
-                    let p = *plane as usize;
-                    for k in 0..n {
-                        let d = ((o0 + k) * bands + p) * ss;
-                        out.data[d..d + ss].copy_from_slice(&t[(s0 + k) * ss..(s0 + k + 1) * ss]);
-                    }
-                } else {
-                    // Pixel-interleaved on both sides: one copy per row.
-                    let d = o0 * bands * ss;
-                    out.data[d..d + n * bands * ss].copy_from_slice(&t[s0 * ss..(s0 + n * bands) * ss]);
-                }
-                out.valid[o0..o0 + n].fill(255);
-            }
-        }
-        Ok(out)
+        Ok(TilesUnder { wanted, tiles, clip })
     }
-
     /// Decoded tiles for (tx, ty, plane) of `img`, `None` for sparse ones. Cached tiles come from the
     /// LRU; tiles another request is already fetching are awaited, not fetched twice; the rest are
     /// fetched with merged ranges and decoded.

@@ -405,58 +405,315 @@ impl Layer {
         }
     }
 
-    /// Draws this layer into `out` as a copy when it is one: 8-bit bands as stored, grey or RGB, alpha
-    /// from a band or 255, transparent where masked or nodata. Returns false (nothing written) for any
-    /// other layer. Equal to [`Layer::paint`] of the same layer, byte for byte.
-    fn copy_u8(&self, r: &Raster, out: &mut [u8]) -> bool {
-        let bands: Option<Vec<usize>> = self
+    /// Which channel each of R, G, B, A reads (`None`: 255), when the colour is grey or RGB.
+    fn rgba_channels(&self) -> Option<[Option<usize>; 4]> {
+        let n = self.channels.len();
+        Some(match self.colour {
+            Colour::Grey { alpha: false } if n >= 1 => [Some(0), Some(0), Some(0), None],
+            Colour::Grey { alpha: true } if n >= 2 => [Some(0), Some(0), Some(0), Some(1)],
+            Colour::Rgb { alpha: false } if n >= 3 => [Some(0), Some(1), Some(2), None],
+            Colour::Rgb { alpha: true } if n >= 4 => [Some(0), Some(1), Some(2), Some(3)],
+            _ => return None,
+        })
+    }
+
+    /// This layer as byte tables ([`ByteLut`]) for rasters of `bands` bands of `dtype`, when it can be
+    /// one: grey or RGB from bands (any scale but [`Scale::Position`]) of integers of at most 16 bits.
+    pub fn byte_lut(&self, bands: usize, dtype: DType) -> Option<ByteLut> {
+        let (size, offset) = lut_domain(dtype)?;
+        let value = |i: usize| (i as i64 + offset) as f64;
+        // Channel j: its band and the table of its bytes. Integers are never NaN or infinite: rejects
+        // never apply.
+        let chans: Option<Vec<(usize, Vec<u8>)>> = self
             .channels
             .iter()
             .map(|c| match (&c.input, c.scale) {
-                (Input::Band(b), Scale::Identity) if *b < r.bands => Some(*b),
+                (_, Scale::Position { .. }) => None,
+                (Input::Band(b), scale) if *b < bands => {
+                    Some((*b, (0..size).map(|i| scale.apply(value(i)).map_or(0, |v| v as u8)).collect()))
+                }
                 _ => None,
             })
             .collect();
-        let (Some(bands), true) = (bands, r.dtype == DType::U8) else { return false };
-        // Which source band each of R, G, B, A copies (None: 255).
-        let pick: [Option<usize>; 4] = match (&self.colour, bands.as_slice()) {
-            (Colour::Grey { alpha: false }, [g, ..]) => [Some(*g), Some(*g), Some(*g), None],
-            (Colour::Grey { alpha: true }, [g, a, ..]) => [Some(*g), Some(*g), Some(*g), Some(*a)],
-            (Colour::Rgb { alpha: false }, [r, g, b, ..]) => [Some(*r), Some(*g), Some(*b), None],
-            (Colour::Rgb { alpha: true }, [r, g, b, a, ..]) => [Some(*r), Some(*g), Some(*b), Some(*a)],
-            _ => return false,
-        };
-        // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
-        // only when it is a whole number in 0..=255.
+        let chans = chans?;
+        let pick = self.rgba_channels()?;
         let nodata = match &self.mask.nodata {
+            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
+            Some(nd) => Some(LutNodata {
+                bands: nd.bands.clone(),
+                all: nd.all,
+                hit: (0..size).map(|i| is_nodata(value(i), nd.value)).collect(),
+            }),
             None => None,
-            Some(nd) if nd.bands.iter().any(|&b| b >= r.bands) => return false,
-            Some(nd) => Some((u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value), nd)),
         };
-        let is_nd = |px: &[u8]| match nodata {
-            None => false,
-            Some((None, nd)) => nd.all && nd.bands.is_empty(),
-            Some((Some(v), nd)) if nd.all => nd.bands.iter().all(|&b| px[b] == v),
-            Some((Some(v), nd)) => nd.bands.iter().any(|&b| px[b] == v),
+        let band_of = pick.map(|c| c.map(|c| chans[c].0));
+        let table_of = pick.map(|c| c.unwrap_or(0));
+        Some(ByteLut { bands, dtype, band_of, table_of, tables: chans.into_iter().map(|c| c.1).collect(), nodata })
+    }
+
+    /// This layer as a copy of 8-bit bands ([`CopyU8`]) when it is one for rasters of `bands` bands
+    /// of `dtype`: every channel a band as stored, grey or RGB, alpha from a band or 255.
+    pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
+        if dtype != DType::U8 {
+            return None;
+        }
+        let from: Option<Vec<usize>> = self
+            .channels
+            .iter()
+            .map(|c| match (&c.input, c.scale) {
+                (Input::Band(b), Scale::Identity) if *b < bands => Some(*b),
+                _ => None,
+            })
+            .collect();
+        // Which source band each of R, G, B, A copies (None: 255).
+        let from = from?;
+        let pick = self.rgba_channels()?.map(|c| c.map(|c| from[c]));
+        // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
+        // only when it is a whole number in 0..=255; one that matches none leaves every pixel drawn,
+        // unless the rule is "all of no bands" (always true).
+        let nodata = match &self.mask.nodata {
+            None => NodataU8::Never,
+            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
+            Some(nd) => match u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value) {
+                _ if nd.all && nd.bands.is_empty() => NodataU8::Always,
+                None => NodataU8::Never,
+                Some(value) => NodataU8::Value { value, bands: nd.bands.clone(), all: nd.all },
+            },
         };
-        let n = r.bands;
-        let copy = |o: &mut [u8], px: &[u8]| {
-            for (o, p) in o.iter_mut().zip(pick) {
-                *o = p.map_or(255, |b| px[b]);
-            }
-        };
-        for ((o, px), &v) in out.chunks_exact_mut(4).zip(r.data.chunks_exact(n)).zip(&r.valid) {
-            if v == 0 || is_nd(px) {
-                o.fill(0);
-            } else {
-                copy(o, px);
+        Some(CopyU8 {
+            bands,
+            pick: pick.map(|p| p.unwrap_or(0)),
+            fill: pick.map(|p| if p.is_some() { 0 } else { 255 }),
+            nodata,
+        })
+    }
+}
+
+/// A layer that copies 8-bit bands to RGBA (see [`Layer::copy_u8`]), resolved for one band count:
+/// [`CopyU8::pixels`] draws it byte for byte as [`Layer::paint`] does, in one pass over the samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyU8 {
+    /// Samples per source pixel.
+    bands: usize,
+    /// The source band each of R, G, B, A reads (0 where `fill` is 255).
+    pick: [usize; 4],
+    /// 255 where the channel is 255 whatever the samples, else 0.
+    fill: [u8; 4],
+    /// When a pixel is nodata.
+    nodata: NodataU8,
+}
+
+/// The nodata rule of a [`CopyU8`], on bytes.
+#[derive(Debug, Clone, PartialEq)]
+enum NodataU8 {
+    /// No pixel is nodata.
+    Never,
+    /// Every pixel is.
+    Always,
+    /// A pixel is nodata where `bands` hold `value` (all of them, or any).
+    Value { value: u8, bands: Vec<usize>, all: bool },
+}
+
+impl CopyU8 {
+    /// Draws the pixels `samples` (pixel-interleaved, `bands` each) into `out` (4 bytes each): the
+    /// copied channels where the pixel is valid (`valid` not 0; every pixel when `valid` is `None`) and
+    /// not nodata, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        match &self.nodata {
+            NodataU8::Never if valid.is_none() && self.copy_all(samples, out) => {}
+            NodataU8::Never => self.each(samples, valid, out, |_| false),
+            NodataU8::Always => out.fill(0),
+            NodataU8::Value { value, bands, all } => {
+                let hit = |px: &[u8]| {
+                    if *all {
+                        bands.iter().all(|&b| px[b] == *value)
+                    } else {
+                        bands.iter().any(|&b| px[b] == *value)
+                    }
+                };
+                match valid {
+                    Some(v) => self.each_of(self.bands, samples, v.iter().copied(), out, hit),
+                    None => self.each_of(self.bands, samples, std::iter::repeat(255), out, hit),
+                }
             }
         }
+    }
+
+    /// Every pixel valid and none nodata, with the bands in their own order (grey from band 1, RGB
+    /// from bands 1–3, alpha from the next or 255) for 1 to 4 bands: each pixel's colour a constant
+    /// shuffle of its samples (RGBA: the samples themselves). False (nothing written) otherwise.
+    fn copy_all(&self, samples: &[u8], out: &mut [u8]) -> bool {
+        /// `out`'s pixels as `f` of `samples`' `N`-byte pixels.
+        #[inline(always)]
+        fn map<const N: usize>(samples: &[u8], out: &mut [u8], f: impl Fn(&[u8; N]) -> [u8; 4]) {
+            for (o, px) in out.chunks_exact_mut(4).zip(samples.chunks_exact(N)) {
+                o.copy_from_slice(&f(px.try_into().unwrap_or(&[0; N])));
+            }
+        }
+        let alpha = self.fill[3] == 0;
+        match (self.bands, self.pick, alpha) {
+            (1, [0, 0, 0, _], false) => map::<1>(samples, out, |p| [p[0], p[0], p[0], 255]),
+            (2, [0, 0, 0, _], false) => map::<2>(samples, out, |p| [p[0], p[0], p[0], 255]),
+            (2, [0, 0, 0, 1], true) => map::<2>(samples, out, |p| [p[0], p[0], p[0], p[1]]),
+            (3, [0, 1, 2, _], false) => map::<3>(samples, out, |p| [p[0], p[1], p[2], 255]),
+            (4, [0, 1, 2, _], false) => map::<4>(samples, out, |p| [p[0], p[1], p[2], 255]),
+            (4, [0, 1, 2, 3], true) => out.copy_from_slice(&samples[..out.len()]),
+            _ => return false,
+        }
         true
+    }
+
+    /// [`Self::pixels`] with the nodata test `nodata`, the loop compiled for the common band counts
+    /// and for all pixels valid.
+    #[inline(always)]
+    fn each(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
+        /// `each_of` for `n` bands, with `valid`'s values or all 255.
+        macro_rules! with_valid {
+            ($n:expr) => {
+                match valid {
+                    Some(v) => self.each_of($n, samples, v.iter().copied(), out, nodata),
+                    None => self.each_of($n, samples, std::iter::repeat(255), out, nodata),
+                }
+            };
+        }
+        match self.bands {
+            1 => with_valid!(1),
+            2 => with_valid!(2),
+            3 => with_valid!(3),
+            4 => with_valid!(4),
+            n => with_valid!(n),
+        }
+    }
+
+    /// The loop of [`Self::pixels`] for `n` bands (a constant where inlined), `valid` giving each
+    /// pixel's validity.
+    #[inline(always)]
+    fn each_of(
+        &self,
+        n: usize,
+        samples: &[u8],
+        valid: impl Iterator<Item = u8>,
+        out: &mut [u8],
+        nodata: impl Fn(&[u8]) -> bool,
+    ) {
+        let pick = self.pick.map(|b| b.min(n - 1));
+        let fill = self.fill;
+        for ((o, px), v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(n)).zip(valid) {
+            let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+            let c: [u8; 4] = std::array::from_fn(|k| (px[pick[k]] | fill[k]) & keep);
+            o.copy_from_slice(&c);
+        }
+    }
+}
+
+/// How many values a type of at most 16 bits has and the value of table index 0 (`None` for wider
+/// types and floats): the domain of a [`ByteLut`]'s tables.
+fn lut_domain(dtype: DType) -> Option<(usize, i64)> {
+    match dtype {
+        DType::U8 => Some((1 << 8, 0)),
+        DType::I8 => Some((1 << 8, -(1 << 7))),
+        DType::U16 => Some((1 << 16, 0)),
+        DType::I16 => Some((1 << 16, -(1 << 15))),
+        _ => None,
+    }
+}
+
+/// A layer drawn through byte tables ([`Layer::byte_lut`]): every channel's byte is its scale of
+/// the sample, looked up by the sample's value, and a nodata test per value; byte for byte what
+/// [`Layer::paint`] draws, in one pass over the samples. Building the tables costs one scale per
+/// value of the type (65 536 for 16 bits).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByteLut {
+    /// Samples per source pixel.
+    bands: usize,
+    /// Their type (8 or 16 bits).
+    dtype: DType,
+    /// The band each of R, G, B, A reads (`None`: 255).
+    band_of: [Option<usize>; 4],
+    /// The table each of R, G, B, A reads its byte from.
+    table_of: [usize; 4],
+    /// Per channel: its byte for every value of the type, by [`lut_domain`] index.
+    tables: Vec<Vec<u8>>,
+    /// When a pixel is nodata.
+    nodata: Option<LutNodata>,
+}
+
+/// The nodata rule of a [`ByteLut`]: transparent where `bands` hold a value whose `hit` is true
+/// (all of them, or any).
+#[derive(Debug, Clone, PartialEq)]
+struct LutNodata {
+    bands: Vec<usize>,
+    all: bool,
+    hit: Vec<bool>,
+}
+
+impl ByteLut {
+    /// Draws the pixels `samples` (pixel-interleaved, `bands` each, native-endian) into `out` (4
+    /// bytes each): the channels' bytes where `valid` is not 0 and the pixel is not nodata, else
+    /// transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
+        match self.dtype {
+            DType::U8 => self.each::<1>(samples, valid, out, |s| s[0] as usize),
+            DType::I8 => self.each::<1>(samples, valid, out, |s| (s[0] ^ 0x80) as usize),
+            DType::U16 => self.each::<2>(samples, valid, out, |s| u16::from_ne_bytes(s) as usize),
+            _ => self.each::<2>(samples, valid, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
+        }
+    }
+
+    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`.
+    #[inline(always)]
+    fn each<const N: usize>(&self, samples: &[u8], valid: &[u8], out: &mut [u8], index: impl Fn([u8; N]) -> usize) {
+        let at = |px: &[u8], b: usize| index(px[b * N..b * N + N].try_into().unwrap_or([0; N]));
+        let nodata = |px: &[u8]| {
+            self.nodata.as_ref().is_some_and(|nd| {
+                let hit = |&b: &usize| nd.hit[at(px, b)];
+                if nd.all {
+                    nd.bands.iter().all(hit)
+                } else {
+                    nd.bands.iter().any(hit)
+                }
+            })
+        };
+        // Per R, G, B, A: the band's byte offset in a pixel and its table (255 where there is none).
+        let all = [255u8; 1];
+        let lanes: [(usize, &[u8]); 4] = std::array::from_fn(|k| match self.band_of[k] {
+            Some(b) => (b, &self.tables[self.table_of[k]][..]),
+            None => (0, &all[..]),
+        });
+        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
+        if let [Some(g), Some(g1), Some(g2), None] = self.band_of {
+            if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] {
+                // Grey: one lookup per pixel.
+                let t = lanes[0].1;
+                for ((o, px), &v) in pixels {
+                    let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+                    let c = t[at(px, g)];
+                    o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
+                }
+                return;
+            }
+        }
+        for ((o, px), &v) in pixels {
+            let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+            let c: [u8; 4] = std::array::from_fn(|k| {
+                let (b, t) = lanes[k];
+                t[if t.len() == 1 { 0 } else { at(px, b) }] & keep
+            });
+            o.copy_from_slice(&c);
+        }
     }
 }
 
 impl Plan {
+    /// This plan as one [`CopyU8`] for rasters of `bands` bands of `dtype`, when it is a single layer
+    /// that copies 8-bit bands ([`Layer::copy_u8`]): drawing it is [`CopyU8::pixels`] over the raster.
+    pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
+        match self.layers.as_slice() {
+            [layer] => layer.copy_u8(bands, dtype),
+            _ => None,
+        }
+    }
+
     /// Whether some layer draws classes rather than a continuous range: a colour table indexed by value,
     /// exact values, intervals or a discrete palette. Such values must not be blended by resampling.
     pub fn is_categorical(&self) -> bool {
@@ -470,12 +727,22 @@ impl Plan {
 
     /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
     /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
-    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied.
+    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied; one that
+    /// reads 8- or 16-bit integer bands is looked up in byte tables when the raster is large enough.
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
-            if k == 0 && layer.copy_u8(r, &mut out) {
-                continue;
+            if k == 0 {
+                if let Some(copy) = layer.copy_u8(r.bands, r.dtype) {
+                    copy.pixels(&r.data, Some(&r.valid), &mut out);
+                    continue;
+                }
+                // The tables pay for themselves from as many pixels as values in a table.
+                let pays = lut_domain(r.dtype).is_some_and(|(values, _)| r.pixels() >= values);
+                if let Some(lut) = pays.then(|| layer.byte_lut(r.bands, r.dtype)).flatten() {
+                    lut.pixels(&r.data, &r.valid, &mut out);
+                    continue;
+                }
             }
             layer.paint(r, |p, c| {
                 let px = &mut out[p * 4..p * 4 + 4];
@@ -704,6 +971,91 @@ mod tests {
     }
 
     #[test]
+    fn the_copy_of_all_valid_pixels_equals_the_reference_for_1_to_5_bands() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let band = |b: usize| Channel { input: Input::Band(b), scale: Scale::Identity };
+        let no_mask = Mask { nodata: None, reject: Reject::Nothing };
+        let mut checked = 0;
+        for bands in 1..=5 {
+            let mut r = random_raster(&mut rng, DType::U8, bands, 300);
+            r.valid.fill(255);
+            let layers = [
+                (vec![band(0)], Colour::Grey { alpha: false }),
+                (vec![band(0), band(1 % bands)], Colour::Grey { alpha: true }),
+                (vec![band(0), band(1 % bands), band(2 % bands)], Colour::Rgb { alpha: false }),
+                (vec![band(0), band(1 % bands), band(2 % bands), band(3 % bands)], Colour::Rgb { alpha: true }),
+                (vec![band(bands - 1), band(0), band(0)], Colour::Rgb { alpha: false }),
+            ];
+            for (channels, colour) in layers {
+                let plan = Plan { layers: vec![Layer { channels, colour, mask: no_mask.clone() }] };
+                let copy = plan.copy_u8(bands, DType::U8).expect("a copy");
+                let mut out = vec![7; r.pixels() * 4];
+                copy.pixels(&r.data, None, &mut out);
+                assert_eq!(out, reference(&plan, &r).0, "{bands} bands: {plan:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 25);
+    }
+
+    #[test]
+    fn byte_tables_of_16_bit_rasters_equal_the_per_pixel_reference() {
+        // Rasters of at least 65 536 pixels, which draw through the tables.
+        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        let scales = [
+            Scale::Identity,
+            Scale::Stretch { min: 10.0, max: 250.0 },
+            Scale::Stretch { min: 7.0, max: 7.0 },
+            Scale::Rescale { min: -1.0, max: 200.0 },
+            Scale::Clip,
+        ];
+        let colours = [
+            (Colour::Grey { alpha: false }, 1),
+            (Colour::Grey { alpha: true }, 2),
+            (Colour::Rgb { alpha: false }, 3),
+            (Colour::Rgb { alpha: true }, 4),
+        ];
+        let nodatas = [
+            None,
+            Some(Nodata { value: 7.0, bands: vec![0], all: true }),
+            Some(Nodata { value: 7.0, bands: vec![0, 1], all: false }),
+            Some(Nodata { value: -5.0, bands: vec![1, 2], all: true }),
+            Some(Nodata { value: 7.5, bands: vec![], all: true }),
+        ];
+        let mut checked = 0;
+        for dtype in [DType::U16, DType::I16] {
+            let r = random_raster(&mut rng, dtype, 4, 22_000);
+            assert!(r.pixels() >= 1 << 16);
+            for (colour, n) in &colours {
+                for (k, nodata) in nodatas.iter().enumerate() {
+                    let channels = (0..*n)
+                        .map(|c| Channel { input: Input::Band((c + k) % 4), scale: scales[(c + k) % scales.len()] })
+                        .collect();
+                    let layer = Layer {
+                        channels,
+                        colour: colour.clone(),
+                        mask: Mask { nodata: nodata.clone(), reject: Reject::Nan },
+                    };
+                    let plan = Plan { layers: vec![layer] };
+                    assert!(plan.layers[0].byte_lut(4, dtype).is_some());
+                    assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                    checked += 1;
+                }
+            }
+            // Grey: the one-lookup loop.
+            for scale in scales {
+                let channels = vec![Channel { input: Input::Band(2), scale }];
+                let mask =
+                    Mask { nodata: Some(Nodata { value: 7.0, bands: vec![2], all: true }), reject: Reject::Nothing };
+                let plan = Plan { layers: vec![Layer { channels, colour: Colour::Grey { alpha: false }, mask }] };
+                assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 50);
+    }
+
+    #[test]
     fn chunked_drawing_and_the_copy_equal_the_per_pixel_reference() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let scales = [
@@ -740,7 +1092,7 @@ mod tests {
             Some(Nodata { value: 7.0, bands: vec![], all: true }),
         ];
         let dtypes = [DType::U8, DType::I8, DType::U16, DType::I16, DType::U32, DType::I32, DType::F32, DType::F64];
-        let mut cases = 0;
+        let (mut cases, mut copies) = (0, 0);
         for dtype in dtypes {
             let r = random_raster(&mut rng, dtype, 4, 300);
             for (colour, n) in &colours {
@@ -772,6 +1124,14 @@ mod tests {
                             for plan in [Plan { layers: vec![layer.clone()] }, Plan { layers: vec![layer, second] }] {
                                 let (bytes, floats) = reference(&plan, &r);
                                 assert_eq!(plan.draw(&r), bytes, "{dtype:?} {plan:?}");
+                                if let Some(copy) = plan.copy_u8(r.bands, r.dtype) {
+                                    // No validity given: every pixel valid.
+                                    let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
+                                    let mut out = vec![7; r.pixels() * 4];
+                                    copy.pixels(&all.data, None, &mut out);
+                                    assert_eq!(out, reference(&plan, &all).0, "all valid: {plan:?}");
+                                    copies += 1;
+                                }
                                 let got = plan.colours(&r);
                                 let bits = |v: &[[f64; 4]]| v.iter().flatten().map(|f| f.to_bits()).collect::<Vec<_>>();
                                 assert_eq!(bits(&got), bits(&floats), "{dtype:?} {plan:?}");
@@ -782,6 +1142,6 @@ mod tests {
                 }
             }
         }
-        assert!(cases > 3000, "{cases}");
+        assert!(cases > 3000 && copies > 20, "{cases} {copies}");
     }
 }
