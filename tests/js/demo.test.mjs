@@ -84,9 +84,21 @@ async function screenMatchesGdal(page, shot, viewport) {
  */
 async function validationLikeGdal(page, file) {
   const gdalReport = JSON.parse(await run('/usr/bin/python3', [path.join(REPO, 'tests', 'gdal_oracle.py'), 'validate', file]));
+  const want = [...gdalReport.errors.map((e) => `Error: ${e}`), ...gdalReport.warnings.map((w) => `Warning: ${w}`)];
+  // The report of the file opened before may still show while this one's is made: wait for this one's
+  // list (and its summary's verdict), then compare.
+  const verdict = gdalReport.errors.length ? 'Not a valid' : 'A valid';
+  await until(
+    page,
+    ([list, verdict]) =>
+      JSON.stringify([...document.querySelectorAll('#validation li')].map((li) => li.textContent)) === JSON.stringify(list) &&
+      document.querySelector('#validation-summary').textContent.startsWith(verdict),
+    [want, verdict],
+    `the validation report of ${path.basename(file)}`,
+  ).catch(() => {});
   const shown = await page.$$eval('#validation li', (lis) => lis.map((li) => li.textContent));
-  assert.deepEqual(shown, [...gdalReport.errors.map((e) => `Error: ${e}`), ...gdalReport.warnings.map((w) => `Warning: ${w}`)]);
-  assert.match(await page.textContent('#validation-summary'), gdalReport.errors.length ? /^Not a valid/ : /^A valid/);
+  assert.deepEqual(shown, want);
+  assert.match(await page.textContent('#validation-summary'), new RegExp(`^${verdict}`));
   return gdalReport;
 }
 
