@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Start-up cost of the wasm (a benchmark, not a test): in headless Chromium, fetch + compile +
-// instantiate of www/pkg (the wasm-bindgen `init()`), each run in a fresh browser context (nothing
-// cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in Node, compile +
-// instantiate of the same bytes read from disk.
+// instantiate of www/pkg through www/lib's `initWasm()` (the wasm-bindgen `init()`, and the EPSG
+// table pkg/epsg.bin fetched alongside where the build has one), each run in a fresh browser
+// context (nothing cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in
+// Node, compile + instantiate of the same bytes read from disk.
 //
 //   bash scripts/build-wasm
 //   node benches/bench_startup.mjs [--www www] [--runs 9]
@@ -64,8 +65,8 @@ async function main() {
       await p.goto(`${srv.url}/blank.html`);
       page.push(await p.evaluate(async () => {
         const t0 = performance.now();
-        const m = await import('/pkg/large_image_wasm.js');
-        await m.default();
+        const m = await import('/lib/index.js');
+        await m.initWasm();
         return performance.now() - t0;
       }));
       await ctx.close();

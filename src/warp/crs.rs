@@ -32,12 +32,32 @@ impl PartialEq for Crs {
     }
 }
 
+/// The EPSG table as build.rs packs it (`epsg.zlib`). The native build embeds it; the wasm build leaves
+/// it out (39 KB, a twentieth of the gzipped module) and is handed it once by the JS side
+/// ([`set_packed_epsg_table`], the file `pkg/epsg.bin` next to the wasm, which `initWasm` loads).
+fn packed_epsg_table() -> Option<&'static [u8]> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Some(include_bytes!(concat!(env!("OUT_DIR"), "/epsg.zlib")));
+    #[cfg(target_arch = "wasm32")]
+    return PACKED_EPSG.get().map(Vec::as_slice);
+}
+
+#[cfg(target_arch = "wasm32")]
+static PACKED_EPSG: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// Hands the wasm build its EPSG table (the bytes of `pkg/epsg.bin`, build.rs's `epsg.zlib`); only the
+/// first call counts. Until then no EPSG code other than 4326 and 3857 is known.
+#[cfg(target_arch = "wasm32")]
+pub fn set_packed_epsg_table(packed: Vec<u8>) {
+    let _ = PACKED_EPSG.set(packed);
+}
+
 /// The PROJ.4 definition of an EPSG code, from the table packed at build time (about 6 000 codes
 /// from `crs-definitions`, in columns: see build.rs), inflated once on first use.
 pub fn epsg_definition(code: u32) -> Option<&'static str> {
     static TABLE: std::sync::OnceLock<Vec<(u32, &'static str)>> = std::sync::OnceLock::new();
+    let packed = packed_epsg_table()?;
     let table = TABLE.get_or_init(|| {
-        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/epsg.zlib"));
         let opts = zune_inflate::DeflateOptions::default().set_limit(16 << 20);
         let text = zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default();
         epsg_rows(&String::from_utf8_lossy(&text))
@@ -96,8 +116,10 @@ impl Crs {
             3857 | 900913 | 3785 | 102100 => return Ok(Crs::WebMercator),
             _ => {}
         }
-        let def = epsg_definition(code)
-            .ok_or_else(|| Error::unsupported(format!("EPSG:{code} is not in this build's EPSG table")))?;
+        let def = epsg_definition(code).ok_or_else(|| match packed_epsg_table() {
+            Some(_) => Error::unsupported(format!("EPSG:{code} is not in this build's EPSG table")),
+            None => Error::usage(format!("EPSG:{code}: the EPSG table (pkg/epsg.bin) was not loaded by initWasm")),
+        })?;
         Self::from_proj_string(def, Some(code))
     }
 

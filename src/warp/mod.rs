@@ -10,6 +10,8 @@ pub mod resample;
 pub mod scheme;
 
 pub use approx::{approx_row, source_grid, APPROX_MAX_ERROR};
+#[cfg(target_arch = "wasm32")]
+pub use crs::set_packed_epsg_table;
 pub use crs::{epsg_definition, Crs, SourceCrs};
 pub use overview::{choose_level, rasterio_level, region_level, target_ratio};
 pub use resample::{Kernel, Resampling, ResamplingChoice};

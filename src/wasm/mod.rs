@@ -72,6 +72,13 @@ pub fn palette_colors(name: &str) -> Option<Vec<u8>> {
     crate::style::colormap::large_image_palette(name).map(|c| c.concat())
 }
 
+/// Hands the module its EPSG table, the bytes of `pkg/epsg.bin` (`setEpsgTable(bytes)`; `initWasm` of
+/// www/lib does it): the wasm leaves the table out to be smaller. Only the first call counts.
+#[wasm_bindgen(js_name = setEpsgTable)]
+pub fn set_epsg_table(packed: Vec<u8>) {
+    crate::warp::set_packed_epsg_table(packed);
+}
+
 /// A JS options object as JSON (`undefined` and `null` are `null`: every option at its default).
 fn json(options: JsValue) -> Result<serde_json::Value> {
     if options.is_undefined() || options.is_null() {

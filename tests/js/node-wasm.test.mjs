@@ -130,6 +130,23 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
+  test("a UTM COG's CRS comes from the EPSG table beside the wasm (pkg/epsg.bin): corners as gdalinfo's wgs84Extent", async () => {
+    const utm = path.join(dir, 'utm.tif');
+    await run('gdalwarp', ['-q', '-t_srs', 'EPSG:32633', '-of', 'COG', synthetic, utm]);
+    const extent = JSON.parse(await run('gdalinfo', ['-json', utm])).wgs84Extent.coordinates[0];
+    const img = await LargeImage.open(url('utm.tif'));
+    try {
+      const b = (await img.metadata()).bounds;
+      const corners = [b.ul, b.ll, b.lr, b.ur];
+      corners.forEach((c, i) => {
+        const [x, y] = extent[i];
+        assert.ok(Math.abs(c.x - x) < 1e-6 && Math.abs(c.y - y) < 1e-6, `corner ${i}: ${c.x}, ${c.y} vs gdalinfo ${x}, ${y}`);
+      });
+    } finally {
+      img.close();
+    }
+  });
+
   test('metadata matches gdalinfo (www/data/bmng.tif)', async () => {
     const img = await LargeImage.open(url('www/data/bmng.tif'));
     try {

@@ -368,8 +368,14 @@ export interface LargeImageError extends Error {
   url?: string;
 }
 
-/** Initialises the wasm module (lazily called by `LargeImage.open`). */
-export function initWasm(input?: URL | string | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/**
+ * Initialises the wasm module (lazily called by `LargeImage.open`) and loads its EPSG table
+ * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it).
+ */
+export function initWasm(
+  input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
+  epsgInput?: URL | string | Request | Response | BufferSource,
+): Promise<void>;
 
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export function colormapNames(): Promise<string[]>;

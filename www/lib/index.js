@@ -19,14 +19,22 @@ const isNode =
   typeof window === 'undefined' &&
   typeof importScripts === 'undefined';
 
-async function defaultWasmInput() {
-  const wasmUrl = new URL('../pkg/large_image_wasm_bg.wasm', import.meta.url);
-  if (isNode && wasmUrl.protocol === 'file:') {
-    // Node's fetch cannot read file: URLs: hand the bytes to wasm-bindgen instead.
+/** A file of `../pkg/` as a URL, or its bytes under Node (whose fetch cannot read file: URLs). */
+async function pkgFile(name) {
+  const url = new URL(`../pkg/${name}`, import.meta.url);
+  if (isNode && url.protocol === 'file:') {
     const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
-    return fs.readFile(wasmUrl);
+    return fs.readFile(url);
   }
-  return wasmUrl;
+  return url;
+}
+
+/** The bytes of the EPSG table from a URL, a string, a Request or a Response; BufferSources as they are. */
+async function epsgBytes(input) {
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
+  const r = input instanceof Response ? input : await fetch(input);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the EPSG table, pkg/epsg.bin, is served next to the wasm)`);
+  return r.arrayBuffer();
 }
 
 /**
@@ -34,14 +42,20 @@ async function defaultWasmInput() {
  * start the download early or to pass your own input (a URL, a Response, bytes, or a
  * `WebAssembly.Module`). Later calls return the first call's promise.
  *
+ * The EPSG table (`pkg/epsg.bin`, ~39 KB, kept out of the wasm) is loaded alongside the module,
+ * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).
+ *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
+ * @param {URL | string | Request | Response | BufferSource} [epsgInput]
  * @returns {Promise<void>}
  */
-export function initWasm(input) {
+export function initWasm(input, epsgInput) {
   if (!initPromise) {
     initPromise = (async () => {
-      const moduleOrPath = input ?? (await defaultWasmInput());
-      await init({ module_or_path: moduleOrPath });
+      const epsg = (async () => epsgBytes(epsgInput ?? (await pkgFile('epsg.bin'))))();
+      epsg.catch(() => {}); // awaited below, after the module (whose error is reported first)
+      await init({ module_or_path: input ?? (await pkgFile('large_image_wasm_bg.wasm')) });
+      wasmBindings.setEpsgTable(new Uint8Array(await epsg));
     })();
     // A failed initialisation may be retried (e.g. with another input).
     initPromise.catch(() => {
