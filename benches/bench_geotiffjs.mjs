@@ -11,12 +11,14 @@
 // One pass reads every full-resolution 512² tile of the image, one after the other (awaited in turn):
 //   geotiff.js: image.readRasters({ window: [x, y, x + 512, y + 512], interleave: true, pool: null })
 //               (raw samples, pixel-interleaved; decoding on the main thread, no worker pool);
-//   ours:       img.tile(z, x, y, { format: 'rgba' }) with z = metadata().levels - 1, i.e. large_image's
-//               pixel-space tile, which is the file's 512² tile at full resolution — this INCLUDES our
-//               default styling to 8-bit RGBA (u16: linear stretch), which geotiff.js does not do;
+//   ours:       img.tile(z, x, y, { format: 'rgba', tileSize: 512 }) with z the full-resolution level of
+//               512² tiles, i.e. large_image's pixel-space tile, which is the file's 512² tile — this
+//               INCLUDES our default styling to 8-bit RGBA (u16: linear stretch), which geotiff.js does not
+//               do;
 //   fetch only: the tile's byte range with a bare fetch(), no decoding (the transport's share).
 // Each pass opens fresh readers first (untimed: header fetch and parsing, and for ours the default
-// style's min/max from the smallest overview), so nothing decoded in an earlier pass is reused and
+// style's min/max from the smallest overview; ours on a new Engine, whose byte cache starts empty), so
+// nothing fetched or decoded in an earlier pass is reused and
 // every tile's bytes go over HTTP in every pass, for both readers. The passes of the readers alternate;
 // the best pass of each is reported, as ms per tile and MB/s of decoded samples (10⁶ B).
 
@@ -28,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 
 import { fromUrl } from 'geotiff';
 import { startServer } from '../scripts/serve.mjs';
-import { LargeImage, initWasm } from '../www/lib/index.js';
+import { Engine, LargeImage, initWasm } from '../www/lib/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -55,14 +57,20 @@ async function geotiffPass(url, tiles) {
   return performance.now() - t0;
 }
 
-async function oursPass(url, tiles) {
-  const img = await LargeImage.open(url);
+/** Our reader on a new engine (nothing in its byte cache), and the full-resolution level of `size`² tiles. */
+async function oursOpen(url, size) {
+  const img = await LargeImage.open(url, { engine: new Engine() });
   const md = await img.metadata();
-  const z = md.levels - 1;
-  await img.tile(0, 0, 0, { format: 'rgba' }); // untimed: default style's band ranges (smallest overview)
+  const z = Math.max(0, Math.ceil(Math.log2(Math.max(md.sizeX, md.sizeY) / size)));
+  return { img, z };
+}
+
+async function oursPass(url, tiles, size) {
+  const { img, z } = await oursOpen(url, size);
+  await img.tile(0, 0, 0, { format: 'rgba', tileSize: size }); // untimed: default style's band ranges (smallest overview)
   const t0 = performance.now();
   for (const { tx, ty } of tiles) {
-    await img.tile(z, tx, ty, { format: 'rgba' });
+    await img.tile(z, tx, ty, { format: 'rgba', tileSize: size });
   }
   const ms = performance.now() - t0;
   img.close();
@@ -89,9 +97,8 @@ async function compareFirstTile(url) {
   if (image.getSamplesPerPixel() !== 3 || image.getBitsPerSample() !== 8) return null;
   const [tw, th] = [image.getTileWidth(), image.getTileHeight()];
   const g = await image.readRasters({ window: [tw, th, 2 * tw, 2 * th], interleave: true, pool: null });
-  const img = await LargeImage.open(url);
-  const md = await img.metadata();
-  const o = await img.tile(md.levels - 1, 1, 1, { format: 'rgba' });
+  const { img, z } = await oursOpen(url, tw);
+  const o = await img.tile(z, 1, 1, { format: 'rgba', tileSize: tw });
   img.close();
   const ycbcr = image.fileDirectory.PhotometricInterpretation === 6;
   if (ycbcr) {
@@ -143,12 +150,12 @@ async function main() {
       const same = await compareFirstTile(url);
       // warm-up (JIT, wasm tiering, page cache), then alternate passes
       await geotiffPass(url, tiles);
-      await oursPass(url, tiles);
+      await oursPass(url, tiles, tw);
       await fetchPass(url, ranges);
       const best = { geotiff: Infinity, ours: Infinity, fetch: Infinity };
       for (let p = 0; p < args.passes; p++) {
         best.geotiff = Math.min(best.geotiff, await geotiffPass(url, tiles));
-        best.ours = Math.min(best.ours, await oursPass(url, tiles));
+        best.ours = Math.min(best.ours, await oursPass(url, tiles, tw));
         best.fetch = Math.min(best.fetch, await fetchPass(url, ranges));
       }
       const n = tiles.length;
