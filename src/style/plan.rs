@@ -998,17 +998,25 @@ mod tests {
         assert_eq!(checked, 25);
     }
 
-    #[test]
-    fn byte_tables_of_16_bit_rasters_equal_the_per_pixel_reference() {
-        // Rasters of at least 65 536 pixels, which draw through the tables.
-        let mut rng = Rng(0xdead_beef_cafe_f00d);
-        let scales = [
+    /// One of each kind of channel scale, for the drawing tests.
+    fn test_scales() -> [Scale; 7] {
+        [
             Scale::Identity,
             Scale::Stretch { min: 10.0, max: 250.0 },
             Scale::Stretch { min: 7.0, max: 7.0 },
             Scale::Rescale { min: -1.0, max: 200.0 },
             Scale::Clip,
-        ];
+            Scale::Position { min: 0.0, max: 100.0, clamp: false },
+            Scale::Position { min: 0.0, max: 100.0, clamp: true },
+        ]
+    }
+
+    #[test]
+    fn byte_tables_of_16_bit_rasters_equal_the_per_pixel_reference() {
+        // Rasters of at least 65 536 pixels, which draw through the tables.
+        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        // The scales a byte table can stand for (the positions are the float paths').
+        let scales = &test_scales()[..5];
         let colours = [
             (Colour::Grey { alpha: false }, 1),
             (Colour::Grey { alpha: true }, 2),
@@ -1043,7 +1051,7 @@ mod tests {
                 }
             }
             // Grey: the one-lookup loop.
-            for scale in scales {
+            for &scale in scales {
                 let channels = vec![Channel { input: Input::Band(2), scale }];
                 let mask =
                     Mask { nodata: Some(Nodata { value: 7.0, bands: vec![2], all: true }), reject: Reject::Nothing };
@@ -1058,15 +1066,7 @@ mod tests {
     #[test]
     fn chunked_drawing_and_the_copy_equal_the_per_pixel_reference() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let scales = [
-            Scale::Identity,
-            Scale::Stretch { min: 10.0, max: 250.0 },
-            Scale::Stretch { min: 7.0, max: 7.0 },
-            Scale::Rescale { min: -1.0, max: 200.0 },
-            Scale::Clip,
-            Scale::Position { min: 0.0, max: 100.0, clamp: false },
-            Scale::Position { min: 0.0, max: 100.0, clamp: true },
-        ];
+        let scales = test_scales();
         let lut: Vec<[u8; 4]> = (0..=255u8).map(|i| [i, 255 - i, i / 2, 255]).collect();
         let colours = [
             (Colour::Grey { alpha: false }, 1),
