@@ -523,19 +523,13 @@ impl CopyU8 {
             NodataU8::Never if valid.is_none() && self.copy_all(samples, out) => {}
             NodataU8::Never => self.each(samples, valid, out, |_| false),
             NodataU8::Always => out.fill(0),
-            NodataU8::Value { value, bands, all } => {
-                let hit = |px: &[u8]| {
-                    if *all {
-                        bands.iter().all(|&b| px[b] == *value)
-                    } else {
-                        bands.iter().any(|&b| px[b] == *value)
-                    }
-                };
-                match valid {
-                    Some(v) => self.each_of(self.bands, samples, v.iter().copied(), out, hit),
-                    None => self.each_of(self.bands, samples, std::iter::repeat(255), out, hit),
+            NodataU8::Value { value, bands, all } => self.each(samples, valid, out, |px: &[u8]| {
+                if *all {
+                    bands.iter().all(|&b| px[b] == *value)
+                } else {
+                    bands.iter().any(|&b| px[b] == *value)
                 }
-            }
+            }),
         }
     }
 
