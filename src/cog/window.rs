@@ -88,9 +88,7 @@ impl<S: RangeSource> Cog<S> {
     ) -> Result<Raster> {
         let img = self.level(level)?.clone();
         let mut r = self.read_image_window(&img, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
-        if let Some(mi) = self.masks[level] {
-            let mimg = self.file.images[mi].clone();
-            let m = self.read_image_window(&mimg, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
+        if let Some(m) = self.read_mask_window(level, x0, y0, w, h, hints).await? {
             for (v, mv) in r.valid.iter_mut().zip(&m.data) {
                 if *mv == 0 {
                     *v = 0;
@@ -120,19 +118,29 @@ impl<S: RangeSource> Cog<S> {
         if img.is_planar() {
             return Ok(false);
         }
-        let mask = match self.masks[level] {
-            Some(mi) => {
-                let mimg = self.file.images[mi].clone();
-                Some(self.read_image_window(&mimg, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?)
-            }
-            None => None,
-        };
+        let mask = self.read_mask_window(level, x0, y0, w, h, hints).await?;
         let ss = img.dtype.decoded().size();
         let under = self.tiles_under(&img, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
         under.runs(&img, (x0, y0), w, |_, at, n, samples| {
             f(at, &samples[..n * img.samples as usize * ss], mask.as_ref().map(|m| &m.data[at..at + n]))
         });
         Ok(true)
+    }
+
+    /// The window of `level`'s mask IFD (its samples: 0 = masked), `None` when the level has none.
+    async fn read_mask_window(
+        &self,
+        level: usize,
+        x0: i64,
+        y0: i64,
+        w: usize,
+        h: usize,
+        hints: &ReadHints,
+    ) -> Result<Option<Raster>> {
+        let Some(mi) = self.masks[level] else { return Ok(None) };
+        let mimg = self.file.images[mi].clone();
+        let m = self.read_image_window(&mimg, x0, y0, w, h, hints).await.map_err(|e| e.at_url(self.url()))?;
+        Ok(Some(m))
     }
 
     async fn read_image_window(
