@@ -18,6 +18,9 @@ use crate::warp::{
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The tile sizes a request may ask for.
+const TILE_SIZES: std::ops::RangeInclusive<usize> = 1..=4096;
+
 /// How a pixel-space tile is read ([`LargeImage::pixel_tile_plan`]).
 struct PixelTile {
     /// The full-resolution window, the size it is scaled to and the level `RasterIO` reads.
@@ -208,7 +211,7 @@ impl<S: RangeSource> LargeImage<S> {
         categorical: bool,
     ) -> Result<Raster> {
         let size = opts.size;
-        if !(1..=4096).contains(&size) {
+        if !TILE_SIZES.contains(&size) {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
         let Some(p) = &opts.projection else {
@@ -303,7 +306,7 @@ impl<S: RangeSource> LargeImage<S> {
         let b = self.cog.base();
         let t = opts.size;
         let maskless = b.nodata.is_none() && self.alpha_band().is_none();
-        if opts.projection.is_some() || !maskless || !(1..=4096).contains(&t) {
+        if opts.projection.is_some() || !maskless || !TILE_SIZES.contains(&t) {
             return Ok(None);
         }
         let p = self.pixel_tile_plan(zxy, t as u64, (resampling, plan.is_categorical()))?;
