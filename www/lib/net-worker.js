@@ -11,7 +11,7 @@
 //   out (on that port):     { type: 'bytes', id, ok, value: Uint8Array[] | error }   transferred
 
 import { Engine } from './index.js';
-import { errorOf, listenPort } from './pool.js';
+import { errorOf, listenPort, movable } from './pool.js';
 
 const engine = Engine.shared();
 
@@ -45,8 +45,7 @@ function serve(port) {
     if (m.credentials) options.credentials = m.credentials;
     engine.read(m.url, m.ranges, options).then(
       (parts) => {
-        // Each part's own buffer moves when it is the whole buffer; a view of a larger one is copied.
-        const value = parts.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice()));
+        const value = movable(parts);
         reply({ ok: true, value }, value.map((p) => p.buffer));
       },
       (err) => reply({ ok: false, error: errorOf(err) }),

@@ -133,6 +133,14 @@ export function transferables(value) {
   return [];
 }
 
+/**
+ * Read bytes ready to be transferred: each part as it is when it is its whole buffer, a copy when it is
+ * a view of a larger one (whose transfer would move, and detach, the rest too).
+ */
+export function movable(parts) {
+  return parts.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice()));
+}
+
 /** Release what a result holds when nobody will take it (an abandoned tile's ImageBitmap). */
 function discard(value) {
   if (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) value.close();
@@ -351,8 +359,7 @@ export class WorkerPool {
       })
       .then(
         (parts) => {
-          // Each part's own buffer moves when it is the whole buffer; a view of a larger one is copied.
-          const value = parts.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : p.slice()));
+          const value = movable(parts);
           reply({ ok: true, value }, value.map((p) => p.buffer));
         },
         (err) => reply({ ok: false, error: errorOf(err) }),
