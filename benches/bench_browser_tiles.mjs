@@ -26,28 +26,12 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../scripts/serve.mjs';
+import { REPO as repo, blankPage, options } from './common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..');
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const ISSUE_FIXTURES = 'u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2,u16_zstd,f32_deflate_pred3,f32_lerc,f64_deflate,i16_lzw';
 const CODEC = { 1: 'NONE', 5: 'LZW', 7: 'JPEG', 8: 'DEFLATE', 32946: 'DEFLATE', 32773: 'PACKBITS', 34887: 'LERC', 50000: 'ZSTD', 50001: 'WEBP' };
-
-function parseArgs(argv) {
-  const o = { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 3, fixtures: ISSUE_FIXTURES, wasm: '', only: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const [k, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
-    const v = inline ?? argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = k === 'passes' ? Number(v) : v;
-  }
-  o.fixtures = o.fixtures.split(',').filter(Boolean);
-  return o;
-}
 
 /** The page's side: every fixture's best passes, in ms for all tiles of the image. */
 async function inPage({ urls, passes, wasm, only }) {
@@ -103,7 +87,8 @@ async function inPage({ urls, passes, wasm, only }) {
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2),
+    { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 3, fixtures: ISSUE_FIXTURES, wasm: '', only: '' }, ['fixtures', 'only']);
   for (const name of o.fixtures) {
     const file = path.join(o.dir, `${name}.tif`);
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run benches/make_bench_fixtures.py`);
@@ -114,18 +99,14 @@ async function main() {
     mounts['/alt-wasm/'] = path.dirname(path.resolve(o.wasm));
     wasm = `/alt-wasm/${path.basename(o.wasm)}`;
   }
-  const { chromium } = await import('playwright-core');
   const srv = await startServer({ root: repo, mounts });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const { browser, newPage } = await blankPage(srv.url);
   let out;
   try {
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.route('**/blank.html', (r) => r.fulfill({ body: '<!doctype html><title>bench</title>', contentType: 'text/html' }));
-    await page.goto(`${srv.url}/blank.html`);
+    const page = await newPage();
     await page.addScriptTag({ url: '/node_modules/geotiff/dist-browser/geotiff.js' });
     const urls = o.fixtures.map((n) => [n, `${srv.url}/fx/${n}.tif`]);
-    out = await page.evaluate(inPage, { urls, passes: o.passes, wasm, only: o.only.split(',').filter(Boolean) });
+    out = await page.evaluate(inPage, { urls, passes: o.passes, wasm, only: o.only });
   } finally {
     await browser.close();
     await srv.close();

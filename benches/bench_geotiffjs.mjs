@@ -18,27 +18,13 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 
 import * as GeoTIFF from 'geotiff';
 import { startServer } from '../scripts/serve.mjs';
 import * as lib from '../www/lib/index.js';
+import { REPO as repo, options } from './common.mjs';
 import { bestOf, describe, fetchPass, geotiffPass, oursOpen, oursPass, tag } from './tile-passes.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..');
-
-function parseArgs(argv) {
-  const o = { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 7, fixtures: 'u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2' };
-  for (let i = 0; i < argv.length; i++) {
-    const [k, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
-    const v = inline ?? argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = k === 'passes' ? Number(v) : v;
-  }
-  o.fixtures = o.fixtures.split(',').filter(Boolean);
-  return o;
-}
 
 /**
  * Same samples? (u8 RGB only: our RGBA without A vs geotiff.js.) geotiff.js's readRasters leaves a
@@ -78,7 +64,8 @@ async function compareFirstTile(url) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = options(process.argv.slice(2),
+    { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 7, fixtures: 'u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2' }, ['fixtures']);
   await lib.initWasm();
   const srv = await startServer({ root: args.dir });
   const rows = [];

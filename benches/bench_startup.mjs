@@ -14,31 +14,16 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 import { startServer } from '../scripts/serve.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..');
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-
-function parseArgs(argv) {
-  const o = { www: path.join(repo, 'www'), runs: 9 };
-  for (let i = 0; i < argv.length; i++) {
-    const [k, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
-    const v = inline ?? argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = k === 'runs' ? Number(v) : path.resolve(v);
-  }
-  return o;
-}
+import { REPO as repo, blankPage, options } from './common.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2), { www: path.join(repo, 'www'), runs: 9 });
+  o.www = path.resolve(o.www);
   const wasmPath = path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
   const bytes = fs.readFileSync(wasmPath);
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
@@ -52,24 +37,19 @@ async function main() {
     if (i === 0) await init({ module_or_path: module });
   }
 
-  const { chromium } = await import('playwright-core');
   const srv = await startServer({ root: o.www });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const { browser, newPage } = await blankPage(srv.url);
   const page = [];
   try {
     for (let i = 0; i < o.runs; i++) {
-      const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      // An empty page of the server's origin (answered by the browser itself, not timed).
-      await p.route('**/blank.html', (r) => r.fulfill({ body: '<!doctype html><title>blank</title>', contentType: 'text/html' }));
-      await p.goto(`${srv.url}/blank.html`);
+      const p = await newPage(); // a fresh context: nothing cached
       page.push(await p.evaluate(async () => {
         const t0 = performance.now();
         const m = await import('/lib/index.js');
         await m.initWasm();
         return performance.now() - t0;
       }));
-      await ctx.close();
+      await p.context().close();
     }
   } finally {
     await browser.close();

@@ -26,29 +26,13 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../scripts/serve.mjs';
 import { startDli } from '../tests/js/dli.mjs';
+import { REPO as repo, blankPage, options } from './common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..');
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const FIXTURES = 'u8_rgb_jpeg,u8_rgb_webp,u8_rgb_deflate,u16_deflate_pred2,u16_zstd,i16_lzw,f32_deflate_pred3,f32_lerc,f64_deflate';
 const MERC = Math.PI * 6378137;
-
-function parseArgs(argv) {
-  const o = { dir: path.join(repo, 'target', 'bench-fixtures'), zoom: 13, blocks: 3, fixtures: FIXTURES };
-  for (let i = 0; i < argv.length; i++) {
-    const [k, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
-    const v = inline ?? argv[++i];
-    if (!(k in o)) throw new Error(`unknown option --${k}`);
-    o[k] = k === 'dir' || k === 'fixtures' ? v : Number(v);
-  }
-  o.fixtures = o.fixtures.split(',').filter(Boolean);
-  return o;
-}
 
 /** Disjoint 3 × 3 blocks of web-mercator tiles at `z` wholly inside the file's EPSG:3857 bounds. */
 function blocksOf(file, z, count) {
@@ -108,7 +92,7 @@ async function oursBlock({ url, block, pooled, open }) {
 }
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2), { dir: path.join(repo, 'target', 'bench-fixtures'), zoom: 13, blocks: 3, fixtures: FIXTURES }, ['fixtures']);
   const plan = o.fixtures.map((name) => {
     const file = path.join(o.dir, `${name}.tif`);
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run benches/make_bench_fixtures.py`);
@@ -117,17 +101,13 @@ async function main() {
     const all = blocksOf(file, o.zoom, 3 * (1 + o.blocks));
     return { name, theirs: all.slice(0, 1 + o.blocks), page: all.slice(1 + o.blocks, 2 * (1 + o.blocks)), pool: all.slice(2 * (1 + o.blocks)) };
   });
-  const { chromium } = await import('playwright-core');
   const [dli, srv] = await Promise.all([startDli(o.dir), startServer({ root: repo, mounts: { '/fx/': o.dir } })]);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const { browser, newPage } = await blankPage(srv.url);
   const rows = [];
   try {
-    const ctx = await browser.newContext();
-    const theirsPage = await ctx.newPage();
+    const oursPage = await newPage();
+    const theirsPage = await newPage();
     await theirsPage.goto(`${dli.base}/api/large-image/sources`);
-    const oursPage = await ctx.newPage();
-    await oursPage.route('**/blank.html', (r) => r.fulfill({ body: '<!doctype html><title>bench</title>', contentType: 'text/html' }));
-    await oursPage.goto(`${srv.url}/blank.html`);
     // Warm-up, untimed: the wasm and the pool's workers up, on a file not measured.
     const warm = path.basename(o.dir) === 'bench-fixtures' ? 'u8_rgb_none' : o.fixtures[0];
     const warmBlock = blocksOf(path.join(o.dir, `${warm}.tif`), o.zoom, 1)[0];

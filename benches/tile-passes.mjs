@@ -72,7 +72,9 @@ export function toRgba(r, d, lo, hi, nodata) {
   if (spp >= 3 && d.bps === 1) {
     for (let p = 0, i = 0, o = 0; p < n; p++, i += spp, o += 4) {
       if (d.ycbcr) {
-        const [y, cb, cr] = [r[i], r[i + 1] - 128, r[i + 2] - 128];
+        const y = r[i];
+        const cb = r[i + 1] - 128;
+        const cr = r[i + 2] - 128;
         out[o] = y + 1.402 * cr;
         out[o + 1] = y - 0.34414 * cb - 0.71414 * cr;
         out[o + 2] = y + 1.772 * cb;
