@@ -100,10 +100,16 @@ window.bench = {
     const t0 = performance.now();
     const n0 = longTasks.length;
     await STEPS[name]();
-    const done = await loaded(window.bench.viewer.scene);
+    const { scene } = window.bench.viewer;
+    let frames = 0;
+    const count = scene.postRender.addEventListener(() => frames++);
+    const done = await loaded(scene);
+    count();
     const tasks = longTasks.slice(n0).filter((e) => e.start >= t0);
     return {
       ms: Math.round(done - t0),
+      frames,
+      maximumLevel: window.bench.layer.imageryProvider.maximumLevel,
       longTasks: tasks.length,
       longTaskMs: Math.round(tasks.reduce((a, e) => a + e.ms, 0)),
       longestTask: Math.round(Math.max(0, ...tasks.map((e) => e.ms))),

@@ -370,6 +370,26 @@ describe('the Cesium provider in Chromium', () => {
     }
   });
 
+  test('the page fetches and compiles the wasm once; the pool and its network worker are sent the compiled module', async (t) => {
+    const mark = srv.log.length;
+    const { context, page } = await demoPage(t);
+    try {
+      const made = await page.evaluate(() => window.__probe.workersMade);
+      const pool = await page.evaluate(() => window.demo.provider.image.pool.stats());
+      const log = srv.log.slice(mark);
+      const count = (file) => log.filter((e) => e.method === 'GET' && e.path === `/pkg/${file}`).length;
+      t.diagnostic(`${made} workers of ours (pool size ${pool.size} + the network worker)`);
+      // The server sends no-store: a worker that loaded its own module would be seen here.
+      assert.ok(made >= 2, `the pool's workers and its network worker ran (${made})`);
+      assert.equal(count('large_image_wasm_bg.wasm'), 1, 'requests for the wasm module');
+      assert.equal(count('epsg.bin'), 1, 'requests for the EPSG table');
+      // The workers used it: the first view's tiles came from the pool.
+      assert.ok(pool.done > 0, `the pool's jobs done (${pool.done})`);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('20 layer add/remove cycles leave no worker, open image, job, texture or ImageBitmap behind', async (t) => {
     // A small window: few tiles per layer.
     const { context, page } = await demoPage(t, { viewport: { width: 400, height: 300 } });

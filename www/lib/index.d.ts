@@ -377,6 +377,16 @@ export function initWasm(
   epsgInput?: URL | string | Request | Response | BufferSource,
 ): Promise<void>;
 
+/**
+ * This realm's compiled wasm module and EPSG table's bytes, fetched and compiled once and shared by
+ * `initWasm` and the worker pool (which posts them to each worker it starts). For your own workers:
+ * post them, and call `initWasm(module, epsg)` there.
+ */
+export function wasmParts(
+  input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
+  epsgInput?: URL | string | Request | Response | BufferSource,
+): Promise<[WebAssembly.Module, ArrayBuffer | ArrayBufferView]>;
+
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export function colormapNames(): Promise<string[]>;
 /** The colours a style's `palette` of this name spaces evenly (RGBA, 4 bytes each); undefined for an unknown name. */

@@ -6,7 +6,7 @@
 // unknown names; `signal` (an AbortSignal) is accepted by every view and by `engine.read`.
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, useWasm } from './pool.js';
 
 export { WorkerPool };
 
@@ -37,6 +37,49 @@ async function epsgBytes(input) {
   return r.arrayBuffer();
 }
 
+/** The realm's compiled module and EPSG table (promises), each made once; see `wasmParts`. */
+let modulePromise = null;
+let epsgPromise = null;
+
+/** A `WebAssembly.Module` from a URL, a string, a Request, a Response, bytes or a Module. */
+async function compileModule(input) {
+  if (input instanceof WebAssembly.Module) return input;
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return WebAssembly.compile(input);
+  const r = input instanceof Response ? input : await fetch(input);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the wasm module, pkg/large_image_wasm_bg.wasm)`);
+  // Streaming compilation needs the wasm MIME type; other servers' answers are compiled whole.
+  if (typeof WebAssembly.compileStreaming === 'function' && r.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm') {
+    return WebAssembly.compileStreaming(r);
+  }
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+/** A promise made once per realm by `make`; a failed one is made again on the next call. */
+function once(get, set, make) {
+  if (!get()) {
+    const p = make();
+    p.catch(() => {
+      if (get() === p) set(null);
+    });
+    set(p);
+  }
+  return get();
+}
+
+/**
+ * The compiled wasm module and the EPSG table's bytes of this realm: fetched and compiled once, then
+ * shared by `initWasm` and by the pool, which posts them to each worker it starts (a Module crosses
+ * postMessage compiled, so the workers neither fetch nor compile it again).
+ * @returns {Promise<[WebAssembly.Module, ArrayBuffer | ArrayBufferView]>}
+ */
+export function wasmParts(input, epsgInput) {
+  const module = once(() => modulePromise, (p) => (modulePromise = p),
+    async () => compileModule(input ?? (await pkgFile('large_image_wasm_bg.wasm'))));
+  const epsg = once(() => epsgPromise, (p) => (epsgPromise = p),
+    async () => epsgBytes(epsgInput ?? (await pkgFile('epsg.bin'))));
+  return Promise.all([module, epsg]);
+}
+
 /**
  * Initialise the wasm module. Called lazily by `LargeImage.open`; call it yourself to
  * start the download early or to pass your own input (a URL, a Response, bytes, or a
@@ -50,20 +93,15 @@ async function epsgBytes(input) {
  * @returns {Promise<void>}
  */
 export function initWasm(input, epsgInput) {
-  if (!initPromise) {
-    initPromise = (async () => {
-      const epsg = (async () => epsgBytes(epsgInput ?? (await pkgFile('epsg.bin'))))();
-      epsg.catch(() => {}); // awaited below, after the module (whose error is reported first)
-      await init({ module_or_path: input ?? (await pkgFile('large_image_wasm_bg.wasm')) });
-      wasmBindings.setEpsgTable(new Uint8Array(await epsg));
-    })();
-    // A failed initialisation may be retried (e.g. with another input).
-    initPromise.catch(() => {
-      initPromise = null;
-    });
-  }
-  return initPromise;
+  return once(() => initPromise, (p) => (initPromise = p), async () => {
+    const [module, epsg] = await wasmParts(input, epsgInput);
+    await init({ module_or_path: module });
+    wasmBindings.setEpsgTable(new Uint8Array(epsg.buffer ?? epsg, epsg.byteOffset ?? 0, epsg.byteLength));
+  });
 }
+
+// The pool's workers get this realm's compiled module (pool.js cannot import this file: it imports pool.js).
+useWasm(() => wasmParts());
 
 /**
  * The fetch engine: range requests with a per-origin limit, priority, cancellation, a byte cache,

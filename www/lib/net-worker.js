@@ -4,13 +4,14 @@
 // thread (which a busy renderer holds for hundreds of milliseconds per frame). A module Web Worker in
 // browsers, a worker_threads Worker in Node.
 //
-//   in (from the pool):     { type: 'port', port }         a pool worker's channel
+//   in (from the pool):     { type: 'wasm', module, epsg } the pool's compiled module and EPSG table (first)
+//                           { type: 'port', port }         a pool worker's channel
 //                           { type: 'stats', id }          → { type: 'stats', id, value }
 //   in (on a port):         { type: 'read', id, url, ranges, priority, kind, headers?, credentials? }
 //                           { type: 'read-cancel', id }    read `id` is no longer wanted
 //   out (on that port):     { type: 'bytes', id, ok, value: Uint8Array[] | error }   transferred
 
-import { Engine } from './index.js';
+import { Engine, initWasm } from './index.js';
 import { errorOf, listenPort, movable } from './pool.js';
 
 const engine = Engine.shared();
@@ -54,6 +55,7 @@ function serve(port) {
 }
 
 listenPort(parent, (m) => {
-  if (m?.type === 'port' && m.port) serve(m.port);
+  if (m?.type === 'wasm') initWasm(m.module, m.epsg).catch(() => {}); // a failure is the next read's error
+  else if (m?.type === 'port' && m.port) serve(m.port);
   else if (m?.type === 'stats') parent.postMessage({ type: 'stats', id: m.id, value: engine.stats() });
 });

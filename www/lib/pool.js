@@ -156,9 +156,39 @@ function hash(text) {
   return h >>> 0;
 }
 
-/** One worker: a Web Worker or a Node `worker_threads` Worker behind the same three calls. */
+/** What gives the compiled wasm module and the EPSG table to post to each new worker (index.js sets it). */
+let wasmSource = null;
+
+/**
+ * Called by index.js with its `wasmParts`: every worker the pools of this realm start is first sent
+ * `{ type: 'wasm', module, epsg }`, so it instantiates the realm's compiled module instead of fetching
+ * and compiling its own.
+ */
+export function useWasm(source) {
+  wasmSource = source;
+}
+
+/**
+ * One worker: a Web Worker or a Node `worker_threads` Worker behind the same three calls. Messages
+ * posted before the realm's compiled module is at hand wait, so that the module is the worker's first
+ * message; a worker whose module could not be had is sent the rest anyway (it then loads its own, and
+ * reports that load's error).
+ */
 class Endpoint {
   constructor(url, name, onMessage, onDeath) {
+    /** Messages waiting for the module: [message, transfer][], or null once it was sent. */
+    this.waiting = [];
+    const flush = () => {
+      const waiting = this.waiting;
+      this.waiting = null;
+      for (const [m, t] of waiting) this.worker.postMessage(m, t);
+    };
+    Promise.resolve(wasmSource?.())
+      .then((parts) => {
+        if (parts && this.waiting) this.worker.postMessage({ type: 'wasm', module: parts[0], epsg: parts[1] });
+      })
+      .catch(() => {})
+      .finally(() => this.waiting && flush());
     if (isNode) {
       this.worker = new (nodeModule('node:worker_threads').Worker)(url, { name });
       this.worker.on('message', onMessage);
@@ -178,7 +208,8 @@ class Endpoint {
   }
 
   post(message, transfer = []) {
-    this.worker.postMessage(message, transfer);
+    if (this.waiting) this.waiting.push([message, transfer]);
+    else this.worker.postMessage(message, transfer);
   }
 
   /** Node: keep the process alive while the worker has jobs, not while it idles. */

@@ -1,7 +1,8 @@
 // large-image-wasm: the worker of the pool (pool.js). A module Web Worker in browsers, a worker_threads
 // Worker in Node. It holds the images the pool opened here and runs their views on the pool's jobs:
 //
-//   in:  { type: 'open', id?, image, url, options, net } open (and answer when `id` is given); `net`
+//   in:  { type: 'wasm', module, epsg }                the pool's compiled module and EPSG table (first)
+//        { type: 'open', id?, image, url, options, net } open (and answer when `id` is given); `net`
 //                                                      (headers, credentials): read through the network worker
 //        { type: 'net', port }                         a MessagePort to the pool's network worker
 //        { type: 'net-lost', error }                   the network worker stopped
@@ -22,7 +23,7 @@
 // Results are transferred (a tile's buffer, an ImageBitmap), not copied. `fatal` says the wasm trapped:
 // the pool replaces this worker.
 
-import { LargeImage } from './index.js';
+import { LargeImage, initWasm } from './index.js';
 import { errorOf, listenPort, reviveError, transferables } from './pool.js';
 
 // In a browser the listener is attached while the module first runs (no await before it), so no message
@@ -205,6 +206,9 @@ async function close(m) {
 
 port.listen((m) => {
   switch (m?.type) {
+    case 'wasm':
+      initWasm(m.module, m.epsg).catch(() => {}); // a failure is the next open's error
+      break;
     case 'open':
       open(m);
       break;
