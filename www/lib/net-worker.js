@@ -12,18 +12,12 @@
 //   out (on that port):     { type: 'bytes', id, ok, value: Uint8Array[] | error }   transferred
 
 import { Engine, initWasm } from './index.js';
-import { errorOf, listenPort, movable } from './pool.js';
+import { errorOf, listenPort, movable, parentPort } from './pool.js';
 
 const engine = Engine.shared();
 
-// In a browser the listener is attached while the module first runs (no await before it); Node's
-// parentPort holds messages until a listener is attached.
-const parent = typeof importScripts === 'function' || typeof WorkerGlobalScope !== 'undefined' ? self : await nodeParent();
-
-async function nodeParent() {
-  const { parentPort } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
-  return parentPort;
-}
+// The listener is attached while the module first runs (no await before it).
+const parent = parentPort();
 
 /** Serve one pool worker's reads on `port`. */
 function serve(port) {

@@ -113,6 +113,14 @@ export function errorOf(err) {
 }
 
 /**
+ * A worker's channel to whoever started it: `self` in a browser, `worker_threads`' parentPort in Node.
+ * Synchronous, so a worker attaches its listener while its module first runs, before any message.
+ */
+export function parentPort() {
+  return isNode ? nodeModule('node:worker_threads').parentPort : self;
+}
+
+/**
  * Listen to the messages of `port` (a MessagePort, a worker's global scope or Node's `parentPort`):
  * `onMessage(data)` for each.
  */

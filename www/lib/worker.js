@@ -24,11 +24,12 @@
 // the pool replaces this worker.
 
 import { LargeImage, initWasm } from './index.js';
-import { errorOf, listenPort, reviveError, transferables } from './pool.js';
+import { errorOf, listenPort, parentPort, reviveError, transferables } from './pool.js';
 
-// In a browser the listener is attached while the module first runs (no await before it), so no message
-// is dispatched before it; Node's parentPort holds messages until a listener is attached.
-const port = typeof importScripts === 'function' ? browserPort() : await nodePort();
+// The listener is attached while the module first runs (no await before it), so no message is
+// dispatched before it.
+const parent = parentPort();
+const port = { post: (m, t) => parent.postMessage(m, t), listen: (fn) => listenPort(parent, fn) };
 
 /** image id → { url, options, opening: Promise<LargeImage> } */
 const images = new Map();
@@ -97,15 +98,6 @@ function bytes(m) {
 
 /** Where each asynchronous view takes its options object (the others take no signal). */
 const OPTIONS_AT = { metadata: 0, tilesMetadata: 0, tile: 3, thumbnail: 0, region: 0, pixel: 0, histogram: 0, validate: 0 };
-
-function browserPort() {
-  return { post: (m, t) => self.postMessage(m, t), listen: (fn) => self.addEventListener('message', (e) => fn(e.data)) };
-}
-
-async function nodePort() {
-  const { parentPort } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
-  return { post: (m, t) => parentPort.postMessage(m, t), listen: (fn) => parentPort.on('message', fn) };
-}
 
 /** A trap (wasm `unreachable`, out of memory) leaves the wasm instance unusable. */
 function isFatal(err) {
