@@ -104,6 +104,29 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
     }
   });
 
+  test('a ZSTD and a LERC COG open in the workers, which load the codec module (pkg/codecs.wasm) themselves: tiles as without a pool', async () => {
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      for (const compress of ['ZSTD', 'LERC_DEFLATE']) {
+        const name = `codec-${compress.toLowerCase()}.tif`;
+        await makeSyntheticCog(dir, { name, compress });
+        const pooled = await LargeImage.open(`${srv.url}/${name}`, { pool });
+        const local = await LargeImage.open(`${srv.url}/${name}`);
+        try {
+          for (const [z, x, y] of [[2, 1, 1], [1, 0, 0]]) {
+            const [a, b] = await Promise.all([pooled, local].map((i) => i.tile(z, x, y, { format: 'rgba' })));
+            assert.ok(Buffer.from(a).equals(Buffer.from(b)), `${compress} tile ${z}/${x}/${y}`);
+          }
+        } finally {
+          pooled.close();
+          local.close();
+        }
+      }
+    } finally {
+      pool.dispose();
+    }
+  });
+
   test('queued jobs run lowest priority first; a priority function is asked at dispatch', async () => {
     const pool = new WorkerPool({ size: 1, jobsPerWorker: 1 });
     try {

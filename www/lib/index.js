@@ -7,6 +7,7 @@
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 import { WorkerPool } from './pool.js';
+import { loadCodecs } from './codecs.js';
 
 export { WorkerPool };
 
@@ -29,11 +30,12 @@ async function pkgFile(name) {
   return url;
 }
 
-/** The bytes of the EPSG table from a URL, a string, a Request or a Response; BufferSources as they are. */
-async function epsgBytes(input) {
+/** The bytes of a table of `../pkg/` (`what` names it in errors) from a URL, a string, a Request or a
+ * Response; BufferSources as they are. */
+async function tableBytes(input, what) {
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
   const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the EPSG table, pkg/epsg.bin, is served next to the wasm)`);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
   return r.arrayBuffer();
 }
 
@@ -44,18 +46,38 @@ async function epsgBytes(input) {
  *
  * The EPSG table (`pkg/epsg.bin`, ~39 KB, kept out of the wasm) is loaded alongside the module,
  * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).
+ * Two more parts kept out of the wasm are loaded from next to it when first needed: the codec module
+ * (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) when an image that needs it opens, unless
+ * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`), and the colormaps
+ * and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
  *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @param {URL | string | Request | Response | BufferSource} [epsgInput]
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [codecsInput]
  * @returns {Promise<void>}
  */
-export function initWasm(input, epsgInput) {
+export function initWasm(input, epsgInput, codecsInput) {
   if (!initPromise) {
     initPromise = (async () => {
-      const epsg = (async () => epsgBytes(epsgInput ?? (await pkgFile('epsg.bin'))))();
+      const epsg = (async () => tableBytes(epsgInput ?? (await pkgFile('epsg.bin')), 'the EPSG table, pkg/epsg.bin'))();
       epsg.catch(() => {}); // awaited below, after the module (whose error is reported first)
       await init({ module_or_path: input ?? (await pkgFile('large_image_wasm_bg.wasm')) });
       wasmBindings.setEpsgTable(new Uint8Array(await epsg));
+      const table = async (name) => tableBytes(await pkgFile(name), `pkg/${name}`);
+      const parts = {
+        codecs: async () => loadCodecs(codecsInput ?? (await pkgFile('codecs.wasm'))),
+        styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
+      };
+      const loading = new Map();
+      wasmBindings.setLoader((what) => {
+        if (!loading.has(what)) {
+          const p = parts[what]();
+          // A failed load is tried again by the next view that needs it.
+          p.catch(() => loading.delete(what));
+          loading.set(what, p);
+        }
+        return loading.get(what);
+      });
     })();
     // A failed initialisation may be retried (e.g. with another input).
     initPromise.catch(() => {
@@ -379,6 +401,7 @@ export async function rgbaToBitmap(rgba, width, height = width, flipY = false) {
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export async function colormapNames() {
   await initWasm();
+  await wasmBindings.loadStyleTables();
   return wasmBindings.colormapNames();
 }
 
@@ -390,6 +413,7 @@ export async function colormapNames() {
  */
 export async function paletteColors(name) {
   await initWasm();
+  await wasmBindings.loadStyleTables();
   return wasmBindings.paletteColors(String(name));
 }
 
