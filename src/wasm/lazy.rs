@@ -80,8 +80,8 @@ async fn style_tables() -> Result<()> {
 }
 
 /// The options that may name a colormap or a palette: a large_image `style`, TiTiler's `titiler` query
-/// string and its `colormap_name`.
-const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormap_name"];
+/// string and its `colormapName` (the options of every view taking a style; `colormap`, a colormap given in full, needs no table).
+const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormapName"];
 
 /// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]).
 pub(super) async fn style_tables_for(opts: JsValue) -> Result<()> {

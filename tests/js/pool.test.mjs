@@ -104,7 +104,7 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
     }
   });
 
-  test('a ZSTD and a LERC COG open in the workers, which load the codec module (pkg/codecs.wasm) themselves: tiles as without a pool', async () => {
+  test('a ZSTD and a LERC COG open in the workers, which load the codec module (pkg/codecs.wasm) and, for a named colormap, the style tables themselves: tiles as without a pool', async () => {
     const pool = new WorkerPool({ size: 2 });
     try {
       for (const compress of ['ZSTD', 'LERC_DEFLATE']) {
@@ -117,6 +117,10 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
             const [a, b] = await Promise.all([pooled, local].map((i) => i.tile(z, x, y, { format: 'rgba' })));
             assert.ok(Buffer.from(a).equals(Buffer.from(b)), `${compress} tile ${z}/${x}/${y}`);
           }
+          // The workers' first styled tile: a colormap by name, whose tables (pkg/colormaps.bin) they load then.
+          const styled = { format: 'rgba', bidx: 1, rescale: '0,255', colormapName: 'viridis' };
+          const [a, b] = await Promise.all([pooled, local].map((i) => i.tile(2, 1, 1, styled)));
+          assert.ok(Buffer.from(a).equals(Buffer.from(b)), `${compress} tile 2/1/1 with colormapName viridis`);
         } finally {
           pooled.close();
           local.close();
