@@ -1,6 +1,6 @@
 //! Decompressors, each writing at most the size the tile must have. ZSTD, WebP and LERC are those of
 //! [`large_image_codecs`]: called directly in native builds, in the codec module (`pkg/codecs.wasm`,
-//! see [`module`]) in wasm builds.
+//! see `module`, wasm only) in wasm builds.
 
 use crate::error::{Error, Result};
 use crate::tiff::tags::{named, PhotometricInterpretation};
@@ -150,7 +150,7 @@ impl From<CodecError> for Error {
 }
 
 /// Whether tiles of TIFF compression `compression` decode in the codec module (ZSTD, WebP, LERC), which
-/// a wasm build must have loaded ([`module::install`]) before decoding one; native builds link it.
+/// a wasm build must have loaded (`module::install`) before decoding one; native builds link it.
 pub fn in_codec_module(compression: u64) -> bool {
     use crate::tiff::tags::{CompressionMethod as C, LERC};
     let method = u16::try_from(compression).map_or(C::Unknown(0), C::from_u16_exhaustive);

@@ -16,7 +16,7 @@ fn inflate_table(packed: &[u8]) -> Vec<u8> {
 
 /// build.rs's packed colormaps and palettes (`colormaps.zlib`, `palettes.zlib`). The native build embeds
 /// them; the wasm build leaves them out (33.5 KB, incompressible) and is handed them by the JS side the
-/// first time a view is styled ([`set_packed_tables`]: `pkg/colormaps.bin` and `pkg/palettes.bin`).
+/// first time a view is styled (`set_packed_tables`, wasm only: `pkg/colormaps.bin` and `pkg/palettes.bin`).
 fn packed_tables() -> Option<(&'static [u8], &'static [u8])> {
     #[cfg(not(target_arch = "wasm32"))]
     return Some((
