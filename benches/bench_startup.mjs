@@ -3,7 +3,9 @@
 // instantiate of www/pkg through www/lib's `initWasm()` (the wasm-bindgen `init()`, and the EPSG
 // table pkg/epsg.bin fetched alongside where the build has one), each run in a fresh browser
 // context (nothing cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in
-// Node, compile + instantiate of the same bytes read from disk.
+// Node, compile + instantiate of the same bytes read from disk. Where the build has the codec module
+// (pkg/codecs.wasm), also what the first ZSTD, WebP or LERC image adds: its fetch + compile +
+// instantiate through www/lib/codecs.js, after initWasm, in the same context.
 //
 //   bash scripts/build-wasm
 //   node benches/bench_startup.mjs [--www www] [--runs 9]
@@ -27,6 +29,8 @@ async function main() {
   const wasmPath = path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
   const bytes = fs.readFileSync(wasmPath);
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
+  const codecsPath = path.join(o.www, 'pkg', 'codecs.wasm');
+  const codecs = fs.existsSync(codecsPath) ? fs.readFileSync(codecsPath) : null;
 
   const node = [];
   const { default: init } = await import(path.join(o.www, 'pkg', 'large_image_wasm.js'));
@@ -40,15 +44,22 @@ async function main() {
   const srv = await startServer({ root: o.www });
   const { browser, newPage } = await blankPage(srv.url);
   const page = [];
+  const codecPage = [];
   try {
     for (let i = 0; i < o.runs; i++) {
       const p = await newPage(); // a fresh context: nothing cached
-      page.push(await p.evaluate(async () => {
+      const [start, codec] = await p.evaluate(async (withCodecs) => {
         const t0 = performance.now();
         const m = await import('/lib/index.js');
         await m.initWasm();
-        return performance.now() - t0;
-      }));
+        const t1 = performance.now();
+        if (!withCodecs) return [t1 - t0, null];
+        const { loadCodecs } = await import('/lib/codecs.js');
+        await loadCodecs('/pkg/codecs.wasm');
+        return [t1 - t0, performance.now() - t1];
+      }, codecs != null);
+      page.push(start);
+      if (codec != null) codecPage.push(codec);
       await p.context().close();
     }
   } finally {
@@ -56,8 +67,10 @@ async function main() {
     await srv.close();
   }
   const f = (v) => `${median(v).toFixed(1)} (best ${Math.min(...v).toFixed(1)})`;
+  const kb = (b) => `${(b.length / 1e3).toFixed(0)} KB | ${(zlib.gzipSync(b, { level: 9 }).length / 1e3).toFixed(0)} KB`;
+  console.log('| wasm | raw | gzip -9 | Chromium start-up ms, median (best) | Node compile ms | codecs.wasm raw | codecs.wasm gzip -9 | its first load in Chromium ms |');
   console.log(`| ${path.relative(repo, wasmPath) || wasmPath} | ${(bytes.length / 1e3).toFixed(0)} KB | ${(gz / 1e3).toFixed(0)} KB | ` +
-    `${f(page)} | ${f(node)} |`);
+    `${f(page)} | ${f(node)} | ${codecs ? kb(codecs) : '— | —'} | ${codecPage.length ? f(codecPage) : '—'} |`);
 }
 
 main().catch((e) => {

@@ -1,8 +1,11 @@
-//! Decompressors, each writing at most the size the tile must have.
+//! Decompressors, each writing at most the size the tile must have. ZSTD, WebP and LERC are those of
+//! [`large_image_codecs`]: called directly in native builds, in the codec module (`pkg/codecs.wasm`,
+//! see `module`, wasm only) in wasm builds.
 
 use crate::error::{Error, Result};
 use crate::tiff::tags::{named, PhotometricInterpretation};
-use std::io::Read;
+use crate::tiff::DType;
+use large_image_codecs::{Codec, CodecError, Decoded, Request, Sample};
 
 /// Copies uncompressed data.
 pub fn none(data: &[u8], expected: usize) -> Result<Vec<u8>> {
@@ -76,12 +79,9 @@ pub fn packbits(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Zstandard, via `ruzstd`.
+/// Zstandard (in the codec module, see [`large_image_codecs`]).
 pub fn zstd(data: &[u8], expected: usize) -> Result<Vec<u8>> {
-    let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("ZSTD", e))?;
-    let mut out = Vec::with_capacity(expected);
-    (&mut dec).take(expected as u64).read_to_end(&mut out).map_err(|e| Error::decode("ZSTD", e))?;
-    Ok(out)
+    Ok(run(Request::Zstd { data, expected })?.bytes)
 }
 
 /// JPEG, decoded as GDAL (libtiff + libjpeg-turbo) decodes it, see [`super::jpeg`]: the TIFF
@@ -98,7 +98,7 @@ pub fn jpeg(
 ) -> Result<(Vec<u8>, usize, usize)> {
     let dec = super::jpeg::Decoder::new(tables, data)?;
     let (w, h) = dec.dimensions();
-    check_frame("JPEG", w, h, samples, max_bytes)?;
+    large_image_codecs::check_frame(Codec::Jpeg, w, h, samples, max_bytes)?;
     if w > max_dim || h > max_dim {
         return Err(Error::limit("JPEG frame dimension", max_dim as u64, w.max(h) as u64));
     }
@@ -114,103 +114,95 @@ pub fn jpeg(
     Ok((pixels, w, h))
 }
 
-/// Refuses a frame whose decoded size would pass `max_bytes` (a tiny tile may declare a huge frame).
-fn check_frame(codec: &'static str, w: usize, h: usize, samples: usize, max_bytes: usize) -> Result<()> {
-    let bytes = w.saturating_mul(h).saturating_mul(samples.max(1));
-    if bytes > max_bytes {
-        return Err(Error::decode(
-            codec,
-            format!("frame {w}×{h} would decode to {bytes} bytes, more than the tile may ({max_bytes})"),
-        ));
-    }
-    Ok(())
-}
-
-/// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
+/// WebP (lossy or lossless), in the codec module; returns RGB or RGBA samples and the frame's size.
 pub fn webp(data: &[u8], samples: usize, max_bytes: usize) -> Result<(Vec<u8>, usize, usize)> {
-    let mut dec = image_webp::WebPDecoder::new(std::io::Cursor::new(data)).map_err(|e| Error::decode("WEBP", e))?;
-    let (w, h) = dec.dimensions();
-    check_frame("WEBP", w as usize, h as usize, 4, max_bytes)?;
-    let size = dec.output_buffer_size().ok_or_else(|| Error::decode("WEBP", "image too large"))?;
-    let mut buf = vec![0u8; size];
-    dec.read_image(&mut buf).map_err(|e| Error::decode("WEBP", e))?;
-    let has_alpha = dec.has_alpha();
-    let out = match (has_alpha, samples) {
-        (true, 4) | (false, 3) => buf,
-        (true, 3) => buf.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
-        (false, 4) => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
-        (_, n) => return Err(Error::unsupported(format!("WebP with {n} samples per pixel"))),
-    };
-    Ok((out, w as usize, h as usize))
+    let d = run(Request::Webp { data, samples, max_bytes })?;
+    Ok((d.bytes, d.width, d.height))
 }
 
-/// LERC (Esri's Limited Error Raster Compression, v2), via the pure-Rust `lerc-rs`, after the optional
+/// LERC (Esri's Limited Error Raster Compression, v2), in the codec module, after the optional
 /// DEFLATE (`additional` = 1) or ZSTD (2) wrapper of GDAL's LERC_DEFLATE / LERC_ZSTD. Pixels the LERC
 /// mask marks invalid become NaN for floats and 0 for integers, as libtiff's LERC codec leaves them.
 /// Returns native-endian samples of `dtype`.
-pub fn lerc(
-    data: &[u8],
-    additional: u64,
-    dtype: crate::tiff::DType,
-    samples: usize,
-    max_bytes: usize,
-) -> Result<Vec<u8>> {
-    use crate::tiff::DType;
-    let inflated;
-    let blob: &[u8] = match additional {
-        0 => data,
-        1 => {
-            use zune_inflate::{DeflateDecoder, DeflateOptions};
-            let opts = DeflateOptions::default().set_limit(max_bytes).set_confirm_checksum(false);
-            inflated = DeflateDecoder::new_with_options(data, opts)
-                .decode_zlib()
-                .map_err(|e| Error::decode("LERC_DEFLATE", format!("{:?}", e.error)))?;
-            &inflated
-        }
-        2 => {
-            let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| Error::decode("LERC_ZSTD", e))?;
-            let mut v = Vec::new();
-            (&mut dec).take(max_bytes as u64).read_to_end(&mut v).map_err(|e| Error::decode("LERC_ZSTD", e))?;
-            inflated = v;
-            &inflated
-        }
-        a => return Err(Error::unsupported(format!("LERC with additional compression {a}"))),
+pub fn lerc(data: &[u8], additional: u64, dtype: DType, samples: usize, max_bytes: usize) -> Result<Vec<u8>> {
+    let sample = match dtype {
+        DType::U8 => Sample::U8,
+        DType::I8 => Sample::I8,
+        DType::U16 => Sample::U16,
+        DType::I16 => Sample::I16,
+        DType::U32 => Sample::U32,
+        DType::I32 => Sample::I32,
+        DType::F32 => Sample::F32,
+        DType::F64 => Sample::F64,
+        d => return Err(Error::unsupported(format!("LERC with {} samples", d.name()))),
     };
-    let info = lerc::decode_info(blob).map_err(|e| Error::decode("LERC", e))?;
-    let n = (info.width as usize)
-        .saturating_mul(info.height as usize)
-        .saturating_mul(info.depth.max(1) as usize)
-        .saturating_mul(info.bands.max(1) as usize);
-    if n.saturating_mul(dtype.size()) > max_bytes {
-        return Err(Error::limit("decoded LERC tile bytes", max_bytes as u64, n.saturating_mul(dtype.size()) as u64));
+    Ok(run(Request::Lerc { data, additional, sample, samples, max_bytes })?.bytes)
+}
+
+impl From<CodecError> for Error {
+    fn from(e: CodecError) -> Error {
+        match e {
+            CodecError::Decode { codec, reason } => Error::decode(codec.name(), reason),
+            CodecError::Unsupported(m) => Error::unsupported(m),
+            CodecError::Limit { codec, limit, requested } => Error::limit(codec.limit_what(), limit, requested),
+        }
     }
-    if info.depth.max(1) as usize * info.bands.max(1) as usize != samples {
-        return Err(Error::decode(
-            "LERC",
-            format!("blob has depth {} × {} bands, the tile {samples} samples", info.depth, info.bands),
-        ));
+}
+
+/// Whether tiles of TIFF compression `compression` decode in the codec module (ZSTD, WebP, LERC), which
+/// a wasm build must have loaded (`module::install`) before decoding one; native builds link it.
+pub fn in_codec_module(compression: u64) -> bool {
+    use crate::tiff::tags::{CompressionMethod as C, LERC};
+    let method = u16::try_from(compression).map_or(C::Unknown(0), C::from_u16_exhaustive);
+    matches!(method, C::ZSTD | C::WebP) || method == LERC
+}
+
+/// Runs a request: here in native builds.
+#[cfg(not(target_arch = "wasm32"))]
+fn run(req: Request) -> Result<Decoded> {
+    Ok(req.run()?)
+}
+
+/// Runs a request: in the codec module in wasm builds.
+#[cfg(target_arch = "wasm32")]
+fn run(req: Request) -> Result<Decoded> {
+    module::call(&req)
+}
+
+/// The codec module of a wasm build (`pkg/codecs.wasm`): the wasm face installs the function that
+/// runs a request there once the module is loaded; until then its tiles are refused.
+#[cfg(target_arch = "wasm32")]
+pub mod module {
+    use super::{Decoded, Error, Request, Result};
+    use std::cell::RefCell;
+
+    /// Runs a request's bytes in the codec module: its answer's bytes, or why it could not be run.
+    pub type Runner = Box<dyn Fn(&[u8]) -> std::result::Result<Vec<u8>, String>>;
+
+    thread_local! {
+        static RUNNER: RefCell<Option<Runner>> = const { RefCell::new(None) };
     }
-    fn run<T: lerc::Sample, const N: usize>(
-        blob: &[u8],
-        n: usize,
-        fill: T,
-        to_ne: fn(T) -> [u8; N],
-    ) -> Result<Vec<u8>> {
-        let mut out = vec![T::default(); n];
-        lerc::decode_into_with_nodata(blob, &mut out, fill).map_err(|e| Error::decode("LERC", e))?;
-        let mut bytes = Vec::with_capacity(n * N);
-        out.into_iter().for_each(|v| bytes.extend_from_slice(&to_ne(v)));
-        Ok(bytes)
+
+    /// Whether the codec module is installed.
+    pub fn installed() -> bool {
+        RUNNER.with(|r| r.borrow().is_some())
     }
-    match dtype {
-        DType::U8 => run(blob, n, 0u8, |v| [v]),
-        DType::I8 => run(blob, n, 0i8, i8::to_ne_bytes),
-        DType::U16 => run(blob, n, 0u16, u16::to_ne_bytes),
-        DType::I16 => run(blob, n, 0i16, i16::to_ne_bytes),
-        DType::U32 => run(blob, n, 0u32, u32::to_ne_bytes),
-        DType::I32 => run(blob, n, 0i32, i32::to_ne_bytes),
-        DType::F32 => run(blob, n, f32::NAN, f32::to_ne_bytes),
-        DType::F64 => run(blob, n, f64::NAN, f64::to_ne_bytes),
-        d => Err(Error::unsupported(format!("LERC with {} samples", d.name()))),
+
+    /// Installs the codec module (the first call counts).
+    pub fn install(run: Runner) {
+        RUNNER.with(|r| {
+            r.borrow_mut().get_or_insert(run);
+        });
+    }
+
+    pub(super) fn call(req: &Request) -> Result<Decoded> {
+        let name = req.codec().name();
+        let answer = RUNNER.with(|r| match &*r.borrow() {
+            Some(run) => run(&req.to_bytes()).map_err(|e| Error::decode(name, format!("the codec module failed: {e}"))),
+            None => {
+                Err(Error::unsupported(format!("{name} tiles need the codec module (pkg/codecs.wasm), not loaded")))
+            }
+        })?;
+        Ok(large_image_codecs::response_from_bytes(answer)?)
     }
 }

@@ -128,7 +128,7 @@ impl RangeSource for CallbackSource {
 }
 
 /// The message of a JS error value.
-fn js_text(e: &JsValue) -> String {
+pub(crate) fn js_text(e: &JsValue) -> String {
     js_sys::Reflect::get(e, &"message".into())
         .ok()
         .and_then(|m| m.as_string())

@@ -14,12 +14,42 @@ fn inflate_table(packed: &[u8]) -> Vec<u8> {
     zune_inflate::DeflateDecoder::new_with_options(packed, opts).decode_zlib().unwrap_or_default()
 }
 
+/// build.rs's packed colormaps and palettes (`colormaps.zlib`, `palettes.zlib`). The native build embeds
+/// them; the wasm build leaves them out (33.5 KB, incompressible) and is handed them by the JS side the
+/// first time a view is styled (`set_packed_tables`, wasm only: `pkg/colormaps.bin` and `pkg/palettes.bin`).
+fn packed_tables() -> Option<(&'static [u8], &'static [u8])> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Some((
+        include_bytes!(concat!(env!("OUT_DIR"), "/colormaps.zlib")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/palettes.zlib")),
+    ));
+    #[cfg(target_arch = "wasm32")]
+    return PACKED_TABLES.get().map(|(c, p)| (c.as_slice(), p.as_slice()));
+}
+
+#[cfg(target_arch = "wasm32")]
+static PACKED_TABLES: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+
+/// Hands the wasm build its colormaps and palettes (the bytes of `pkg/colormaps.bin` and
+/// `pkg/palettes.bin`, build.rs's `colormaps.zlib` and `palettes.zlib`); only the first call counts.
+/// Until then no colormap and no palette name is known.
+#[cfg(target_arch = "wasm32")]
+pub fn set_packed_tables(colormaps: Vec<u8>, palettes: Vec<u8>) {
+    let _ = PACKED_TABLES.set((colormaps, palettes));
+}
+
+/// Whether the colormaps and palettes are there (always in native builds).
+pub fn tables_loaded() -> bool {
+    packed_tables().is_some()
+}
+
 /// The named colormaps: matplotlib's exact 256-colour tables (its own, ColorBrewer's, cmocean's and a
-/// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs as differences), inflated once.
+/// few of rio-tiler's; `data/colormaps.tsv`, packed by build.rs as differences), inflated once (none
+/// while a wasm build has not been handed them).
 fn colormap_table() -> &'static [(String, Vec<[u8; 4]>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
+    let Some((packed, _)) = packed_tables() else { return &[] };
     TABLE.get_or_init(|| {
-        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/colormaps.zlib"));
         let raw = inflate_table(packed);
         let mut out = Vec::new();
         let mut rest = &raw[..];
@@ -62,11 +92,12 @@ pub fn colormap(name: &str) -> Option<Vec<[u8; 4]>> {
     Some(lut)
 }
 
-/// large_image's palettes by name (`data/large_image_palettes.tsv`, packed by build.rs), inflated once.
+/// large_image's palettes by name (`data/large_image_palettes.tsv`, packed by build.rs), inflated once
+/// (none while a wasm build has not been handed them).
 fn palette_table() -> &'static [(String, Vec<[u8; 4]>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<[u8; 4]>)>> = std::sync::OnceLock::new();
+    let Some((_, packed)) = packed_tables() else { return &[] };
     TABLE.get_or_init(|| {
-        let packed: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/palettes.zlib"));
         let raw = inflate_table(packed);
         let mut out = Vec::new();
         let mut rest = &raw[..];

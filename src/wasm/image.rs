@@ -31,8 +31,9 @@ struct Stats {
 }
 
 impl JsLargeImage {
-    /// Runs a view as a promise: its options without `signal` go to `run`; the signal, when given, drops
-    /// the view's reads when it aborts. Its errors name the image's URL.
+    /// Runs a view as a promise: its options without `signal` go to `run`, after the colormaps and
+    /// palettes are loaded if the options may name one; the signal, when given, drops the view's reads
+    /// when it aborts. Its errors name the image's URL.
     fn view<F: Future<Output = Result<JsValue>> + 'static>(
         &self,
         opts: JsValue,
@@ -44,7 +45,12 @@ impl JsLargeImage {
             Ok(x) => x,
             Err(e) => return js_sys::Promise::reject(&e.at_url(&url).into()),
         };
-        let fut = run(img, opts);
+        let tables = super::lazy::style_tables_for(opts.clone());
+        let view = run(img, opts);
+        let fut = async move {
+            tables.await?;
+            view.await
+        };
         wasm_bindgen_futures::future_to_promise(abortable(
             async move { fut.await.map_err(|e| e.at_url(&url).into()) },
             signal,
@@ -60,7 +66,12 @@ impl JsLargeImage {
         let (opts, signal) = take_signal(opts).map_err(|e| e.at_url(&url))?;
         let o: OpenRequest = options("open", opts).map_err(|e| e.at_url(&url))?;
         let source = src(&o);
-        let fut = async move { LargeImage::open(source, o.open_options()).await.map_err(JsValue::from) };
+        let fut = async move {
+            let img = LargeImage::open(source, o.open_options()).await?;
+            super::lazy::codecs_for(&img).await.map_err(|e| e.at_url(img.cog.url()))?;
+            Ok::<_, crate::error::Error>(img)
+        };
+        let fut = async move { fut.await.map_err(JsValue::from) };
         Ok(JsLargeImage { inner: Rc::new(abortable(fut, signal).await?) })
     }
 

@@ -6,9 +6,11 @@
 
 mod engine;
 mod image;
+mod lazy;
 
 pub use engine::JsEngine;
 pub use image::JsLargeImage;
+pub use lazy::{load_style_tables, set_loader};
 
 use crate::error::{Error, Result};
 use serde::Serialize;

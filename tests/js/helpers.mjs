@@ -90,10 +90,11 @@ export async function gdalinfo(file) {
 
 /**
  * A synthetic RGB u8 EPSG:4326 COG (DEFLATE, 256×256 blocks, overviews): per-pixel noise (up to
- * `noise`) over gradients and a checkerboard, so that a one-pixel shift shows.
+ * `noise`) over gradients and a checkerboard, so that a one-pixel shift shows. `compress` and the
+ * `creation` options (`KEY=VALUE`) are the COG driver's.
  */
 export async function makeSyntheticCog(dir, { name = 'synthetic.tif', width = 800, height = 640,
-  west = 10, north = 48, res = 0.0125, compress = 'DEFLATE', noise = 96 } = {}) {
+  west = 10, north = 48, res = 0.0125, compress = 'DEFLATE', noise = 96, creation = [] } = {}) {
   const raw = path.join(dir, `${name}.raw.tif`);
   const out = path.join(dir, name);
   const script = `
@@ -119,7 +120,8 @@ for i, b in enumerate(bands):
 ds = None
 `;
   await run('/usr/bin/python3', ['-c', script, raw, width, height, west, north, res, noise].map(String));
-  await run('gdal_translate', ['-q', '-of', 'COG', '-co', `COMPRESS=${compress}`, '-co', 'BLOCKSIZE=256', raw, out]);
+  await run('gdal_translate', ['-q', '-of', 'COG', '-co', `COMPRESS=${compress}`, '-co', 'BLOCKSIZE=256',
+    ...creation.flatMap((c) => ['-co', c]), raw, out]);
   await fsp.rm(raw);
   return out;
 }

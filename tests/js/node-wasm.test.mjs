@@ -147,6 +147,33 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
+  test('ZSTD, lossless WebP and LERC COGs decode in the codec module (pkg/codecs.wasm, loaded when the first opens): every level\'s tiles equal the DEFLATE twin\'s, byte for byte', async (t) => {
+    const twin = await LargeImage.open(url('synthetic.tif'));
+    try {
+      const meta = await twin.metadata();
+      const tiles = [[meta.levels - 1, 0, 0], [meta.levels - 1, 3, 2], [meta.levels - 2, 1, 1], [0, 0, 0]];
+      const want = await Promise.all(tiles.map(([z, x, y]) => twin.tile(z, x, y, { format: 'rgba' })));
+      for (const [compress, creation] of [['ZSTD', []], ['WEBP', ['QUALITY=100', 'OVERVIEW_QUALITY=100']], ['LERC', []],
+        ['LERC_DEFLATE', []], ['LERC_ZSTD', []]]) {
+        const name = `synthetic-${compress.toLowerCase()}.tif`;
+        await makeSyntheticCog(dir, { name, compress, creation });
+        const img = await LargeImage.open(url(name));
+        try {
+          assert.deepEqual(await img.metadata(), meta, `${compress}: metadata`);
+          for (const [i, [z, x, y]] of tiles.entries()) {
+            const got = await img.tile(z, x, y, { format: 'rgba' });
+            assert.ok(Buffer.from(got).equals(Buffer.from(want[i])), `${compress}: tile ${z}/${x}/${y} equals DEFLATE's`);
+          }
+          t.diagnostic(`${compress}: ${tiles.length} tiles equal`);
+        } finally {
+          img.close();
+        }
+      }
+    } finally {
+      twin.close();
+    }
+  });
+
   test('metadata matches gdalinfo (www/data/bmng.tif)', async () => {
     const img = await LargeImage.open(url('www/data/bmng.tif'));
     try {

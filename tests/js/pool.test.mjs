@@ -104,6 +104,33 @@ describe('WorkerPool (www/lib/pool.js) in Node', () => {
     }
   });
 
+  test('a ZSTD and a LERC COG open in the workers, which load the codec module (pkg/codecs.wasm) and, for a named colormap, the style tables themselves: tiles as without a pool', async () => {
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      for (const compress of ['ZSTD', 'LERC_DEFLATE']) {
+        const name = `codec-${compress.toLowerCase()}.tif`;
+        await makeSyntheticCog(dir, { name, compress });
+        const pooled = await LargeImage.open(`${srv.url}/${name}`, { pool });
+        const local = await LargeImage.open(`${srv.url}/${name}`);
+        try {
+          for (const [z, x, y] of [[2, 1, 1], [1, 0, 0]]) {
+            const [a, b] = await Promise.all([pooled, local].map((i) => i.tile(z, x, y, { format: 'rgba' })));
+            assert.ok(Buffer.from(a).equals(Buffer.from(b)), `${compress} tile ${z}/${x}/${y}`);
+          }
+          // The workers' first styled tile: a colormap by name, whose tables (pkg/colormaps.bin) they load then.
+          const styled = { format: 'rgba', bidx: 1, rescale: '0,255', colormapName: 'viridis' };
+          const [a, b] = await Promise.all([pooled, local].map((i) => i.tile(2, 1, 1, styled)));
+          assert.ok(Buffer.from(a).equals(Buffer.from(b)), `${compress} tile 2/1/1 with colormapName viridis`);
+        } finally {
+          pooled.close();
+          local.close();
+        }
+      }
+    } finally {
+      pool.dispose();
+    }
+  });
+
   test('queued jobs run lowest priority first; a priority function is asked at dispatch', async () => {
     const pool = new WorkerPool({ size: 1, jobsPerWorker: 1 });
     try {

@@ -370,11 +370,15 @@ export interface LargeImageError extends Error {
 
 /**
  * Initialises the wasm module (lazily called by `LargeImage.open`) and loads its EPSG table
- * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it).
+ * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it). The codec module (`pkg/codecs.wasm`:
+ * ZSTD, WebP and LERC decoding) is loaded the first time an opened image needs it, from next to the
+ * wasm unless `codecsInput` names it; the colormaps and palettes (`pkg/colormaps.bin`,
+ * `pkg/palettes.bin`) the first time a view is styled, from next to the wasm.
  */
 export function initWasm(
   input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
   epsgInput?: URL | string | Request | Response | BufferSource,
+  codecsInput?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
 
 /**

@@ -7,6 +7,7 @@
 
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 import { WorkerPool, useWasm } from './pool.js';
+import { loadCodecs } from './codecs.js';
 
 export { WorkerPool };
 
@@ -29,11 +30,12 @@ async function pkgFile(name) {
   return url;
 }
 
-/** The bytes of the EPSG table from a URL, a string, a Request or a Response; BufferSources as they are. */
-async function epsgBytes(input) {
+/** The bytes of a table of `../pkg/` (`what` names it in errors) from a URL, a string, a Request or a
+ * Response; BufferSources as they are. */
+async function tableBytes(input, what) {
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
   const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the EPSG table, pkg/epsg.bin, is served next to the wasm)`);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
   return r.arrayBuffer();
 }
 
@@ -76,7 +78,7 @@ export function wasmParts(input, epsgInput) {
   const module = once(() => modulePromise, (p) => (modulePromise = p),
     async () => compileModule(input ?? (await pkgFile('large_image_wasm_bg.wasm'))));
   const epsg = once(() => epsgPromise, (p) => (epsgPromise = p),
-    async () => epsgBytes(epsgInput ?? (await pkgFile('epsg.bin'))));
+    async () => tableBytes(epsgInput ?? (await pkgFile('epsg.bin')), 'the EPSG table, pkg/epsg.bin'));
   return Promise.all([module, epsg]);
 }
 
@@ -87,16 +89,30 @@ export function wasmParts(input, epsgInput) {
  *
  * The EPSG table (`pkg/epsg.bin`, ~39 KB, kept out of the wasm) is loaded alongside the module,
  * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).
+ * Two more parts kept out of the wasm are loaded from next to it when first needed: the codec module
+ * (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) when an image that needs it opens, unless
+ * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`), and the colormaps
+ * and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
  *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @param {URL | string | Request | Response | BufferSource} [epsgInput]
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [codecsInput]
  * @returns {Promise<void>}
  */
-export function initWasm(input, epsgInput) {
+export function initWasm(input, epsgInput, codecsInput) {
   return once(() => initPromise, (p) => (initPromise = p), async () => {
     const [module, epsg] = await wasmParts(input, epsgInput);
     await init({ module_or_path: module });
     wasmBindings.setEpsgTable(new Uint8Array(epsg.buffer ?? epsg, epsg.byteOffset ?? 0, epsg.byteLength));
+    const table = async (name) => tableBytes(await pkgFile(name), `pkg/${name}`);
+    const parts = {
+      codecs: async () => loadCodecs(codecsInput ?? (await pkgFile('codecs.wasm'))),
+      styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
+    };
+    // Each part once; a failed load is tried again by the next view that needs it.
+    const loading = new Map();
+    wasmBindings.setLoader((what) =>
+      once(() => loading.get(what), (p) => (p ? loading.set(what, p) : loading.delete(what)), parts[what]));
   });
 }
 
@@ -417,6 +433,7 @@ export async function rgbaToBitmap(rgba, width, height = width, flipY = false) {
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export async function colormapNames() {
   await initWasm();
+  await wasmBindings.loadStyleTables();
   return wasmBindings.colormapNames();
 }
 
@@ -428,6 +445,7 @@ export async function colormapNames() {
  */
 export async function paletteColors(name) {
   await initWasm();
+  await wasmBindings.loadStyleTables();
   return wasmBindings.paletteColors(String(name));
 }
 

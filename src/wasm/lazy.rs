@@ -1,0 +1,100 @@
+//! What the wasm build keeps in files beside it and loads on first use: the codec module
+//! (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding, the `large-image-codecs` crate), when an image that
+//! needs it opens ([`codecs_for`]), and the colormaps and palettes (`pkg/colormaps.bin`,
+//! `pkg/palettes.bin`), when a view is styled ([`style_tables_for`]). JS hands over one loader
+//! (`setLoader`; `initWasm` of www/lib does it); what it gives is installed in the core, which then uses
+//! it synchronously.
+
+use crate::api::LargeImage;
+use crate::decode::codecs::{in_codec_module, module};
+use crate::error::{Error, Result};
+use crate::source::callback::js_text;
+use crate::tiff::tags::compression_name;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static LOADER: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+}
+
+/// Hands the module its loader (`setLoader(load)`; `initWasm` of www/lib does it): `load('codecs')`
+/// gives a promise of `run(request: Uint8Array) → Uint8Array` (www/lib/codecs.js), `load('styles')` one
+/// of `[colormaps, palettes]`, the two tables' bytes. Each is asked for when first needed, again after
+/// a failure. Only the first call counts.
+#[wasm_bindgen(js_name = setLoader)]
+pub fn set_loader(load: js_sys::Function) {
+    LOADER.with(|l| {
+        l.borrow_mut().get_or_insert(load);
+    });
+}
+
+/// What the loader gives for `what` (`file` names it in errors).
+async fn load(what: &str, file: &str) -> Result<JsValue> {
+    let fail = |why: String| Error::unsupported(format!("{file} is needed, and {why}"));
+    let loader = LOADER
+        .with(|l| l.borrow().clone())
+        .ok_or_else(|| fail("no loader was set (setLoader; initWasm of www/lib sets it)".into()))?;
+    let promise = loader.call1(&JsValue::NULL, &what.into()).map_err(|e| fail(js_text(&e)))?;
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise))
+        .await
+        .map_err(|e| fail(format!("it did not load: {}", js_text(&e))))
+}
+
+/// Loads and installs the codec module if an image (level, overview or mask) of `img` needs it.
+pub(super) async fn codecs_for<S>(img: &LargeImage<S>) -> Result<()> {
+    let Some(info) = img.cog.file.images.iter().find(|i| in_codec_module(i.compression)) else {
+        return Ok(());
+    };
+    if module::installed() {
+        return Ok(());
+    }
+    let file = format!("for {} tiles, the codec module (pkg/codecs.wasm)", compression_name(info.compression));
+    let run = load("codecs", &file)
+        .await?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| Error::unsupported(format!("{file} is needed, and the loader gave no function")))?;
+    module::install(Box::new(move |request: &[u8]| {
+        // SAFETY: `run` copies the request out of this module's memory before anything runs here.
+        let view = unsafe { js_sys::Uint8Array::view(request) };
+        let answer = run.call1(&JsValue::NULL, &view).map_err(|e| js_text(&e))?;
+        Ok(answer.dyn_into::<js_sys::Uint8Array>().map_err(|_| "its answer is not a Uint8Array".to_string())?.to_vec())
+    }));
+    Ok(())
+}
+
+/// Loads the colormaps and palettes unless they are there.
+async fn style_tables() -> Result<()> {
+    use crate::style::colormap::{set_packed_tables, tables_loaded};
+    if tables_loaded() {
+        return Ok(());
+    }
+    let file = "for named colormaps and palettes, pkg/colormaps.bin and pkg/palettes.bin";
+    let pair = load("styles", file).await?;
+    let table = |i: u32| js_sys::Uint8Array::new(&js_sys::Reflect::get_u32(&pair, i).unwrap_or_default()).to_vec();
+    let (colormaps, palettes) = (table(0), table(1));
+    if colormaps.is_empty() || palettes.is_empty() {
+        return Err(Error::unsupported(format!("{file} are needed, and the loader gave no bytes")));
+    }
+    set_packed_tables(colormaps, palettes);
+    Ok(())
+}
+
+/// The options that may name a colormap or a palette: a large_image `style`, TiTiler's `titiler` query
+/// string and its `colormapName` (the options of every view taking a style; `colormap`, a colormap given in full, needs no table).
+const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormapName"];
+
+/// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]).
+pub(super) async fn style_tables_for(opts: JsValue) -> Result<()> {
+    let given = |k: &str| js_sys::Reflect::get(&opts, &k.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null());
+    if opts.is_object() && STYLE_OPTIONS.iter().any(|k| given(k)) {
+        style_tables().await?;
+    }
+    Ok(())
+}
+
+/// Loads the colormaps and palettes (`loadStyleTables()`; `colormapNames` and `paletteColors` of
+/// www/lib call it first).
+#[wasm_bindgen(js_name = loadStyleTables)]
+pub async fn load_style_tables() -> std::result::Result<(), JsValue> {
+    Ok(style_tables().await?)
+}
