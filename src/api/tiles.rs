@@ -186,10 +186,18 @@ impl<S: RangeSource> LargeImage<S> {
             Some(r) => ResamplingChoice::parse(r)?,
             None => opts.resampling,
         };
-        if let Some(rgba) = self.copied_pixel_tile((z, x, y), opts, resampling, &plan).await? {
-            return encode(rgba, opts.size as u32, opts.size as u32, opts.format);
-        }
-        let raster = self.raster(z, x, y, opts, resampling, plan.is_categorical()).await?;
+        let categorical = plan.is_categorical();
+        let raster = if opts.projection.is_none() && TILE_SIZES.contains(&opts.size) {
+            // Planned once: drawn straight from the decoded tiles when it can be, else read and drawn.
+            let (t, hints) = (opts.size as u64, &opts.hints);
+            let tile = self.pixel_tile_plan((z, x, y), t, (resampling, categorical))?;
+            if let Some(rgba) = self.direct_pixel_tile(&tile, t as usize, &plan, hints).await? {
+                return encode(rgba, t as u32, t as u32, opts.format);
+            }
+            self.pixel_tile(tile, t, hints).await?
+        } else {
+            self.raster(z, x, y, opts, resampling, categorical).await?
+        };
         let rgba = plan.draw(&raster);
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
@@ -215,7 +223,8 @@ impl<S: RangeSource> LargeImage<S> {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
         let Some(p) = &opts.projection else {
-            return self.pixel_tile((z, x, y), size as u64, (resampling, categorical), &opts.hints).await;
+            let tile = self.pixel_tile_plan((z, x, y), size as u64, (resampling, categorical))?;
+            return self.pixel_tile(tile, size as u64, &opts.hints).await;
         };
         let scheme = TileScheme::from_projection(p)?;
         let bounds = scheme.tile_bounds(z, x, y)?;
@@ -228,17 +237,10 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
-    /// as large_image's rasterio source reads it ([`Self::pixel_tile_plan`]), in the top-left corner of
-    /// a `tile`×`tile` raster whose rest is invalid (transparent). `(resampling, categorical)`: the
-    /// choice and whether the data are classes.
-    async fn pixel_tile(
-        &self,
-        zxy: (u32, u64, u64),
-        tile: u64,
-        choice: (ResamplingChoice, bool),
-        hints: &ReadHints,
-    ) -> Result<Raster> {
-        let PixelTile { region: p, method } = self.pixel_tile_plan(zxy, tile, choice)?;
+    /// as large_image's rasterio source reads it (`planned` by [`Self::pixel_tile_plan`]), in the
+    /// top-left corner of a `tile`×`tile` raster whose rest is invalid (transparent).
+    async fn pixel_tile(&self, planned: PixelTile, tile: u64, hints: &ReadHints) -> Result<Raster> {
+        let PixelTile { region: p, method } = planned;
         let content = if method == Resampling::Nearest {
             let mut r = self.region_raster_with(&p, hints).await?;
             mask_nodata(&mut r, self.cog.base().nodata, self.alpha_band());
@@ -291,38 +293,34 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(PixelTile { region, method })
     }
 
-    /// The RGBA of a pixel-space tile drawn straight from the decoded tiles, one pass per sample, when
-    /// that is what [`Self::pixel_tile`] + [`Plan::draw`] would draw: the plan a copy of 8-bit bands
-    /// ([`Plan::copy_u8`]), no nodata value or alpha band to mask first, nearest samples that are a
-    /// window of one level ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise
-    /// (and for tile sizes the general path refuses).
-    async fn copied_pixel_tile(
+    /// The RGBA of a pixel-space `t`×`t` tile (`planned` by [`Self::pixel_tile_plan`]) drawn straight
+    /// from the decoded tiles, one pass per sample, when that is what [`Self::pixel_tile`] +
+    /// [`Plan::draw`] would draw: a plan drawn in one pass ([`Plan::direct`]: a copy of 8-bit bands, a
+    /// scaling of floats), no alpha band to mask first and no nodata value the plan does not mask
+    /// itself ([`crate::style::plan::Layer::masks_nodata`]), nearest samples that are a window of one level
+    /// ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise.
+    async fn direct_pixel_tile(
         &self,
-        zxy: (u32, u64, u64),
-        opts: &TileOptions,
-        resampling: ResamplingChoice,
+        planned: &PixelTile,
+        t: usize,
         plan: &Plan,
+        hints: &ReadHints,
     ) -> Result<Option<Vec<u8>>> {
         let b = self.cog.base();
-        let t = opts.size;
-        let maskless = b.nodata.is_none() && self.alpha_band().is_none();
-        if opts.projection.is_some() || !maskless || !TILE_SIZES.contains(&t) {
+        let [layer] = plan.layers.as_slice() else { return Ok(None) };
+        let masked_by_plan = b.nodata.is_none_or(|nd| layer.masks_nodata(nd, b.samples as usize));
+        if planned.method != Resampling::Nearest || self.alpha_band().is_some() || !masked_by_plan {
             return Ok(None);
         }
-        let p = self.pixel_tile_plan(zxy, t as u64, (resampling, plan.is_categorical()))?;
-        if p.method != Resampling::Nearest {
-            return Ok(None);
-        }
-        let Some(w) = self.plan_level_window(&p.region)? else { return Ok(None) };
+        let Some(w) = self.plan_level_window(&planned.region)? else { return Ok(None) };
         let img = self.cog.level(w.level)?;
-        let Some(copy) = plan.copy_u8(img.samples as usize, img.dtype.decoded()) else { return Ok(None) };
+        let Some(direct) = plan.direct(img.samples as usize, img.dtype.decoded()) else { return Ok(None) };
         let mut rgba = vec![0u8; t * t * 4];
-        let bands = img.samples as usize;
-        let read =
-            self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), &opts.hints, |at, samples, valid| {
-                let o = ((at / w.width) * t + at % w.width) * 4;
-                copy.pixels(samples, valid, &mut rgba[o..o + samples.len() / bands * 4]);
-            });
+        let px = img.samples as usize * img.dtype.decoded().size();
+        let read = self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), hints, |at, samples, valid| {
+            let o = ((at / w.width) * t + at % w.width) * 4;
+            direct.pixels(samples, valid, &mut rgba[o..o + samples.len() / px * 4]);
+        });
         Ok(read.await?.then_some(rgba))
     }
 
