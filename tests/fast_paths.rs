@@ -1,6 +1,6 @@
 //! The fast paths against the general path, byte for byte, on GDAL-made fixtures (tests/gdal_oracle.py's
 //! matrix): a pixel-space tile whose style is drawn in one pass (`Plan::direct`: a copy of 8-bit bands,
-//! a scaling of floats and 32-bit integers) is drawn straight from the decoded tiles
+//! a scaling of floats and 32-bit integers, byte tables of 16-bit ones) is drawn straight from the decoded tiles
 //! (`LargeImage::tile`), which must equal the general path — the tile's samples
 //! (`LargeImage::tile_raster`: window, nodata and alpha masking, padding) drawn by the plan
 //! (`Plan::draw`, and its per-chunk loop: `Plan::colours` truncated to bytes) — on every fixture: masks,
@@ -28,7 +28,7 @@ fn pixel_tiles_equal_the_general_path_byte_for_byte() {
         for (style, titiler) in styles {
             let plan = pollster::block_on(img.plan(style.as_ref(), titiler.as_ref())).unwrap();
             let dtype = b.dtype.decoded();
-            let direct_float = dtype.is_float() && plan.direct(b.samples as usize, dtype).is_some();
+            let direct_float = dtype.is_float() && plan.direct(b.samples as usize, dtype, 1).is_some();
             for size in [256usize, 512, 300] {
                 let levels = img.pixel_levels(size as u64);
                 for z in 0..levels {

@@ -9,7 +9,9 @@ use crate::decode::Raster;
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::{RangeSource, ReadHints};
+use crate::style::plan::Direct;
 use crate::style::{Plan, TitilerParams};
+use crate::tiff::DType;
 use crate::warp::resample::{grid_window, mask_nodata, resample};
 use crate::warp::{
     choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, ResamplingChoice, TileScheme,
@@ -17,6 +19,7 @@ use crate::warp::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The tile sizes a request may ask for.
 const TILE_SIZES: std::ops::RangeInclusive<usize> = 1..=4096;
@@ -28,6 +31,11 @@ struct PixelTile {
     /// The resampling (nearest: `RasterIO`'s picking; else the warp kernel's).
     method: Resampling,
 }
+
+/// A plan, the rasters it was resolved for (bands, decoded type, pixels) and how it draws them in one
+/// pass (`None`: it cannot): kept by [`LargeImage`] for the next tile, so that a style's byte tables
+/// are built once per image, not per tile.
+pub(crate) type DirectCache = (Plan, (usize, DType, usize), Option<Arc<Direct>>);
 
 /// Options of a tile request.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,7 +304,7 @@ impl<S: RangeSource> LargeImage<S> {
     /// The RGBA of a pixel-space `t`×`t` tile (`planned` by [`Self::pixel_tile_plan`]) drawn straight
     /// from the decoded tiles, one pass per sample, when that is what [`Self::pixel_tile`] +
     /// [`Plan::draw`] would draw: a plan drawn in one pass ([`Plan::direct`]: a copy of 8-bit bands, a
-    /// scaling of floats), no alpha band to mask first and no nodata value the plan does not mask
+    /// scaling of floats, byte tables of 16-bit integers), no alpha band to mask first and no nodata value the plan does not mask
     /// itself ([`crate::style::plan::Layer::masks_nodata`]), nearest samples that are a window of one level
     /// ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise.
     async fn direct_pixel_tile(
@@ -314,7 +322,9 @@ impl<S: RangeSource> LargeImage<S> {
         }
         let Some(w) = self.plan_level_window(&planned.region)? else { return Ok(None) };
         let img = self.cog.level(w.level)?;
-        let Some(direct) = plan.direct(img.samples as usize, img.dtype.decoded()) else { return Ok(None) };
+        let Some(direct) = self.direct(plan, (img.samples as usize, img.dtype.decoded(), t * t)) else {
+            return Ok(None);
+        };
         let mut rgba = vec![0u8; t * t * 4];
         let px = img.samples as usize * img.dtype.decoded().size();
         let read = self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), hints, |at, samples, valid| {
@@ -322,6 +332,21 @@ impl<S: RangeSource> LargeImage<S> {
             direct.pixels(samples, valid, &mut rgba[o..o + samples.len() / px * 4]);
         });
         Ok(read.await?.then_some(rgba))
+    }
+
+    /// [`Plan::direct`] for `(bands, dtype, pixels)`, from the cache when the last tile asked for the
+    /// same. A plan with a NaN nodata value never equals itself and is resolved every time: cheap for
+    /// floats, where NaN nodata is found.
+    fn direct(&self, plan: &Plan, key: (usize, DType, usize)) -> Option<Arc<Direct>> {
+        let mut cache = self.direct_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, k, d)) = cache.as_ref() {
+            if p == plan && *k == key {
+                return d.clone();
+            }
+        }
+        let d = plan.direct(key.0, key.1, key.2).map(Arc::new);
+        *cache = Some((plan.clone(), key, d.clone()));
+        d
     }
 
     /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space, large_image's

@@ -468,10 +468,16 @@ impl Layer {
         Some(FloatBytes { bands, dtype, channels, pick, nodata, reject: self.mask.reject })
     }
 
-    /// This layer drawn in one pass from rasters of `bands` bands of `dtype` ([`Direct`]), when it is
-    /// a copy of 8-bit bands ([`Layer::copy_u8`]) or a scaling of wider samples ([`Layer::float_bytes`]).
-    pub fn direct(&self, bands: usize, dtype: DType) -> Option<Direct> {
-        self.copy_u8(bands, dtype).map(Direct::Copy).or_else(|| self.float_bytes(bands, dtype).map(Direct::Float))
+    /// This layer drawn in one pass over `pixels` pixels of `bands` bands of `dtype` ([`Direct`]), when
+    /// it is a copy of 8-bit bands ([`Layer::copy_u8`]), a scaling of wider samples
+    /// ([`Layer::float_bytes`]), or byte tables ([`Layer::byte_lut`]) where they pay for themselves:
+    /// from as many pixels as values in a table.
+    pub fn direct(&self, bands: usize, dtype: DType, pixels: usize) -> Option<Direct> {
+        let pays = lut_domain(dtype).is_some_and(|(values, _)| pixels >= values);
+        self.copy_u8(bands, dtype)
+            .map(Direct::Copy)
+            .or_else(|| self.float_bytes(bands, dtype).map(Direct::Float))
+            .or_else(|| pays.then(|| self.byte_lut(bands, dtype)).flatten().map(Direct::Lut))
     }
 
     /// This layer as byte tables ([`ByteLut`]) for rasters of `bands` bands of `dtype`, when it can be
@@ -721,20 +727,27 @@ struct LutNodata {
 
 impl ByteLut {
     /// Draws the pixels `samples` (pixel-interleaved, `bands` each, native-endian) into `out` (4
-    /// bytes each): the channels' bytes where `valid` is not 0 and the pixel is not nodata, else
-    /// transparent black.
-    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
-        match self.dtype {
-            DType::U8 => self.each::<1>(samples, valid, out, |s| s[0] as usize),
-            DType::I8 => self.each::<1>(samples, valid, out, |s| (s[0] ^ 0x80) as usize),
-            DType::U16 => self.each::<2>(samples, valid, out, |s| u16::from_ne_bytes(s) as usize),
-            _ => self.each::<2>(samples, valid, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
-        }
+    /// bytes each): the channels' bytes where the pixel is valid (`valid` not 0; every pixel when
+    /// `valid` is `None`) and not nodata, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        with_valid!(valid, |v| match self.dtype {
+            DType::U8 => self.each::<1>(samples, v, out, |s| s[0] as usize),
+            DType::I8 => self.each::<1>(samples, v, out, |s| (s[0] ^ 0x80) as usize),
+            DType::U16 => self.each::<2>(samples, v, out, |s| u16::from_ne_bytes(s) as usize),
+            _ => self.each::<2>(samples, v, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
+        })
     }
 
-    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`.
+    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`, `valid` giving each
+    /// pixel's validity.
     #[inline(always)]
-    fn each<const N: usize>(&self, samples: &[u8], valid: &[u8], out: &mut [u8], index: impl Fn([u8; N]) -> usize) {
+    fn each<const N: usize>(
+        &self,
+        samples: &[u8],
+        valid: impl Iterator<Item = u8>,
+        out: &mut [u8],
+        index: impl Fn([u8; N]) -> usize,
+    ) {
         let at = |px: &[u8], b: usize| index(px[b * N..b * N + N].try_into().unwrap_or([0; N]));
         let nodata =
             |px: &[u8]| self.nodata.as_ref().is_some_and(|nd| holds(nd.all, &nd.bands, |&b| nd.hit[at(px, b)]));
@@ -749,7 +762,7 @@ impl ByteLut {
             if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] {
                 // Grey: one lookup per pixel.
                 let t = lanes[0].1;
-                for ((o, px), &v) in pixels {
+                for ((o, px), v) in pixels {
                     let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
                     let c = t[at(px, g)];
                     o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
@@ -757,7 +770,7 @@ impl ByteLut {
                 return;
             }
         }
-        for ((o, px), &v) in pixels {
+        for ((o, px), v) in pixels {
             let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
             let c: [u8; 4] = std::array::from_fn(|k| {
                 let (b, t) = lanes[k];
@@ -902,6 +915,8 @@ pub enum Direct {
     Copy(CopyU8),
     /// A scaling of floats or 32-bit integers.
     Float(FloatBytes),
+    /// Byte tables of 8- or 16-bit integers.
+    Lut(ByteLut),
 }
 
 impl Direct {
@@ -911,16 +926,17 @@ impl Direct {
         match self {
             Direct::Copy(c) => c.pixels(samples, valid, out),
             Direct::Float(f) => f.pixels(samples, valid, out),
+            Direct::Lut(l) => l.pixels(samples, valid, out),
         }
     }
 }
 
 impl Plan {
-    /// This plan drawn in one pass from rasters of `bands` bands of `dtype` ([`Direct`]), when it is a
-    /// single layer that can be ([`Layer::direct`]).
-    pub fn direct(&self, bands: usize, dtype: DType) -> Option<Direct> {
+    /// This plan drawn in one pass over `pixels` pixels of `bands` bands of `dtype` ([`Direct`]), when
+    /// it is a single layer that can be ([`Layer::direct`]).
+    pub fn direct(&self, bands: usize, dtype: DType, pixels: usize) -> Option<Direct> {
         match self.layers.as_slice() {
-            [layer] => layer.direct(bands, dtype),
+            [layer] => layer.direct(bands, dtype, pixels),
             _ => None,
         }
     }
@@ -938,21 +954,15 @@ impl Plan {
 
     /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
     /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
-    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied, one that
-    /// scales floats or 32-bit integers is scaled in one pass ([`Layer::direct`]); one that reads 8- or
-    /// 16-bit integer bands is looked up in byte tables when the raster is large enough.
+    /// it (large_image's composite). A first layer that can be is drawn in one pass ([`Layer::direct`]:
+    /// a copy of 8-bit bands, a scaling of floats or 32-bit integers, byte tables of 8- or 16-bit
+    /// integers when the raster is large enough).
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
             if k == 0 {
-                if let Some(direct) = layer.direct(r.bands, r.dtype) {
+                if let Some(direct) = layer.direct(r.bands, r.dtype, r.pixels()) {
                     direct.pixels(&r.data, Some(&r.valid), &mut out);
-                    continue;
-                }
-                // The tables pay for themselves from as many pixels as values in a table.
-                let pays = lut_domain(r.dtype).is_some_and(|(values, _)| r.pixels() >= values);
-                if let Some(lut) = pays.then(|| layer.byte_lut(r.bands, r.dtype)).flatten() {
-                    lut.pixels(&r.data, &r.valid, &mut out);
                     continue;
                 }
             }
@@ -1200,7 +1210,7 @@ mod tests {
             ];
             for (channels, colour) in layers {
                 let plan = Plan { layers: vec![Layer { channels, colour, mask: no_mask.clone() }] };
-                let copy = plan.direct(bands, DType::U8).expect("a copy");
+                let copy = plan.direct(bands, DType::U8, r.pixels()).expect("a copy");
                 let mut out = vec![7; r.pixels() * 4];
                 copy.pixels(&r.data, None, &mut out);
                 assert_eq!(out, reference(&plan, &r).0, "{bands} bands: {plan:?}");
@@ -1380,8 +1390,13 @@ mod tests {
                         mask: Mask { nodata: nodata.clone(), reject: Reject::Nan },
                     };
                     let plan = Plan { layers: vec![layer] };
-                    assert!(plan.layers[0].byte_lut(4, dtype).is_some());
+                    let lut = plan.layers[0].byte_lut(4, dtype).expect("byte tables");
                     assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                    // No validity given: every pixel valid.
+                    let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
+                    let mut out = vec![7; r.pixels() * 4];
+                    lut.pixels(&all.data, None, &mut out);
+                    assert_eq!(out, reference(&plan, &all).0, "all valid: {dtype:?} {plan:?}");
                     checked += 1;
                 }
             }
@@ -1459,7 +1474,7 @@ mod tests {
                             for plan in [Plan { layers: vec![layer.clone()] }, Plan { layers: vec![layer, second] }] {
                                 let (bytes, floats) = reference(&plan, &r);
                                 assert_eq!(plan.draw(&r), bytes, "{dtype:?} {plan:?}");
-                                if let Some(copy) = plan.direct(r.bands, r.dtype) {
+                                if let Some(copy) = plan.direct(r.bands, r.dtype, r.pixels()) {
                                     // No validity given: every pixel valid.
                                     let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
                                     let mut out = vec![7; r.pixels() * 4];
