@@ -870,7 +870,8 @@ impl FloatBytes {
 
     /// The loop of one band drawn grey: `byte` of each sample `get` reads, transparent where `valid`
     /// is 0, the sample is `nodata` or the reject rule rejects it. Blocks of pixels: the samples as
-    /// f64 first, then the bytes, each a loop the compiler vectorises.
+    /// f64 first, then the bytes, each a loop the compiler vectorises (without the tests when there
+    /// is nothing to test).
     #[inline(always)]
     fn grey<const N: usize>(
         &self,
@@ -890,12 +891,20 @@ impl FloatBytes {
             Reject::NonFinite => (true, true),
         };
         let all = [255u8; BLOCK];
+        let plain = valid.is_none() && nodata.is_none() && self.reject == Reject::Nothing;
         let mut xs = [0.0f64; BLOCK];
         for (k, (o, s)) in out.chunks_mut(4 * BLOCK).zip(samples.chunks(N * BLOCK)).enumerate() {
             let n = (o.len() / 4).min(s.len() / N);
             let vs = valid.map_or(&all[..n], |v| &v[k * BLOCK..k * BLOCK + n]);
             for (x, s) in xs.iter_mut().zip(s.chunks_exact(N)) {
                 *x = get(s.try_into().unwrap_or([0; N]));
+            }
+            if plain {
+                for (o, &x) in o.chunks_exact_mut(4).zip(&xs[..n]) {
+                    let c = byte(x);
+                    o.copy_from_slice(&[c, c, c, 255]);
+                }
+                continue;
             }
             for ((o, &x), &v) in o.chunks_exact_mut(4).zip(&xs[..n]).zip(vs) {
                 let hidden = (x == nd) | ((nd_nan | nan) & x.is_nan()) | (inf & x.is_infinite());
