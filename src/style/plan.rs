@@ -757,18 +757,33 @@ impl ByteLut {
             Some(b) => (b, &self.tables[self.table_of[k]][..]),
             None => (0, &all[..]),
         });
-        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
-        if let [Some(g), Some(g1), Some(g2), None] = self.band_of {
-            if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] {
-                // Grey: one lookup per pixel.
-                let t = lanes[0].1;
-                for ((o, px), v) in pixels {
-                    let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
-                    let c = t[at(px, g)];
-                    o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
-                }
-                return;
+        let grey = match self.band_of {
+            [Some(g), Some(g1), Some(g2), None]
+                if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] =>
+            {
+                // Grey: one lookup per pixel, in a table of the type's length (the index, of N
+                // bytes, needs no bounds check).
+                Some((g, &lanes[0].1[..1 << (8 * N)]))
             }
+            _ => None,
+        };
+        if let (Some((_, t)), 1, None) = (grey, self.bands, &self.nodata) {
+            // One band, no nodata: the loop with nothing else to look at.
+            for ((o, s), v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(N)).zip(valid) {
+                let keep = if v != 0 { 0xff } else { 0 };
+                let c = t[index(s.try_into().unwrap_or([0; N]))] & keep;
+                o.copy_from_slice(&[c, c, c, keep]);
+            }
+            return;
+        }
+        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
+        if let Some((g, t)) = grey {
+            for ((o, px), v) in pixels {
+                let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+                let c = t[at(px, g)];
+                o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
+            }
+            return;
         }
         for ((o, px), v) in pixels {
             let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
@@ -1418,8 +1433,25 @@ mod tests {
                 assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
                 checked += 1;
             }
+            // One band: the loop without nodata, and with it; with and without validity.
+            let one = random_raster(&mut rng, dtype, 1, 22_000);
+            let all = Raster { valid: vec![255; one.pixels()], ..one.clone() };
+            for &scale in scales {
+                for nodata in [None, Some(Nodata { value: 7.0, bands: vec![0], all: true })] {
+                    let channels = vec![Channel { input: Input::Band(0), scale }];
+                    let mask = Mask { nodata, reject: Reject::Nothing };
+                    let plan = Plan { layers: vec![Layer { channels, colour: Colour::Grey { alpha: false }, mask }] };
+                    let lut = plan.layers[0].byte_lut(1, dtype).expect("byte tables");
+                    for (raster, valid) in [(&one, Some(&one.valid[..])), (&all, None)] {
+                        let mut out = vec![7; raster.pixels() * 4];
+                        lut.pixels(&raster.data, valid, &mut out);
+                        assert_eq!(out, reference(&plan, raster).0, "one band {dtype:?} {plan:?}");
+                        checked += 1;
+                    }
+                }
+            }
         }
-        assert_eq!(checked, 50);
+        assert_eq!(checked, 90);
     }
 
     #[test]
