@@ -43,6 +43,8 @@ pub struct LargeImage<S> {
     pub cog: Cog<S>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
     src_crs: Result<SourceCrs>,
+    /// The last plan pixel-space tiles drew in one pass, resolved once ([`tiles::DirectCache`]).
+    direct_cache: Mutex<Option<tiles::DirectCache>>,
 }
 
 /// Options of [`LargeImage`]'s opening, as the JS API spells them (`LargeImage.open(url, options)`).
@@ -117,7 +119,7 @@ impl<S: RangeSource> LargeImage<S> {
         let cog = Cog::open(src, opts).await?;
         let (w, h) = (cog.base().width, cog.base().height);
         let src_crs = source_crs(cog.georef.as_ref(), w, h);
-        Ok(LargeImage { cog, approx: Mutex::new(None), src_crs })
+        Ok(LargeImage { cog, approx: Mutex::new(None), src_crs, direct_cache: Mutex::new(None) })
     }
 
     /// The source CRS, when the file is georeferenced with a CRS this build knows.

@@ -9,7 +9,9 @@ use crate::decode::Raster;
 use crate::encode::{encode, Format};
 use crate::error::{Error, Result};
 use crate::source::{RangeSource, ReadHints};
+use crate::style::plan::Direct;
 use crate::style::{Plan, TitilerParams};
+use crate::tiff::DType;
 use crate::warp::resample::{grid_window, mask_nodata, resample};
 use crate::warp::{
     choose_level, rasterio_level, source_grid, target_ratio, Kernel, Resampling, ResamplingChoice, TileScheme,
@@ -17,6 +19,7 @@ use crate::warp::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The tile sizes a request may ask for.
 const TILE_SIZES: std::ops::RangeInclusive<usize> = 1..=4096;
@@ -28,6 +31,11 @@ struct PixelTile {
     /// The resampling (nearest: `RasterIO`'s picking; else the warp kernel's).
     method: Resampling,
 }
+
+/// A plan, the rasters it was resolved for (bands, decoded type, pixels) and how it draws them in one
+/// pass (`None`: it cannot): kept by [`LargeImage`] for the next tile, so that a style's byte tables
+/// are built once per image, not per tile.
+pub(crate) type DirectCache = (Plan, (usize, DType, usize), Option<Arc<Direct>>);
 
 /// Options of a tile request.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,10 +194,18 @@ impl<S: RangeSource> LargeImage<S> {
             Some(r) => ResamplingChoice::parse(r)?,
             None => opts.resampling,
         };
-        if let Some(rgba) = self.copied_pixel_tile((z, x, y), opts, resampling, &plan).await? {
-            return encode(rgba, opts.size as u32, opts.size as u32, opts.format);
-        }
-        let raster = self.raster(z, x, y, opts, resampling, plan.is_categorical()).await?;
+        let categorical = plan.is_categorical();
+        let raster = if opts.projection.is_none() && TILE_SIZES.contains(&opts.size) {
+            // Planned once: drawn straight from the decoded tiles when it can be, else read and drawn.
+            let (t, hints) = (opts.size as u64, &opts.hints);
+            let tile = self.pixel_tile_plan((z, x, y), t, (resampling, categorical))?;
+            if let Some(rgba) = self.direct_pixel_tile(&tile, t as usize, &plan, hints).await? {
+                return encode(rgba, t as u32, t as u32, opts.format);
+            }
+            self.pixel_tile(tile, t, hints).await?
+        } else {
+            self.raster(z, x, y, opts, resampling, categorical).await?
+        };
         let rgba = plan.draw(&raster);
         encode(rgba, raster.width as u32, raster.height as u32, opts.format)
     }
@@ -215,7 +231,8 @@ impl<S: RangeSource> LargeImage<S> {
             return Err(Error::usage(format!("tile size {size} (1..=4096)")));
         }
         let Some(p) = &opts.projection else {
-            return self.pixel_tile((z, x, y), size as u64, (resampling, categorical), &opts.hints).await;
+            let tile = self.pixel_tile_plan((z, x, y), size as u64, (resampling, categorical))?;
+            return self.pixel_tile(tile, size as u64, &opts.hints).await;
         };
         let scheme = TileScheme::from_projection(p)?;
         let bounds = scheme.tile_bounds(z, x, y)?;
@@ -228,17 +245,10 @@ impl<S: RangeSource> LargeImage<S> {
     }
 
     /// A pixel-space tile of the pyramid of `tile`-pixel tiles ([`LARGE_IMAGE_TILE`]: large_image's), read
-    /// as large_image's rasterio source reads it ([`Self::pixel_tile_plan`]), in the top-left corner of
-    /// a `tile`×`tile` raster whose rest is invalid (transparent). `(resampling, categorical)`: the
-    /// choice and whether the data are classes.
-    async fn pixel_tile(
-        &self,
-        zxy: (u32, u64, u64),
-        tile: u64,
-        choice: (ResamplingChoice, bool),
-        hints: &ReadHints,
-    ) -> Result<Raster> {
-        let PixelTile { region: p, method } = self.pixel_tile_plan(zxy, tile, choice)?;
+    /// as large_image's rasterio source reads it (`planned` by [`Self::pixel_tile_plan`]), in the
+    /// top-left corner of a `tile`×`tile` raster whose rest is invalid (transparent).
+    async fn pixel_tile(&self, planned: PixelTile, tile: u64, hints: &ReadHints) -> Result<Raster> {
+        let PixelTile { region: p, method } = planned;
         let content = if method == Resampling::Nearest {
             let mut r = self.region_raster_with(&p, hints).await?;
             mask_nodata(&mut r, self.cog.base().nodata, self.alpha_band());
@@ -291,39 +301,52 @@ impl<S: RangeSource> LargeImage<S> {
         Ok(PixelTile { region, method })
     }
 
-    /// The RGBA of a pixel-space tile drawn straight from the decoded tiles, one pass per sample, when
-    /// that is what [`Self::pixel_tile`] + [`Plan::draw`] would draw: the plan a copy of 8-bit bands
-    /// ([`Plan::copy_u8`]), no nodata value or alpha band to mask first, nearest samples that are a
-    /// window of one level ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise
-    /// (and for tile sizes the general path refuses).
-    async fn copied_pixel_tile(
+    /// The RGBA of a pixel-space `t`×`t` tile (`planned` by [`Self::pixel_tile_plan`]) drawn straight
+    /// from the decoded tiles, one pass per sample, when that is what [`Self::pixel_tile`] +
+    /// [`Plan::draw`] would draw: a plan drawn in one pass ([`Plan::direct`]: a copy of 8-bit bands, a
+    /// scaling of floats, byte tables of 16-bit integers), no alpha band to mask first and no nodata value the plan does not mask
+    /// itself ([`crate::style::plan::Layer::masks_nodata`]), nearest samples that are a window of one level
+    /// ([`Self::plan_level_window`]), a pixel-interleaved file. `None` otherwise.
+    async fn direct_pixel_tile(
         &self,
-        zxy: (u32, u64, u64),
-        opts: &TileOptions,
-        resampling: ResamplingChoice,
+        planned: &PixelTile,
+        t: usize,
         plan: &Plan,
+        hints: &ReadHints,
     ) -> Result<Option<Vec<u8>>> {
         let b = self.cog.base();
-        let t = opts.size;
-        let maskless = b.nodata.is_none() && self.alpha_band().is_none();
-        if opts.projection.is_some() || !maskless || !TILE_SIZES.contains(&t) {
+        let [layer] = plan.layers.as_slice() else { return Ok(None) };
+        let masked_by_plan = b.nodata.is_none_or(|nd| layer.masks_nodata(nd, b.samples as usize));
+        if planned.method != Resampling::Nearest || self.alpha_band().is_some() || !masked_by_plan {
             return Ok(None);
         }
-        let p = self.pixel_tile_plan(zxy, t as u64, (resampling, plan.is_categorical()))?;
-        if p.method != Resampling::Nearest {
-            return Ok(None);
-        }
-        let Some(w) = self.plan_level_window(&p.region)? else { return Ok(None) };
+        let Some(w) = self.plan_level_window(&planned.region)? else { return Ok(None) };
         let img = self.cog.level(w.level)?;
-        let Some(copy) = plan.copy_u8(img.samples as usize, img.dtype.decoded()) else { return Ok(None) };
+        let Some(direct) = self.direct(plan, (img.samples as usize, img.dtype.decoded(), t * t)) else {
+            return Ok(None);
+        };
         let mut rgba = vec![0u8; t * t * 4];
-        let bands = img.samples as usize;
-        let read =
-            self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), &opts.hints, |at, samples, valid| {
-                let o = ((at / w.width) * t + at % w.width) * 4;
-                copy.pixels(samples, valid, &mut rgba[o..o + samples.len() / bands * 4]);
-            });
+        let px = img.samples as usize * img.dtype.decoded().size();
+        let read = self.cog.visit_window(w.level, (w.x, w.y), (w.width, w.height), hints, |at, samples, valid| {
+            let o = ((at / w.width) * t + at % w.width) * 4;
+            direct.pixels(samples, valid, &mut rgba[o..o + samples.len() / px * 4]);
+        });
         Ok(read.await?.then_some(rgba))
+    }
+
+    /// [`Plan::direct`] for `(bands, dtype, pixels)`, from the cache when the last tile asked for the
+    /// same. A plan with a NaN nodata value never equals itself and is resolved every time: cheap for
+    /// floats, where NaN nodata is found.
+    fn direct(&self, plan: &Plan, key: (usize, DType, usize)) -> Option<Arc<Direct>> {
+        let mut cache = self.direct_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, k, d)) = cache.as_ref() {
+            if p == plan && *k == key {
+                return d.clone();
+            }
+        }
+        let d = plan.direct(key.0, key.1, key.2).map(Arc::new);
+        *cache = Some((plan.clone(), key, d.clone()));
+        d
     }
 
     /// large_image's `getTileCorners`: the tile's box in full-resolution pixels (pixel space, large_image's

@@ -292,12 +292,19 @@ impl Mask {
 
     /// Clears `drawn` where an input value makes the pixel transparent.
     fn reject(&self, values: &[f64], drawn: &mut [bool]) {
-        let test: fn(f64) -> bool = match self.reject {
-            Reject::Nothing => return,
-            Reject::Nan => f64::is_nan,
-            Reject::NonFinite => |v| !v.is_finite(),
-        };
+        let Some(test) = self.reject.test() else { return };
         drawn.iter_mut().zip(values).for_each(|(d, &v)| *d &= !test(v));
+    }
+}
+
+impl Reject {
+    /// The test of the values this rule rejects (`None`: it rejects none).
+    fn test(self) -> Option<fn(f64) -> bool> {
+        match self {
+            Reject::Nothing => None,
+            Reject::Nan => Some(f64::is_nan),
+            Reject::NonFinite => Some(|v| !v.is_finite()),
+        }
     }
 }
 
@@ -417,6 +424,62 @@ impl Layer {
         })
     }
 
+    /// Every channel's band and scale, when every channel reads a band of a raster of `bands` bands
+    /// with a scale that is not a [`Scale::Position`] (whose `None` would make a pixel transparent).
+    fn band_scales(&self, bands: usize) -> Option<Vec<(usize, Scale)>> {
+        self.channels
+            .iter()
+            .map(|c| match (&c.input, c.scale) {
+                (_, Scale::Position { .. }) => None,
+                (Input::Band(b), scale) if *b < bands => Some((*b, scale)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The nodata rule (`Some(None)`: none), when it looks only at bands a raster of `bands` bands has.
+    fn nodata_within(&self, bands: usize) -> Option<Option<&Nodata>> {
+        match &self.mask.nodata {
+            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => None,
+            nd => Some(nd.as_ref()),
+        }
+    }
+
+    /// Whether this layer's nodata rule leaves transparent every pixel whose `bands` bands all hold
+    /// `value` (NaN: all NaN): what the pixel-space tiles' masking of the file's nodata does before
+    /// styling (`crate::warp::resample::mask_nodata`), which then changes nothing this layer draws.
+    pub fn masks_nodata(&self, value: f64, bands: usize) -> bool {
+        self.mask.nodata.as_ref().is_some_and(|nd| {
+            let same = nd.value == value || (nd.value.is_nan() && value.is_nan());
+            same && nd.bands.iter().all(|&b| b < bands) && (nd.all || !nd.bands.is_empty())
+        })
+    }
+
+    /// This layer as a scaling of wide samples ([`FloatBytes`]) for rasters of `bands` bands of
+    /// `dtype`, when it can be one: grey or RGB from bands (any scale but [`Scale::Position`]) of
+    /// floats or 32-bit integers.
+    pub fn float_bytes(&self, bands: usize, dtype: DType) -> Option<FloatBytes> {
+        if !matches!(dtype, DType::F32 | DType::F64 | DType::U32 | DType::I32) {
+            return None;
+        }
+        let channels = self.band_scales(bands)?;
+        let pick = self.rgba_channels()?;
+        let nodata = self.nodata_within(bands)?.cloned();
+        Some(FloatBytes { bands, dtype, channels, pick, nodata, reject: self.mask.reject })
+    }
+
+    /// This layer drawn in one pass over `pixels` pixels of `bands` bands of `dtype` ([`Direct`]), when
+    /// it is a copy of 8-bit bands ([`Layer::copy_u8`]), a scaling of wider samples
+    /// ([`Layer::float_bytes`]), or byte tables ([`Layer::byte_lut`]) where they pay for themselves:
+    /// from as many pixels as values in a table.
+    pub fn direct(&self, bands: usize, dtype: DType, pixels: usize) -> Option<Direct> {
+        let pays = lut_domain(dtype).is_some_and(|(values, _)| pixels >= values);
+        self.copy_u8(bands, dtype)
+            .map(Direct::Copy)
+            .or_else(|| self.float_bytes(bands, dtype).map(Direct::Float))
+            .or_else(|| pays.then(|| self.byte_lut(bands, dtype)).flatten().map(Direct::Lut))
+    }
+
     /// This layer as byte tables ([`ByteLut`]) for rasters of `bands` bands of `dtype`, when it can be
     /// one: grey or RGB from bands (any scale but [`Scale::Position`]) of integers of at most 16 bits.
     pub fn byte_lut(&self, bands: usize, dtype: DType) -> Option<ByteLut> {
@@ -424,28 +487,17 @@ impl Layer {
         let value = |i: usize| (i as i64 + offset) as f64;
         // Channel j: its band and the table of its bytes. Integers are never NaN or infinite: rejects
         // never apply.
-        let chans: Option<Vec<(usize, Vec<u8>)>> = self
-            .channels
-            .iter()
-            .map(|c| match (&c.input, c.scale) {
-                (_, Scale::Position { .. }) => None,
-                (Input::Band(b), scale) if *b < bands => {
-                    Some((*b, (0..size).map(|i| scale.apply(value(i)).map_or(0, |v| v as u8)).collect()))
-                }
-                _ => None,
-            })
+        let chans: Vec<(usize, Vec<u8>)> = self
+            .band_scales(bands)?
+            .into_iter()
+            .map(|(b, scale)| (b, (0..size).map(|i| scale_byte(scale, value(i))).collect()))
             .collect();
-        let chans = chans?;
         let pick = self.rgba_channels()?;
-        let nodata = match &self.mask.nodata {
-            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
-            Some(nd) => Some(LutNodata {
-                bands: nd.bands.clone(),
-                all: nd.all,
-                hit: (0..size).map(|i| is_nodata(value(i), nd.value)).collect(),
-            }),
-            None => None,
-        };
+        let nodata = self.nodata_within(bands)?.map(|nd| LutNodata {
+            bands: nd.bands.clone(),
+            all: nd.all,
+            hit: (0..size).map(|i| is_nodata(value(i), nd.value)).collect(),
+        });
         let band_of = pick.map(|c| c.map(|c| chans[c].0));
         let table_of = pick.map(|c| c.unwrap_or(0));
         Some(ByteLut { bands, dtype, band_of, table_of, tables: chans.into_iter().map(|c| c.1).collect(), nodata })
@@ -471,9 +523,8 @@ impl Layer {
         // A u8 sample is never NaN or infinite: rejects never apply. A nodata value matches a byte
         // only when it is a whole number in 0..=255; one that matches none leaves every pixel drawn,
         // unless the rule is "all of no bands" (always true).
-        let nodata = match &self.mask.nodata {
+        let nodata = match self.nodata_within(bands)? {
             None => NodataU8::Never,
-            Some(nd) if nd.bands.iter().any(|&b| b >= bands) => return None,
             Some(nd) => match u8::try_from(nd.value as i64).ok().filter(|&v| f64::from(v) == nd.value) {
                 _ if nd.all && nd.bands.is_empty() => NodataU8::Always,
                 None => NodataU8::Never,
@@ -487,6 +538,52 @@ impl Layer {
             nodata,
         })
     }
+}
+
+/// A channel's byte of input `v`: its scale, truncated to 8 bits (saturating, NaN 0) as [`Plan::draw`]
+/// stores it, 0 where the scale leaves the pixel transparent.
+#[inline(always)]
+fn scale_byte(scale: Scale, v: f64) -> u8 {
+    scale.apply(v).map_or(0, |v| v as u8)
+}
+
+/// `y as u8` for `0 ≤ y ≤ 255` in operations on floats only, which the compiler vectorises (the cast
+/// is a scalar instruction with NaN and range checks): `y` rounded to the nearest whole number by
+/// adding and taking away 2^52 (exact: the sum's unit is 1), one less where that went up, and the
+/// whole number read from the low bits of its sum with 2^52.
+#[inline(always)]
+fn truncate_byte(y: f64) -> u8 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let near = (y + TWO_52) - TWO_52;
+    let down = if near > y { near - 1.0 } else { near };
+    (down + TWO_52).to_bits() as u8
+}
+
+/// Whether a rule over `bands` holds: `hit` for all of them when `all`, else for any.
+#[inline(always)]
+fn holds(all: bool, bands: &[usize], hit: impl FnMut(&usize) -> bool) -> bool {
+    if all {
+        bands.iter().all(hit)
+    } else {
+        bands.iter().any(hit)
+    }
+}
+
+/// Runs `$body` with `$v` an iterator over the pixels' validity: `$valid`'s values, or 255 for every
+/// pixel when it is `None`; the loop compiled for both.
+macro_rules! with_valid {
+    ($valid:expr, |$v:ident| $body:expr) => {
+        match $valid {
+            Some(v) => {
+                let $v = v.iter().copied();
+                $body
+            }
+            None => {
+                let $v = std::iter::repeat(255u8);
+                $body
+            }
+        }
+    };
 }
 
 /// A layer that copies 8-bit bands to RGBA (see [`Layer::copy_u8`]), resolved for one band count:
@@ -523,13 +620,9 @@ impl CopyU8 {
             NodataU8::Never if valid.is_none() && self.copy_all(samples, out) => {}
             NodataU8::Never => self.each(samples, valid, out, |_| false),
             NodataU8::Always => out.fill(0),
-            NodataU8::Value { value, bands, all } => self.each(samples, valid, out, |px: &[u8]| {
-                if *all {
-                    bands.iter().all(|&b| px[b] == *value)
-                } else {
-                    bands.iter().any(|&b| px[b] == *value)
-                }
-            }),
+            NodataU8::Value { value, bands, all } => {
+                self.each(samples, valid, out, |px: &[u8]| holds(*all, bands, |&b| px[b] == *value))
+            }
         }
     }
 
@@ -561,22 +654,13 @@ impl CopyU8 {
     /// and for all pixels valid.
     #[inline(always)]
     fn each(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8], nodata: impl Fn(&[u8]) -> bool) {
-        /// `each_of` for `n` bands, with `valid`'s values or all 255.
-        macro_rules! with_valid {
-            ($n:expr) => {
-                match valid {
-                    Some(v) => self.each_of($n, samples, v.iter().copied(), out, nodata),
-                    None => self.each_of($n, samples, std::iter::repeat(255), out, nodata),
-                }
-            };
-        }
-        match self.bands {
-            1 => with_valid!(1),
-            2 => with_valid!(2),
-            3 => with_valid!(3),
-            4 => with_valid!(4),
-            n => with_valid!(n),
-        }
+        with_valid!(valid, |v| match self.bands {
+            1 => self.each_of(1, samples, v, out, nodata),
+            2 => self.each_of(2, samples, v, out, nodata),
+            3 => self.each_of(3, samples, v, out, nodata),
+            4 => self.each_of(4, samples, v, out, nodata),
+            n => self.each_of(n, samples, v, out, nodata),
+        })
     }
 
     /// The loop of [`Self::pixels`] for `n` bands (a constant where inlined), `valid` giving each
@@ -643,51 +727,65 @@ struct LutNodata {
 
 impl ByteLut {
     /// Draws the pixels `samples` (pixel-interleaved, `bands` each, native-endian) into `out` (4
-    /// bytes each): the channels' bytes where `valid` is not 0 and the pixel is not nodata, else
-    /// transparent black.
-    pub fn pixels(&self, samples: &[u8], valid: &[u8], out: &mut [u8]) {
-        match self.dtype {
-            DType::U8 => self.each::<1>(samples, valid, out, |s| s[0] as usize),
-            DType::I8 => self.each::<1>(samples, valid, out, |s| (s[0] ^ 0x80) as usize),
-            DType::U16 => self.each::<2>(samples, valid, out, |s| u16::from_ne_bytes(s) as usize),
-            _ => self.each::<2>(samples, valid, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
-        }
+    /// bytes each): the channels' bytes where the pixel is valid (`valid` not 0; every pixel when
+    /// `valid` is `None`) and not nodata, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        with_valid!(valid, |v| match self.dtype {
+            DType::U8 => self.each::<1>(samples, v, out, |s| s[0] as usize),
+            DType::I8 => self.each::<1>(samples, v, out, |s| (s[0] ^ 0x80) as usize),
+            DType::U16 => self.each::<2>(samples, v, out, |s| u16::from_ne_bytes(s) as usize),
+            _ => self.each::<2>(samples, v, out, |s| (u16::from_ne_bytes(s) ^ 0x8000) as usize),
+        })
     }
 
-    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`.
+    /// [`Self::pixels`] for `N`-byte samples whose table index is `index`, `valid` giving each
+    /// pixel's validity.
     #[inline(always)]
-    fn each<const N: usize>(&self, samples: &[u8], valid: &[u8], out: &mut [u8], index: impl Fn([u8; N]) -> usize) {
+    fn each<const N: usize>(
+        &self,
+        samples: &[u8],
+        valid: impl Iterator<Item = u8>,
+        out: &mut [u8],
+        index: impl Fn([u8; N]) -> usize,
+    ) {
         let at = |px: &[u8], b: usize| index(px[b * N..b * N + N].try_into().unwrap_or([0; N]));
-        let nodata = |px: &[u8]| {
-            self.nodata.as_ref().is_some_and(|nd| {
-                let hit = |&b: &usize| nd.hit[at(px, b)];
-                if nd.all {
-                    nd.bands.iter().all(hit)
-                } else {
-                    nd.bands.iter().any(hit)
-                }
-            })
-        };
+        let nodata =
+            |px: &[u8]| self.nodata.as_ref().is_some_and(|nd| holds(nd.all, &nd.bands, |&b| nd.hit[at(px, b)]));
         // Per R, G, B, A: the band's byte offset in a pixel and its table (255 where there is none).
         let all = [255u8; 1];
         let lanes: [(usize, &[u8]); 4] = std::array::from_fn(|k| match self.band_of[k] {
             Some(b) => (b, &self.tables[self.table_of[k]][..]),
             None => (0, &all[..]),
         });
-        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
-        if let [Some(g), Some(g1), Some(g2), None] = self.band_of {
-            if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] {
-                // Grey: one lookup per pixel.
-                let t = lanes[0].1;
-                for ((o, px), &v) in pixels {
-                    let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
-                    let c = t[at(px, g)];
-                    o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
-                }
-                return;
+        let grey = match self.band_of {
+            [Some(g), Some(g1), Some(g2), None]
+                if [g1, g2] == [g, g] && self.table_of[1..3] == [self.table_of[0]; 2] =>
+            {
+                // Grey: one lookup per pixel, in a table of the type's length (the index, of N
+                // bytes, needs no bounds check).
+                Some((g, &lanes[0].1[..1 << (8 * N)]))
             }
+            _ => None,
+        };
+        if let (Some((_, t)), 1, None) = (grey, self.bands, &self.nodata) {
+            // One band, no nodata: the loop with nothing else to look at.
+            for ((o, s), v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(N)).zip(valid) {
+                let keep = if v != 0 { 0xff } else { 0 };
+                let c = t[index(s.try_into().unwrap_or([0; N]))] & keep;
+                o.copy_from_slice(&[c, c, c, keep]);
+            }
+            return;
         }
-        for ((o, px), &v) in pixels {
+        let pixels = out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid);
+        if let Some((g, t)) = grey {
+            for ((o, px), v) in pixels {
+                let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
+                let c = t[at(px, g)];
+                o.copy_from_slice(&[c & keep, c & keep, c & keep, keep]);
+            }
+            return;
+        }
+        for ((o, px), v) in pixels {
             let keep = if v != 0 && !nodata(px) { 0xff } else { 0 };
             let c: [u8; 4] = std::array::from_fn(|k| {
                 let (b, t) = lanes[k];
@@ -698,12 +796,171 @@ impl ByteLut {
     }
 }
 
+/// A layer drawn from samples of floats or 32-bit integers ([`Layer::float_bytes`]): every channel's
+/// byte is its scale of the sample, computed as [`Scale::apply`] computes it and truncated as
+/// [`Plan::draw`] truncates it; the nodata and reject rules as [`Layer::paint`] applies them. Byte for
+/// byte what [`Layer::paint`] draws, in one pass over the samples, with nothing to build first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatBytes {
+    /// Samples per source pixel.
+    bands: usize,
+    /// Their type (f32, f64, u32 or i32).
+    dtype: DType,
+    /// Every channel's band and scale (all of them are looked at by the reject rule).
+    channels: Vec<(usize, Scale)>,
+    /// The channel each of R, G, B, A reads (`None`: 255).
+    pick: [Option<usize>; 4],
+    /// When a pixel is nodata.
+    nodata: Option<Nodata>,
+    /// Input values that make a pixel transparent.
+    reject: Reject,
+}
+
+impl FloatBytes {
+    /// Draws the pixels `samples` (pixel-interleaved, `bands` each, native-endian) into `out` (4
+    /// bytes each): the channels' bytes where the pixel is valid (`valid` not 0; every pixel when
+    /// `valid` is `None`), not nodata and not rejected, else transparent black.
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        match self.dtype {
+            DType::F32 => self.each::<4>(samples, valid, out, |s| f32::from_ne_bytes(s) as f64),
+            DType::F64 => self.each::<8>(samples, valid, out, f64::from_ne_bytes),
+            DType::U32 => self.each::<4>(samples, valid, out, |s| u32::from_ne_bytes(s) as f64),
+            _ => self.each::<4>(samples, valid, out, |s| i32::from_ne_bytes(s) as f64),
+        }
+    }
+
+    /// [`Self::pixels`] for `N`-byte samples read by `get`.
+    #[inline(always)]
+    fn each<const N: usize>(
+        &self,
+        samples: &[u8],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+        get: impl Fn([u8; N]) -> f64 + Copy,
+    ) {
+        if let (1, [(0, Scale::Stretch { min, max })], [Some(0), Some(0), Some(0), None]) =
+            (self.bands, self.channels.as_slice(), self.pick)
+        {
+            // One band stretched to grey (the default style of floats): one tight loop.
+            let nodata = match &self.nodata {
+                None => Some(None),
+                Some(nd) if nd.bands == [0] => Some(Some(nd.value)),
+                Some(_) => None,
+            };
+            if let Some(nodata) = nodata {
+                let (min, max) = (*min, *max);
+                if max <= min {
+                    self.grey(samples, valid, out, nodata, get, |x| if x >= max { 255 } else { 0 });
+                } else {
+                    // `stretch(x, min, max) as u8` with the branch on the range taken once, and the clamp
+                    // and the cast written as comparisons the compiler vectorises: the same operations on
+                    // the same values (NaN, which clamp keeps and the cast sends to 0, fails `y > 0`).
+                    let range = max - min;
+                    self.grey(samples, valid, out, nodata, get, |x| {
+                        let y = (x - min) / range * 255.0;
+                        let y = if y > 0.0 { y } else { 0.0 };
+                        truncate_byte(if y < 255.0 { y } else { 255.0 })
+                    });
+                }
+                return;
+            }
+        }
+        let at = |px: &[u8], b: usize| get(px[b * N..b * N + N].try_into().unwrap_or([0; N]));
+        let test = self.reject.test().unwrap_or(|_| false);
+        let hidden = |px: &[u8]| {
+            self.nodata.as_ref().is_some_and(|nd| holds(nd.all, &nd.bands, |&b| is_nodata(at(px, b), nd.value)))
+                || self.channels.iter().any(|&(b, _)| test(at(px, b)))
+        };
+        with_valid!(valid, |valid| {
+            for ((o, px), v) in out.chunks_exact_mut(4).zip(samples.chunks_exact(self.bands * N)).zip(valid) {
+                let c: [u8; 4] = if v == 0 || hidden(px) {
+                    [0; 4]
+                } else {
+                    self.pick.map(|c| c.map_or(255, |c| scale_byte(self.channels[c].1, at(px, self.channels[c].0))))
+                };
+                o.copy_from_slice(&c);
+            }
+        })
+    }
+
+    /// The loop of one band drawn grey: `byte` of each sample `get` reads, transparent where `valid`
+    /// is 0, the sample is `nodata` or the reject rule rejects it. Blocks of pixels: the samples as
+    /// f64 first, then the bytes, each a loop the compiler vectorises (without the tests when there
+    /// is nothing to test).
+    #[inline(always)]
+    fn grey<const N: usize>(
+        &self,
+        samples: &[u8],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+        nodata: Option<f64>,
+        get: impl Fn([u8; N]) -> f64,
+        byte: impl Fn(f64) -> u8,
+    ) {
+        const BLOCK: usize = 64;
+        // Branch-free tests: no nodata is a NaN that matches nothing; the rejects as two flags.
+        let (nd, nd_nan) = nodata.map_or((f64::NAN, false), |v| (v, v.is_nan()));
+        let (nan, inf) = match self.reject {
+            Reject::Nothing => (false, false),
+            Reject::Nan => (true, false),
+            Reject::NonFinite => (true, true),
+        };
+        let all = [255u8; BLOCK];
+        let plain = valid.is_none() && nodata.is_none() && self.reject == Reject::Nothing;
+        let mut xs = [0.0f64; BLOCK];
+        for (k, (o, s)) in out.chunks_mut(4 * BLOCK).zip(samples.chunks(N * BLOCK)).enumerate() {
+            let n = (o.len() / 4).min(s.len() / N);
+            let vs = valid.map_or(&all[..n], |v| &v[k * BLOCK..k * BLOCK + n]);
+            for (x, s) in xs.iter_mut().zip(s.chunks_exact(N)) {
+                *x = get(s.try_into().unwrap_or([0; N]));
+            }
+            if plain {
+                for (o, &x) in o.chunks_exact_mut(4).zip(&xs[..n]) {
+                    let c = byte(x);
+                    o.copy_from_slice(&[c, c, c, 255]);
+                }
+                continue;
+            }
+            for ((o, &x), &v) in o.chunks_exact_mut(4).zip(&xs[..n]).zip(vs) {
+                let hidden = (x == nd) | ((nd_nan | nan) & x.is_nan()) | (inf & x.is_infinite());
+                let keep = if v != 0 && !hidden { 0xff } else { 0 };
+                let c = byte(x) & keep;
+                o.copy_from_slice(&[c, c, c, keep]);
+            }
+        }
+    }
+}
+
+/// A plan's one layer drawn in one pass straight from the samples, byte for byte as [`Plan::draw`]
+/// draws it ([`Plan::direct`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Direct {
+    /// A copy of 8-bit bands.
+    Copy(CopyU8),
+    /// A scaling of floats or 32-bit integers.
+    Float(FloatBytes),
+    /// Byte tables of 8- or 16-bit integers.
+    Lut(ByteLut),
+}
+
+impl Direct {
+    /// Draws the pixels `samples` (pixel-interleaved, native-endian) into `out` (4 bytes each),
+    /// transparent where `valid` is 0 (`None`: every pixel valid).
+    pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        match self {
+            Direct::Copy(c) => c.pixels(samples, valid, out),
+            Direct::Float(f) => f.pixels(samples, valid, out),
+            Direct::Lut(l) => l.pixels(samples, valid, out),
+        }
+    }
+}
+
 impl Plan {
-    /// This plan as one [`CopyU8`] for rasters of `bands` bands of `dtype`, when it is a single layer
-    /// that copies 8-bit bands ([`Layer::copy_u8`]): drawing it is [`CopyU8::pixels`] over the raster.
-    pub fn copy_u8(&self, bands: usize, dtype: DType) -> Option<CopyU8> {
+    /// This plan drawn in one pass over `pixels` pixels of `bands` bands of `dtype` ([`Direct`]), when
+    /// it is a single layer that can be ([`Layer::direct`]).
+    pub fn direct(&self, bands: usize, dtype: DType, pixels: usize) -> Option<Direct> {
         match self.layers.as_slice() {
-            [layer] => layer.copy_u8(bands, dtype),
+            [layer] => layer.direct(bands, dtype, pixels),
             _ => None,
         }
     }
@@ -721,20 +978,15 @@ impl Plan {
 
     /// Draws `r` as `width * height * 4` RGBA bytes (channel values truncated to 8 bits): every layer
     /// in turn, the first setting every pixel (transparent where it draws none), later ones lightening
-    /// it (large_image's composite). A first layer that is a copy of 8-bit bands is copied; one that
-    /// reads 8- or 16-bit integer bands is looked up in byte tables when the raster is large enough.
+    /// it (large_image's composite). A first layer that can be is drawn in one pass ([`Layer::direct`]:
+    /// a copy of 8-bit bands, a scaling of floats or 32-bit integers, byte tables of 8- or 16-bit
+    /// integers when the raster is large enough).
     pub fn draw(&self, r: &Raster) -> Vec<u8> {
         let mut out = vec![0u8; r.pixels() * 4];
         for (k, layer) in self.layers.iter().enumerate() {
             if k == 0 {
-                if let Some(copy) = layer.copy_u8(r.bands, r.dtype) {
-                    copy.pixels(&r.data, Some(&r.valid), &mut out);
-                    continue;
-                }
-                // The tables pay for themselves from as many pixels as values in a table.
-                let pays = lut_domain(r.dtype).is_some_and(|(values, _)| r.pixels() >= values);
-                if let Some(lut) = pays.then(|| layer.byte_lut(r.bands, r.dtype)).flatten() {
-                    lut.pixels(&r.data, &r.valid, &mut out);
+                if let Some(direct) = layer.direct(r.bands, r.dtype, r.pixels()) {
+                    direct.pixels(&r.data, Some(&r.valid), &mut out);
                     continue;
                 }
             }
@@ -982,7 +1234,7 @@ mod tests {
             ];
             for (channels, colour) in layers {
                 let plan = Plan { layers: vec![Layer { channels, colour, mask: no_mask.clone() }] };
-                let copy = plan.copy_u8(bands, DType::U8).expect("a copy");
+                let copy = plan.direct(bands, DType::U8, r.pixels()).expect("a copy");
                 let mut out = vec![7; r.pixels() * 4];
                 copy.pixels(&r.data, None, &mut out);
                 assert_eq!(out, reference(&plan, &r).0, "{bands} bands: {plan:?}");
@@ -990,6 +1242,129 @@ mod tests {
             }
         }
         assert_eq!(checked, 25);
+    }
+
+    /// Samples at and around the edges of `min..max`, at and next to every byte boundary inside it,
+    /// far outside, NaN, ±infinity, ±0, subnormal, the nodata value 7 and the extremes of f32.
+    fn float_samples(min: f64, max: f64) -> Vec<f64> {
+        // The neighbours of finite non-zero `x` in f64 and in f32 (`next_up` needs Rust 1.86).
+        let up = |x: f64| f64::from_bits(if x > 0.0 { x.to_bits() + 1 } else { x.to_bits() - 1 });
+        let down = |x: f64| -up(-x);
+        let up32 = |x: f32| f32::from_bits(if x > 0.0 { x.to_bits() + 1 } else { x.to_bits() - 1 }) as f64;
+        let down32 = |x: f32| -up32(-x);
+        let mut v = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 7.0, 5e-324, f32::MAX as f64];
+        v.extend([-(f32::MAX as f64), 1e300, -1e300, f32::MIN_POSITIVE as f64]);
+        for edge in [min, max] {
+            v.extend([edge, up(edge), down(edge), edge + 1.0, edge - 1.0]);
+        }
+        for k in 1..=256 {
+            let b = min + (max - min) * k as f64 / 255.0;
+            v.extend([b, up(b), down(b), (b as f32) as f64, up32(b as f32), down32(b as f32)]);
+        }
+        v
+    }
+
+    #[test]
+    fn the_float_scaling_equals_the_per_pixel_reference_at_the_edges() {
+        let (min, max) = (-3.0, 1499.5);
+        let values = float_samples(min, max);
+        let scales = [
+            Scale::Stretch { min, max },
+            Scale::Stretch { min: 0.1, max: 0.7 },
+            Scale::Stretch { min: 7.0, max: 7.0 },
+            Scale::Stretch { min: 9.0, max: -2.0 },
+            Scale::Rescale { min, max },
+            Scale::Clip,
+            Scale::Identity,
+        ];
+        let nodatas = [
+            None,
+            Some(Nodata { value: 7.0, bands: vec![0], all: true }),
+            Some(Nodata { value: f64::NAN, bands: vec![0], all: false }),
+            Some(Nodata { value: 7.0, bands: vec![], all: true }),
+            Some(Nodata { value: 7.0, bands: vec![0, 1], all: false }),
+        ];
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let mut checked = 0;
+        for dtype in [DType::F32, DType::F64, DType::U32, DType::I32] {
+            for bands in [1, 2, 3] {
+                let mut r = Raster::empty(values.len(), 2, bands, dtype);
+                for i in 0..r.pixels() * bands {
+                    let v = values[(i * 7 + i / values.len()) % values.len()];
+                    r.dtype.put(&mut r.data, i, v);
+                }
+                r.valid.iter_mut().for_each(|v| *v = if rng.next() % 5 == 0 { 0 } else { 255 });
+                let all_valid = Raster { valid: vec![255; r.pixels()], ..r.clone() };
+                for &scale in &scales {
+                    for nodata in &nodatas {
+                        for reject in [Reject::Nothing, Reject::Nan, Reject::NonFinite] {
+                            let band = |b: usize| Channel { input: Input::Band(b % bands), scale };
+                            let layers = [
+                                (vec![band(0)], Colour::Grey { alpha: false }),
+                                (vec![band(1), band(0)], Colour::Grey { alpha: true }),
+                                (vec![band(0), band(1), band(2)], Colour::Rgb { alpha: false }),
+                            ];
+                            for (channels, colour) in layers {
+                                let mask = Mask { nodata: nodata.clone(), reject };
+                                let layer = Layer { channels, colour, mask };
+                                let Some(f) = layer.float_bytes(bands, dtype) else {
+                                    // Only a nodata rule on a band the raster lacks refuses.
+                                    assert!(bands == 1 && nodata.as_ref().is_some_and(|n| n.bands.len() == 2));
+                                    continue;
+                                };
+                                let plan = Plan { layers: vec![layer] };
+                                for (raster, valid) in [(&r, Some(&r.valid[..])), (&all_valid, None)] {
+                                    let mut out = vec![9; raster.pixels() * 4];
+                                    f.pixels(&raster.data, valid, &mut out);
+                                    assert_eq!(out, reference(&plan, raster).0, "{dtype:?} {bands} {plan:?}");
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 2000, "{checked}");
+    }
+
+    #[test]
+    fn truncate_byte_is_the_cast() {
+        let mut ys: Vec<f64> = (0..=255)
+            .flat_map(|k| {
+                let k = k as f64;
+                let (up, down) = (|x: f64| f64::from_bits(x.to_bits() + 1), |x: f64| f64::from_bits(x.to_bits() - 1));
+                [k, up(k), down(k.max(1.0)), k + 0.5, up(k + 0.5), down(k + 0.5), k + 0.999]
+            })
+            .filter(|y| (0.0..=255.0).contains(y))
+            .collect();
+        let mut rng = Rng(0x5555_aaaa_1234_9876);
+        ys.extend((0..100_000).map(|_| (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 255.0));
+        ys.extend([-0.0, 5e-324, 255.0]);
+        for y in ys {
+            assert_eq!(truncate_byte(y), y as u8, "{y}");
+        }
+    }
+
+    #[test]
+    fn a_layer_masks_the_files_nodata_when_its_rule_covers_every_band_holding_it() {
+        let layer = |nodata: Option<Nodata>| Layer {
+            channels: vec![Channel { input: Input::Band(0), scale: Scale::Identity }],
+            colour: Colour::Grey { alpha: false },
+            mask: Mask { nodata, reject: Reject::Nothing },
+        };
+        let nd = |value: f64, bands: Vec<usize>, all: bool| layer(Some(Nodata { value, bands, all }));
+        assert!(nd(7.0, vec![0], true).masks_nodata(7.0, 1));
+        assert!(nd(7.0, vec![0, 2], false).masks_nodata(7.0, 3));
+        assert!(nd(7.0, vec![1], true).masks_nodata(7.0, 3));
+        assert!(nd(7.0, vec![], true).masks_nodata(7.0, 3));
+        assert!(nd(f64::NAN, vec![0], true).masks_nodata(f64::NAN, 1));
+        assert!(nd(0.0, vec![0], true).masks_nodata(-0.0, 1));
+        assert!(!nd(7.0, vec![], false).masks_nodata(7.0, 3));
+        assert!(!nd(7.0, vec![0], true).masks_nodata(8.0, 1));
+        assert!(!nd(f64::NAN, vec![0], true).masks_nodata(7.0, 1));
+        assert!(!nd(7.0, vec![3], true).masks_nodata(7.0, 3));
+        assert!(!layer(None).masks_nodata(7.0, 1));
     }
 
     /// One of each kind of channel scale, for the drawing tests.
@@ -1039,8 +1414,13 @@ mod tests {
                         mask: Mask { nodata: nodata.clone(), reject: Reject::Nan },
                     };
                     let plan = Plan { layers: vec![layer] };
-                    assert!(plan.layers[0].byte_lut(4, dtype).is_some());
+                    let lut = plan.layers[0].byte_lut(4, dtype).expect("byte tables");
                     assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
+                    // No validity given: every pixel valid.
+                    let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
+                    let mut out = vec![7; r.pixels() * 4];
+                    lut.pixels(&all.data, None, &mut out);
+                    assert_eq!(out, reference(&plan, &all).0, "all valid: {dtype:?} {plan:?}");
                     checked += 1;
                 }
             }
@@ -1053,8 +1433,25 @@ mod tests {
                 assert_eq!(plan.draw(&r), reference(&plan, &r).0, "{dtype:?} {plan:?}");
                 checked += 1;
             }
+            // One band: the loop without nodata, and with it; with and without validity.
+            let one = random_raster(&mut rng, dtype, 1, 22_000);
+            let all = Raster { valid: vec![255; one.pixels()], ..one.clone() };
+            for &scale in scales {
+                for nodata in [None, Some(Nodata { value: 7.0, bands: vec![0], all: true })] {
+                    let channels = vec![Channel { input: Input::Band(0), scale }];
+                    let mask = Mask { nodata, reject: Reject::Nothing };
+                    let plan = Plan { layers: vec![Layer { channels, colour: Colour::Grey { alpha: false }, mask }] };
+                    let lut = plan.layers[0].byte_lut(1, dtype).expect("byte tables");
+                    for (raster, valid) in [(&one, Some(&one.valid[..])), (&all, None)] {
+                        let mut out = vec![7; raster.pixels() * 4];
+                        lut.pixels(&raster.data, valid, &mut out);
+                        assert_eq!(out, reference(&plan, raster).0, "one band {dtype:?} {plan:?}");
+                        checked += 1;
+                    }
+                }
+            }
         }
-        assert_eq!(checked, 50);
+        assert_eq!(checked, 90);
     }
 
     #[test]
@@ -1118,7 +1515,7 @@ mod tests {
                             for plan in [Plan { layers: vec![layer.clone()] }, Plan { layers: vec![layer, second] }] {
                                 let (bytes, floats) = reference(&plan, &r);
                                 assert_eq!(plan.draw(&r), bytes, "{dtype:?} {plan:?}");
-                                if let Some(copy) = plan.copy_u8(r.bands, r.dtype) {
+                                if let Some(copy) = plan.direct(r.bands, r.dtype, r.pixels()) {
                                     // No validity given: every pixel valid.
                                     let all = Raster { valid: vec![255; r.pixels()], ..r.clone() };
                                     let mut out = vec![7; r.pixels() * 4];
