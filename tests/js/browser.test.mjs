@@ -64,6 +64,8 @@ describe('demo page in Chromium', () => {
     await fsp.writeFile(path.join(dir, 'notatiff.tif'), '<html><body>Not a TIFF at all.</body></html>\n'.repeat(100));
     // A geographic COG stored from 175° to 185.24° east: across the antimeridian.
     await makeSyntheticCog(dir, { name: 'cross180.tif', width: 1024, height: 600, west: 175, north: -8, res: 0.01, noise: 0 });
+    // A ZSTD COG: its tiles need the codec module (pkg/codecs.wasm).
+    await makeSyntheticCog(dir, { name: 'zstd.tif', width: 1024, height: 1024, compress: 'ZSTD' });
     await fsp.mkdir(OUT_DIR, { recursive: true });
     srv = await startServer({
       root: WWW,
@@ -260,6 +262,44 @@ describe('demo page in Chromium', () => {
       assert.equal(result.sizeX, info.size[0]);
       assert.equal(result.sizeY, info.size[1]);
       assert.equal(result.tileBytes, 256 * 256 * 4);
+      assert.deepEqual(seen.pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a pool's workers share the page's compiled codec module: pkg/codecs.wasm is fetched once", async (t) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const seen = watch(page);
+    try {
+      await page.goto(`${srv.url}/fixtures/blank.html`);
+      const mark = srv.log.length;
+      const out = await withTimeout(
+        page.evaluate(async () => {
+          const { LargeImage, WorkerPool } = await import('/lib/index.js');
+          const pool = new WorkerPool({ size: 2, jobsPerWorker: 1 });
+          const img = await LargeImage.open('/fixtures/zstd.tif', { pool });
+          const { levels } = await img.metadata();
+          const z = levels - 1;
+          // Eight tiles at once, each with its own affinity: both workers decode ZSTD tiles.
+          const tiles = await Promise.all([0, 1, 2, 3].flatMap((x) => [0, 1].map((y) =>
+            img.tile(z, x, y, { format: 'rgba', affinity: `${x},${y}` }))));
+          const alone = await LargeImage.open('/fixtures/zstd.tif', { pool: false });
+          const same = (await alone.tile(z, 3, 1, { format: 'rgba' })).every((v, i) => v === tiles[7][i]);
+          const stats = pool.stats();
+          pool.dispose();
+          return { n: tiles.length, same, stats };
+        }),
+        READY_TIMEOUT_MS,
+        'the pool',
+      );
+      const fetched = srv.log.slice(mark).filter((e) => e.method === 'GET' && e.path === '/pkg/codecs.wasm');
+      t.diagnostic(`${out.n} tiles, pool ${JSON.stringify(out.stats)}; codecs.wasm fetched ${fetched.length}×`);
+      assert.equal(out.stats.workers, 2, 'both workers ran');
+      assert.ok(out.same, "the pool's tile equals the page's");
+      // The page's own image (pool: false) and both workers use the one compiled module.
+      assert.equal(fetched.length, 1, 'requests for pkg/codecs.wasm');
       assert.deepEqual(seen.pageErrors, []);
     } finally {
       await context.close();

@@ -378,7 +378,7 @@ export interface LargeImageError extends Error {
 export function initWasm(
   input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
   epsgInput?: URL | string | Request | Response | BufferSource,
-  codecsInput?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
+  codecsInput?: URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>),
 ): Promise<void>;
 
 /**

@@ -43,12 +43,15 @@ async function tableBytes(input, what) {
 let modulePromise = null;
 let epsgPromise = null;
 
-/** A `WebAssembly.Module` from a URL, a string, a Request, a Response, bytes or a Module. */
-async function compileModule(input) {
+/**
+ * A `WebAssembly.Module` from a URL, a string, a Request, a Response, bytes or a Module (`what` names
+ * it in errors).
+ */
+async function compileModule(input, what) {
   if (input instanceof WebAssembly.Module) return input;
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return WebAssembly.compile(input);
   const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the wasm module, pkg/large_image_wasm_bg.wasm)`);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
   // Streaming compilation needs the wasm MIME type; other servers' answers are compiled whole.
   if (typeof WebAssembly.compileStreaming === 'function' && r.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm') {
     return WebAssembly.compileStreaming(r);
@@ -76,10 +79,23 @@ function once(get, set, make) {
  */
 export function wasmParts(input, epsgInput) {
   const module = once(() => modulePromise, (p) => (modulePromise = p),
-    async () => compileModule(input ?? (await pkgFile('large_image_wasm_bg.wasm'))));
+    async () => compileModule(input ?? (await pkgFile('large_image_wasm_bg.wasm')), 'the wasm module, pkg/large_image_wasm_bg.wasm'));
   const epsg = once(() => epsgPromise, (p) => (epsgPromise = p),
     async () => tableBytes(epsgInput ?? (await pkgFile('epsg.bin')), 'the EPSG table, pkg/epsg.bin'));
   return Promise.all([module, epsg]);
+}
+
+let codecsPromise = null;
+
+/**
+ * The codec module (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) compiled once per realm, when an
+ * image first needs it; a pool's workers ask the pool for this one instead of compiling their own.
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
+ * @returns {Promise<WebAssembly.Module>}
+ */
+function codecsModule(input) {
+  return once(() => codecsPromise, (p) => (codecsPromise = p),
+    async () => compileModule(input ?? (await pkgFile('codecs.wasm')), 'the codec module, pkg/codecs.wasm'));
 }
 
 /**
@@ -91,12 +107,13 @@ export function wasmParts(input, epsgInput) {
  * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).
  * Two more parts kept out of the wasm are loaded from next to it when first needed: the codec module
  * (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) when an image that needs it opens, unless
- * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`), and the colormaps
+ * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`, or a function giving a
+ * promise of one, asked when first needed: how a pool's worker gets the page's), and the colormaps
  * and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
  *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @param {URL | string | Request | Response | BufferSource} [epsgInput]
- * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [codecsInput]
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>)} [codecsInput]
  * @returns {Promise<void>}
  */
 export function initWasm(input, epsgInput, codecsInput) {
@@ -106,7 +123,7 @@ export function initWasm(input, epsgInput, codecsInput) {
     wasmBindings.setEpsgTable(new Uint8Array(epsg.buffer ?? epsg, epsg.byteOffset ?? 0, epsg.byteLength));
     const table = async (name) => tableBytes(await pkgFile(name), `pkg/${name}`);
     const parts = {
-      codecs: async () => loadCodecs(codecsInput ?? (await pkgFile('codecs.wasm'))),
+      codecs: async () => loadCodecs(typeof codecsInput === 'function' ? await codecsInput() : await codecsModule(codecsInput)),
       styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
     };
     // Each part once; a failed load is tried again by the next view that needs it.
@@ -116,8 +133,8 @@ export function initWasm(input, epsgInput, codecsInput) {
   });
 }
 
-// The pool's workers get this realm's compiled module (pool.js cannot import this file: it imports pool.js).
-useWasm(() => wasmParts());
+// The pool's workers get this realm's compiled modules (pool.js cannot import this file: it imports pool.js).
+useWasm({ main: () => wasmParts(), parts: { codecs: () => codecsModule() } });
 
 /**
  * The fetch engine: range requests with a per-origin limit, priority, cancellation, a byte cache,

@@ -164,13 +164,16 @@ function hash(text) {
   return h >>> 0;
 }
 
-/** What gives the compiled wasm module and the EPSG table to post to each new worker (index.js sets it). */
+/** What gives the workers this realm's compiled wasm (index.js sets it): see `useWasm`. */
 let wasmSource = null;
 
 /**
- * Called by index.js with its `wasmParts`: every worker the pools of this realm start is first sent
- * `{ type: 'wasm', module, epsg }`, so it instantiates the realm's compiled module instead of fetching
- * and compiling its own.
+ * Called by index.js: `main()` gives its `wasmParts` (the compiled module and the EPSG table), which
+ * every worker the pools of this realm start is sent first (`{ type: 'wasm', module, epsg }`), so that
+ * it instantiates the realm's compiled module instead of fetching and compiling its own; `parts` the
+ * parts a worker asks for when it first needs them (`{ type: 'part', id, what }`, e.g. `codecs`: the
+ * codec module, compiled once here for every worker).
+ * @param {{ main: () => Promise<[WebAssembly.Module, ArrayBuffer | ArrayBufferView]>, parts: Record<string, () => Promise<unknown>> }} source
  */
 export function useWasm(source) {
   wasmSource = source;
@@ -191,7 +194,7 @@ class Endpoint {
       this.waiting = null;
       for (const [m, t] of waiting) this.worker.postMessage(m, t);
     };
-    Promise.resolve(wasmSource?.())
+    Promise.resolve(wasmSource?.main())
       .then((parts) => {
         if (parts && this.waiting) this.worker.postMessage({ type: 'wasm', module: parts[0], epsg: parts[1] });
       })
@@ -635,6 +638,18 @@ export class WorkerPool {
     if (m?.type === 'read-cancel') {
       w.reads.get(m.id)?.abort();
       w.reads.delete(m.id);
+      return;
+    }
+    if (m?.type === 'part') {
+      // A part of the wasm a worker needs (the codec module): this realm's, compiled once for all.
+      const reply = (msg) => !w.dead && w.endpoint.post({ type: 'part', id: m.id, ...msg });
+      Promise.resolve()
+        .then(() => {
+          const get = wasmSource?.parts?.[m.what];
+          if (!get) throw new Error(`large-image-wasm: no part '${m.what}' to give the worker`);
+          return get();
+        })
+        .then((value) => reply({ ok: true, value }), (err) => reply({ ok: false, error: errorOf(err) }));
       return;
     }
     if (m?.type === 'progress') {

@@ -8,6 +8,7 @@
 //        { type: 'net-lost', error }                   the network worker stopped
 //        { type: 'call', id, image, method, args, priority }
 //        { type: 'cancel', id }                        the page no longer wants job `id`
+//        { type: 'part', id, ok, value | error }       the answer to part request `id`
 //        { type: 'close', image }
 //        { type: 'bytes', id, ok, value: Uint8Array[] | error }   the answer to read `id`
 //   out: { type: 'result', id, ok, value | error: { name, message }, stats, fatal }
@@ -17,6 +18,8 @@
 //                                                      engine or read, or with no network worker
 //                                                      (this worker fetches nothing)
 //        { type: 'read-cancel', id }                   read `id` is no longer wanted
+//        { type: 'part', id, what }                    a part of the wasm this worker now needs
+//                                                      (`codecs`: the page's compiled codec module)
 //   on the network port: { type: 'read', id, url, ranges, priority, kind, headers?, credentials? },
 //        { type: 'read-cancel', id }; in: { type: 'bytes', … } as from the pool
 //
@@ -40,6 +43,18 @@ const reads = new Map();
 let readIds = 0;
 /** The port to the pool's network worker, while it runs. */
 let netPort = null;
+/** part id → its answer's handler (`askPool`) */
+const parts = new Map();
+let partIds = 0;
+
+/** A part of the wasm from the pool (`what`: `codecs`, the codec module the page compiled). */
+function askPool(what) {
+  const id = ++partIds;
+  return new Promise((resolve, reject) => {
+    parts.set(id, (m) => (m.ok ? resolve(m.value) : reject(reviveError(m.error))));
+    port.post({ type: 'part', id, what });
+  });
+}
 
 /**
  * The `read` callback of this worker's images: the ranges asked of the network worker (an image on the
@@ -199,7 +214,12 @@ async function close(m) {
 port.listen((m) => {
   switch (m?.type) {
     case 'wasm':
-      initWasm(m.module, m.epsg).catch(() => {}); // a failure is the next open's error
+      // The codec module, when an image first needs it, is the pool's (compiled once for every worker).
+      initWasm(m.module, m.epsg, () => askPool('codecs')).catch(() => {}); // a failure is the next open's error
+      break;
+    case 'part':
+      parts.get(m.id)?.(m);
+      parts.delete(m.id);
       break;
     case 'open':
       open(m);
