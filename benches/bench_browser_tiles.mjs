@@ -7,7 +7,9 @@
 //            a plain JS rescale to RGBA, vs our img.tile(…, { format: 'rgba' }) without a pool;
 //   pooled:  every tile of the image asked at once — geotiff.js with its worker Pool (decoding in
 //            workers, rescale on the main thread) vs ours with a WorkerPool (decode + style in workers,
-//            reads in the pool's network worker); both pools have navigator.hardwareConcurrency workers;
+//            reads in the pool's network worker, on the default engine, with a query string new to it
+//            each pass so that its byte cache is empty); both pools have navigator.hardwareConcurrency
+//            workers;
 //   fetch:   a bare fetch() of each tile's byte range, in turn and all at once (the transport's share);
 //   cached:  our tile() in turn from bytes already in the engine's cache, with the decoded-tile cache
 //            off: decode + copy + RGBA on the main thread, no network (compares wasm builds);

@@ -116,18 +116,30 @@ export async function geotiffPass(GeoTIFF, url, d, { pool = null, concurrent = f
   return now() - t0;
 }
 
-/** Our reader on a new engine (an empty byte cache), and the full-resolution level of `size`² tiles. */
-export async function oursOpen(lib, url, size, { pool = false, engine = new lib.Engine(), cacheBytes } = {}) {
-  const img = await lib.LargeImage.open(url, { engine, pool, cacheBytes });
+/**
+ * Our reader on `engine` (default: a new one, its byte cache empty) or, given a `pool`, on the default
+ * engine (the pool's network worker's, as a map uses it), and the full-resolution level of `size`² tiles.
+ */
+export async function oursOpen(lib, url, size, { pool = false, engine, cacheBytes } = {}) {
+  const options = { pool, cacheBytes };
+  if (!pool) options.engine = engine ?? new lib.Engine();
+  const img = await lib.LargeImage.open(url, options);
   const md = await img.metadata();
   const z = Math.max(0, Math.ceil(Math.log2(Math.max(md.sizeX, md.sizeY) / size)));
   await img.tile(0, 0, 0, { format: 'rgba', tileSize: size }); // untimed: the default style's band ranges
   return { img, z };
 }
 
-/** One pass of ours; `pool`: a WorkerPool or false (this thread). Returns ms. */
+let passes = 0;
+
+/**
+ * One pass of ours, on this thread (a new engine: its byte cache empty) or in `pool` (a WorkerPool, on
+ * the default engine, the pool's network worker's, as a map uses it; a query string new to that engine
+ * each pass keeps its byte cache from serving an earlier pass's bytes). Returns ms.
+ */
 export async function oursPass(lib, url, d, { pool = false, concurrent = false } = {}) {
-  const { img, z } = await oursOpen(lib, url, d.tw, { pool });
+  const u = pool ? `${url}${url.includes('?') ? '&' : '?'}pass=${++passes}` : url;
+  const { img, z } = await oursOpen(lib, u, d.tw, { pool });
   const t0 = now();
   await each(d.tiles, concurrent, ({ tx, ty }) => img.tile(z, tx, ty, { format: 'rgba', tileSize: d.tw }));
   const ms = now() - t0;
