@@ -8,7 +8,8 @@
 //   ours (page):        LargeImage.open(url) on a new engine, then img.tile(z, x, y, { projection:
 //                       'EPSG:3857', format: 'imagebitmap' }) on the page's thread;
 //   ours (pool):        the same with { pool }, a WorkerPool of navigator.hardwareConcurrency workers
-//                       (started before, on another file).
+//                       (started before, on another file) on the default engine, its network worker's
+//                       (the URL with a query string of its own: nothing of the page's reads cached).
 //
 // Each asks for 9 neighbouring tiles (a 3 × 3 block at --zoom), 6 at a time (a browser's per-host limit).
 // "cold": the first block of the file, the open included (django-large-image opens the file on its first
@@ -78,7 +79,10 @@ async function oursBlock({ url, block, pooled, open }) {
   const key = `${url} ${pooled}`;
   const t0 = performance.now();
   if (open) {
-    globalThis.benchImages[key] = await lib.LargeImage.open(url, { engine: new lib.Engine(), pool: pooled ? globalThis.benchPool : false });
+    // In the pool: the default engine (the pool's network worker's), as a map uses it; in the page: a new one.
+    globalThis.benchImages[key] = await (pooled
+      ? lib.LargeImage.open(`${url}?pool`, { pool: globalThis.benchPool })
+      : lib.LargeImage.open(url, { engine: new lib.Engine(), pool: false }));
   }
   const img = globalThis.benchImages[key];
   const queue = [...block];
