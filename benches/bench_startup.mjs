@@ -55,7 +55,7 @@ async function main() {
         const t1 = performance.now();
         if (!withCodecs) return [t1 - t0, null];
         const { loadCodecs } = await import('/lib/codecs.js');
-        await loadCodecs('/pkg/codecs.wasm');
+        await loadCodecs(await WebAssembly.compileStreaming(fetch('/pkg/codecs.wasm')));
         return [t1 - t0, performance.now() - t1];
       }, codecs != null);
       page.push(start);

@@ -5,31 +5,17 @@
 // memory, runs it, and hands back a view of the answer (read at once by the main module).
 
 /**
- * Compiles and instantiates the codec module from a URL, a Request, a Response, its bytes or a
- * `WebAssembly.Module`.
- * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} input
+ * Instantiates the compiled codec module (index.js compiles it once per realm, with the main module's
+ * fetch and compile) and gives the function that runs a request in it.
+ * @param {WebAssembly.Module} module
  * @returns {Promise<(request: Uint8Array) => Uint8Array>}
  */
-export async function loadCodecs(input) {
-  const exports = (await instantiate(input)).exports;
+export async function loadCodecs(module) {
+  const { exports } = await WebAssembly.instantiate(module, {});
   return (request) => {
     const at = exports.liwc_alloc(request.length);
     new Uint8Array(exports.memory.buffer, at, request.length).set(request);
     const n = exports.liwc_run(at, request.length);
     return new Uint8Array(exports.memory.buffer, exports.liwc_out(), n);
   };
-}
-
-async function instantiate(input) {
-  if (input instanceof WebAssembly.Module) return WebAssembly.instantiate(input, {});
-  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    return (await WebAssembly.instantiate(input, {})).instance;
-  }
-  const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (the codec module, pkg/codecs.wasm, is served next to the wasm)`);
-  // Streaming compilation needs the application/wasm type; a server without it gets the bytes compiled.
-  if (typeof WebAssembly.instantiateStreaming === 'function' && r.headers.get('content-type')?.startsWith('application/wasm')) {
-    return (await WebAssembly.instantiateStreaming(r, {})).instance;
-  }
-  return (await WebAssembly.instantiate(await r.arrayBuffer(), {})).instance;
 }

@@ -30,13 +30,19 @@ async function pkgFile(name) {
   return url;
 }
 
+/** A Response for a URL, a string or a Request (a Response as it is), refused unless it is ok (`what`
+ * names the file in the error). */
+async function fetchOk(input, what) {
+  const r = input instanceof Response ? input : await fetch(input);
+  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
+  return r;
+}
+
 /** The bytes of a table of `../pkg/` (`what` names it in errors) from a URL, a string, a Request or a
  * Response; BufferSources as they are. */
 async function tableBytes(input, what) {
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
-  const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
-  return r.arrayBuffer();
+  return (await fetchOk(input, what)).arrayBuffer();
 }
 
 /** The realm's compiled module and EPSG table (promises), each made once; see `wasmParts`. */
@@ -50,8 +56,7 @@ let epsgPromise = null;
 async function compileModule(input, what) {
   if (input instanceof WebAssembly.Module) return input;
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return WebAssembly.compile(input);
-  const r = input instanceof Response ? input : await fetch(input);
-  if (!r.ok) throw new Error(`large-image-wasm: ${r.url || input}: HTTP ${r.status} (${what} is served next to the wasm)`);
+  const r = await fetchOk(input, what);
   // Streaming compilation needs the wasm MIME type; other servers' answers are compiled whole.
   if (typeof WebAssembly.compileStreaming === 'function' && r.headers.get('Content-Type')?.split(';')[0].trim() === 'application/wasm') {
     return WebAssembly.compileStreaming(r);
@@ -123,7 +128,7 @@ export function initWasm(input, epsgInput, codecsInput) {
     wasmBindings.setEpsgTable(new Uint8Array(epsg.buffer ?? epsg, epsg.byteOffset ?? 0, epsg.byteLength));
     const table = async (name) => tableBytes(await pkgFile(name), `pkg/${name}`);
     const parts = {
-      codecs: async () => loadCodecs(typeof codecsInput === 'function' ? await codecsInput() : await codecsModule(codecsInput)),
+      codecs: async () => loadCodecs(await codecsModule(typeof codecsInput === 'function' ? await codecsInput() : codecsInput)),
       styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
     };
     // Each part once; a failed load is tried again by the next view that needs it.
