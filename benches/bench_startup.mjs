@@ -26,7 +26,9 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 async function main() {
   const o = options(process.argv.slice(2), { www: path.join(repo, 'www'), runs: 9 });
   o.www = path.resolve(o.www);
-  const wasmPath = path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
+  // The build www/lib loads by default where the engine has simd128 (both here), else the plain one.
+  const simdPath = path.join(o.www, 'pkg', 'large_image_wasm_simd_bg.wasm');
+  const wasmPath = fs.existsSync(simdPath) ? simdPath : path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
   const bytes = fs.readFileSync(wasmPath);
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
   const codecsPath = path.join(o.www, 'pkg', 'codecs.wasm');

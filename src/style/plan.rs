@@ -821,6 +821,41 @@ impl FloatBytes {
     /// bytes each): the channels' bytes where the pixel is valid (`valid` not 0; every pixel when
     /// `valid` is `None`), not nodata and not rejected, else transparent black.
     pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        #[cfg(all(target_arch = "wasm32", feature = "simd"))]
+        // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
+        // validates simd128 (scripts/build-wasm); an engine without it rejects the whole module.
+        unsafe {
+            self.pixels_simd(samples, valid, out)
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: `pixels_avx2` only differs from `pixels_scalar` in being compiled for AVX2, which
+            // the CPU was just found to support.
+            return unsafe { self.pixels_avx2(samples, valid, out) };
+        }
+        #[cfg(not(all(target_arch = "wasm32", feature = "simd")))]
+        self.pixels_scalar(samples, valid, out)
+    }
+
+    /// [`Self::pixels`] compiled with AVX2 enabled (native builds on CPUs that have it): the same
+    /// loops, vectorised 4 × f64 wide.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn pixels_avx2(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        self.pixels_scalar(samples, valid, out)
+    }
+
+    /// [`Self::pixels`] compiled for wasm's simd128: the same loops, vectorised by the compiler (lane
+    /// for lane the same IEEE operations, so the same bytes).
+    #[cfg(all(target_arch = "wasm32", feature = "simd"))]
+    #[target_feature(enable = "simd128")]
+    unsafe fn pixels_simd(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
+        self.pixels_scalar(samples, valid, out)
+    }
+
+    /// [`Self::pixels`], inlined into its callers.
+    #[inline(always)]
+    fn pixels_scalar(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
         match self.dtype {
             DType::F32 => self.each::<4>(samples, valid, out, |s| f32::from_ne_bytes(s) as f64),
             DType::F64 => self.each::<8>(samples, valid, out, f64::from_ne_bytes),

@@ -14,6 +14,8 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const WWW = path.join(REPO, 'www');
 export const BMNG = path.join(WWW, 'data', 'bmng.tif');
 export const PKG_WASM = path.join(WWW, 'pkg', 'large_image_wasm_bg.wasm');
+/** The SIMD build beside it (the default where the engine has simd128). */
+export const PKG_SIMD_WASM = path.join(WWW, 'pkg', 'large_image_wasm_simd_bg.wasm');
 export const OUT_DIR = path.join(REPO, 'tests', 'out');
 
 /** Run a command; resolve with stdout (a Buffer when `encoding: 'buffer'`). */
@@ -49,7 +51,7 @@ export function missingPrerequisites({ browser = false } = {}) {
   for (const cmd of ['gdal_translate', 'gdalwarp', 'gdalinfo', 'gdallocationinfo']) {
     if (!hasCommand(cmd)) missing.push(cmd);
   }
-  if (!fs.existsSync(PKG_WASM)) missing.push('www/pkg (run bash scripts/build-wasm)');
+  if (!fs.existsSync(PKG_WASM) || !fs.existsSync(PKG_SIMD_WASM)) missing.push('www/pkg (run bash scripts/build-wasm)');
   if (!fs.existsSync(BMNG)) missing.push('www/data/bmng.tif (run bash scripts/setup)');
   if (browser) {
     if (!fs.existsSync('/usr/bin/chromium')) missing.push('/usr/bin/chromium');

@@ -370,7 +370,9 @@ export interface LargeImageError extends Error {
 
 /**
  * Initialises the wasm module (lazily called by `LargeImage.open`) and loads its EPSG table
- * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it). The codec module (`pkg/codecs.wasm`:
+ * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it). Without `input`, the SIMD build
+ * (`pkg/large_image_wasm_simd_bg.wasm`) where the engine has simd128, else the plain build
+ * (`pkg/large_image_wasm_bg.wasm`): the same samples either way (`wasmInfo()` says which runs). The codec module (`pkg/codecs.wasm`:
  * ZSTD, WebP and LERC decoding) is loaded the first time an opened image needs it, from next to the
  * wasm unless `codecsInput` names it; the colormaps and palettes (`pkg/colormaps.bin`,
  * `pkg/palettes.bin`) the first time a view is styled, from next to the wasm.
@@ -390,6 +392,15 @@ export function wasmParts(
   input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
   epsgInput?: URL | string | Request | Response | BufferSource,
 ): Promise<[WebAssembly.Module, ArrayBuffer | ArrayBufferView]>;
+
+/** Whether this engine validates WebAssembly's simd128 (every current browser, Node ≥ 16.4). */
+export const simd128: boolean;
+
+/**
+ * Which wasm build this realm loaded: `'simd'` (the default where `simd128`), `'plain'`, or `'given'`
+ * (a module or URL handed to `initWasm`); `null` before it is loaded.
+ */
+export function wasmInfo(): { build: 'simd' | 'plain' | 'given' | null; simd128: boolean };
 
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export function colormapNames(): Promise<string[]>;

@@ -76,6 +76,52 @@ function once(get, set, make) {
   return get();
 }
 
+/** A module of one function using simd128's last opcodes (`i8x16.splat`, `i8x16.popcnt`), as
+ * wasm-feature-detect tests for it: valid exactly where the engine runs the SIMD build. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** Whether this engine has WebAssembly's fixed-width SIMD (simd128): every current browser and Node ≥ 16.4. */
+export const simd128 = (() => {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+})();
+
+/** Which module this realm runs (`wasmInfo`). */
+let loaded = null;
+
+/** The default module of this engine: the SIMD build where simd128 validates, else the plain one; a
+ * SIMD build that cannot be fetched or compiled (a host that copied only the plain file) falls back
+ * to the plain one. */
+async function defaultModule() {
+  const plain = ['plain', 'large_image_wasm_bg.wasm'];
+  for (const [build, name] of simd128 ? [['simd', 'large_image_wasm_simd_bg.wasm'], plain] : [plain]) {
+    try {
+      const module = await compileModule(await pkgFile(name), `the wasm module, pkg/${name}`);
+      loaded = build;
+      return module;
+    } catch (e) {
+      if (build === 'plain') throw e;
+      console.warn(`large-image-wasm: ${e.message ?? e}; loading the plain build instead`);
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/**
+ * Which wasm build this realm loaded: `'simd'` (the SIMD build, `pkg/large_image_wasm_simd_bg.wasm`,
+ * the default where the engine has simd128), `'plain'` (`pkg/large_image_wasm_bg.wasm`) or `'given'`
+ * (a module handed to `initWasm`); `null` before it is loaded.
+ * @returns {{ build: 'simd' | 'plain' | 'given' | null, simd128: boolean }}
+ */
+export function wasmInfo() {
+  return { build: loaded, simd128 };
+}
+
 /**
  * The compiled wasm module and the EPSG table's bytes of this realm: fetched and compiled once, then
  * shared by `initWasm` and by the pool, which posts them to each worker it starts (a Module crosses
@@ -83,8 +129,12 @@ function once(get, set, make) {
  * @returns {Promise<[WebAssembly.Module, ArrayBuffer | ArrayBufferView]>}
  */
 export function wasmParts(input, epsgInput) {
-  const module = once(() => modulePromise, (p) => (modulePromise = p),
-    async () => compileModule(input ?? (await pkgFile('large_image_wasm_bg.wasm')), 'the wasm module, pkg/large_image_wasm_bg.wasm'));
+  const module = once(() => modulePromise, (p) => (modulePromise = p), async () => {
+    if (input == null) return defaultModule();
+    const module = await compileModule(input, 'the wasm module');
+    loaded = 'given';
+    return module;
+  });
   const epsg = once(() => epsgPromise, (p) => (epsgPromise = p),
     async () => tableBytes(epsgInput ?? (await pkgFile('epsg.bin')), 'the EPSG table, pkg/epsg.bin'));
   return Promise.all([module, epsg]);
@@ -107,6 +157,10 @@ function codecsModule(input) {
  * Initialise the wasm module. Called lazily by `LargeImage.open`; call it yourself to
  * start the download early or to pass your own input (a URL, a Response, bytes, or a
  * `WebAssembly.Module`). Later calls return the first call's promise.
+ *
+ * By default the SIMD build (`pkg/large_image_wasm_simd_bg.wasm`) is loaded where the engine has
+ * simd128 (`simd128`), else the plain build (`pkg/large_image_wasm_bg.wasm`); both give the same
+ * samples, and `wasmInfo()` says which one runs. Pass the plain file's URL as `input` to choose it.
  *
  * The EPSG table (`pkg/epsg.bin`, ~39 KB, kept out of the wasm) is loaded alongside the module,
  * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).

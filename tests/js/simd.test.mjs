@@ -1,0 +1,168 @@
+// The two builds of the main wasm (scripts/build-wasm): the plain one and the SIMD one (JPEG decoding
+// and the float stretch compiled for simd128), which www/lib loads by default where the engine has
+// simd128. They must give the same bytes: each build runs in its own Node process over the same COGs
+// (JPEG YCbCr and grey, floats with NaN, ±inf and nodata, 32-bit integers, 8-bit RGB) and the outputs'
+// hashes are compared; binaryen's text of each module shows that the plain one has no SIMD instruction.
+//
+// Run: node --test tests/js/simd.test.mjs   (needs www/pkg from scripts/build-wasm and gdal-bin)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+
+import { startServer } from '../../scripts/serve.mjs';
+import { BMNG, PKG_SIMD_WASM, PKG_WASM, REPO, makeSyntheticCog, missingPrerequisites, run, tempDir } from './helpers.mjs';
+
+const missing = missingPrerequisites();
+const execFileP = promisify(execFile);
+
+/** One-band COGs of every sample type the float path draws, and 8-bit JPEGs (GDAL writes them). */
+const FLOATS = `
+import sys
+import numpy as np
+from osgeo import gdal, osr
+out = sys.argv[1]
+h, w = 600, 700
+yy, xx = np.mgrid[0:h, 0:w]
+rng = np.random.default_rng(7)
+base = np.sin(xx / 37.0) * 1000 + yy * 3.5 + rng.normal(0, 40, (h, w))
+def write(name, dtype, arr, nodata, co):
+    drv = gdal.GetDriverByName('MEM')
+    ds = drv.Create('', w, h, 1, dtype)
+    ds.SetGeoTransform((-20.0, 0.05, 0, 35.0, 0, -0.05))
+    srs = osr.SpatialReference(); srs.ImportFromEPSG(4326)
+    ds.SetProjection(srs.ExportToWkt())
+    b = ds.GetRasterBand(1)
+    b.WriteArray(arr)
+    if nodata is not None:
+        b.SetNoDataValue(nodata)
+    gdal.Translate(f'{out}/{name}', ds, format='COG', creationOptions=['BLOCKSIZE=256'] + co)
+f = base.astype(np.float32)
+f[100:140, 200:260] = np.nan
+f[300:310, :] = np.inf
+f[310:315, :] = -np.inf
+f[400:450, 400:500] = -9999
+f[0, 0] = np.float32(1e-42)
+write('f32.tif', gdal.GDT_Float32, f, -9999, ['COMPRESS=DEFLATE', 'PREDICTOR=3'])
+write('f32-plain.tif', gdal.GDT_Float32, base.astype(np.float32), None, ['COMPRESS=DEFLATE'])
+d = base * 1e3
+d[50:90, 50:90] = np.nan
+write('f64.tif', gdal.GDT_Float64, d, None, ['COMPRESS=DEFLATE'])
+write('i32.tif', gdal.GDT_Int32, (base * 1e4).astype(np.int32), None, ['COMPRESS=LZW'])
+write('u32.tif', gdal.GDT_UInt32, (base * 1e4 + 5e7).astype(np.uint32), 50000000, ['COMPRESS=LZW'])
+grey = np.clip(xx * 255 // w + rng.integers(0, 40, (h, w)), 0, 255).astype(np.uint8)
+write('grey-jpeg.tif', gdal.GDT_Byte, grey, None, ['COMPRESS=JPEG', 'QUALITY=85'])
+`;
+
+/** What each build computes, in its own process: `node <this> <wasm file> <server> <names…>` prints
+ * `{ build, outputs: { key: sha256 } }`. */
+const CHILD = `
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+const [lib, wasm, base, ...names] = process.argv.slice(2);
+const { LargeImage, initWasm, wasmInfo } = await import(lib);
+await initWasm(wasm === 'default' ? undefined : await fs.readFile(wasm));
+const outputs = {};
+const put = (key, bytes) => { outputs[key] = createHash('sha256').update(bytes).digest('hex'); };
+for (const name of names) {
+  const img = await LargeImage.open(base + '/' + name);
+  try {
+    const meta = await img.metadata();
+    for (let z = 0; z < meta.levels; z++) {
+      const n = 2 ** (meta.levels - 1 - z);
+      const [nx, ny] = [Math.ceil(meta.sizeX / 256 / n), Math.ceil(meta.sizeY / 256 / n)];
+      for (let x = 0; x < nx; x++) for (let y = 0; y < ny; y++) put(name + ' ' + z + '/' + x + '/' + y, await img.tile(z, x, y, { format: 'rgba' }));
+    }
+    const top = meta.levels - 1;
+    put(name + ' styled', await img.tile(top, 0, 0, { format: 'rgba', style: { band: 1, min: 'min', max: 'max', palette: 'viridis' } }));
+    put(name + ' 512', await img.tile(0, 0, 0, { format: 'rgba', tileSize: 512 }));
+    const m = await img.metadata({ projection: 'EPSG:3857' });
+    for (const resampling of ['nearest', 'bilinear', 'cubic']) {
+      for (const z of [m.levels - 3, m.levels - 2, m.levels - 1]) {
+        const lon = (m.bounds.xmin + m.bounds.xmax) / 2, lat = (m.bounds.ymin + m.bounds.ymax) / 2;
+        const nz = 2 ** z;
+        const x = Math.floor(((lon + 180) / 360) * nz);
+        const r = (lat * Math.PI) / 180;
+        const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * nz);
+        put(name + ' 3857 ' + resampling + ' ' + z, await img.tile(z, x, y, { projection: 'EPSG:3857', format: 'rgba', resampling }));
+      }
+    }
+    put(name + ' thumbnail', await img.thumbnail({ format: 'png' }));
+    put(name + ' histogram', new TextEncoder().encode(JSON.stringify(await img.histogram())));
+  } finally {
+    img.close();
+  }
+}
+process.stdout.write(JSON.stringify({ info: wasmInfo(), outputs }));
+`;
+
+describe('the plain and SIMD builds of the wasm', () => {
+  let dir;
+  let srv;
+  const names = ['f32.tif', 'f32-plain.tif', 'f64.tif', 'i32.tif', 'u32.tif', 'grey-jpeg.tif', 'rgb-jpeg.tif', 'rgb.tif', 'bmng.tif'];
+
+  before(async () => {
+    if (missing) throw new Error(`cannot run: ${missing}`);
+    dir = await tempDir();
+    await run('/usr/bin/python3', ['-c', FLOATS, dir]);
+    await makeSyntheticCog(dir, { name: 'rgb-jpeg.tif', compress: 'JPEG', creation: ['QUALITY=90'] });
+    await makeSyntheticCog(dir, { name: 'rgb.tif' });
+    await fsp.copyFile(BMNG, path.join(dir, 'bmng.tif'));
+    await fsp.writeFile(path.join(dir, 'child.mjs'), CHILD);
+    srv = await startServer({ root: dir });
+  });
+
+  after(async () => {
+    await srv?.close();
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  /** The outputs of one build (`default`: what www/lib chooses here). */
+  async function outputsOf(wasm) {
+    const lib = pathToFileURL(path.join(REPO, 'www', 'lib', 'index.js')).href;
+    const { stdout } = await execFileP(process.execPath, [path.join(dir, 'child.mjs'), lib, wasm, srv.url, ...names],
+      { maxBuffer: 64 << 20, timeout: 300_000 });
+    return JSON.parse(stdout);
+  }
+
+  test('www/lib loads the SIMD build where the engine has simd128, and it gives the plain build\'s bytes for every tile, warp, style, thumbnail and histogram', async (t) => {
+    const [simd, plain] = await Promise.all([outputsOf('default'), outputsOf(PKG_WASM)]);
+    assert.deepEqual(simd.info, { build: 'simd', simd128: true }, 'Node 20 has simd128: the SIMD build is the default');
+    assert.deepEqual(plain.info, { build: 'given', simd128: true });
+    const keys = Object.keys(plain.outputs);
+    assert.ok(keys.length > 150, `${keys.length} outputs`);
+    assert.deepEqual(Object.keys(simd.outputs), keys);
+    const differ = keys.filter((k) => simd.outputs[k] !== plain.outputs[k]);
+    assert.deepEqual(differ, [], 'outputs that differ between the builds');
+    // Not every output the same picture: the fixtures are not blank.
+    assert.ok(new Set(Object.values(plain.outputs)).size > keys.length / 2, 'distinct outputs');
+    t.diagnostic(`${keys.length} outputs equal over ${names.length} COGs`);
+  });
+
+  test('binaryen: the plain module holds no SIMD instruction, the SIMD module thousands', async (t) => {
+    const wasmOpt = path.join(REPO, 'node_modules', '.bin', 'wasm-opt');
+    // Every instruction of the module as text, its vector ones counted as they stream by.
+    const simdOps = (file) => new Promise((resolve, reject) => {
+      const child = spawn(wasmOpt, ['--all-features', file, '--print'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let n = 0;
+      let tail = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk) => {
+        const text = tail + chunk;
+        const cut = text.lastIndexOf('\n') + 1;
+        n += (text.slice(0, cut).match(/\((?:v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\./g) ?? []).length;
+        tail = text.slice(cut);
+      });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(n) : reject(new Error(`wasm-opt ${file}: exit ${code}`))));
+    });
+    const [plain, simd] = await Promise.all([simdOps(PKG_WASM), simdOps(PKG_SIMD_WASM)]);
+    assert.equal(plain, 0, 'vector instructions in the plain build');
+    assert.ok(simd > 1000, `vector instructions in the SIMD build: ${simd}`);
+    t.diagnostic(`SIMD build: ${simd} vector instructions`);
+  });
+});
