@@ -143,6 +143,23 @@ describe('the plain and SIMD builds of the wasm', () => {
     t.diagnostic(`${keys.length} outputs equal over ${names.length} COGs`);
   });
 
+  test('a copy of the package without the SIMD file loads the plain build, says so once, and tiles as before', async () => {
+    // www/lib and www/pkg copied without pkg/large_image_wasm_simd_bg.wasm (a host that copied only the plain file).
+    const copy = path.join(dir, 'copy');
+    await fsp.cp(path.join(REPO, 'www', 'lib'), path.join(copy, 'lib'), { recursive: true });
+    await fsp.cp(path.join(REPO, 'www', 'pkg'), path.join(copy, 'pkg'), { recursive: true, filter: (f) => path.basename(f) !== path.basename(PKG_SIMD_WASM) });
+    const run = async (lib) => execFileP(process.execPath, [path.join(dir, 'child.mjs'), pathToFileURL(lib).href, 'default', srv.url, 'rgb-jpeg.tif'],
+      { maxBuffer: 64 << 20, timeout: 120_000 });
+    const [copied, whole] = await Promise.all([run(path.join(copy, 'lib', 'index.js')), run(path.join(REPO, 'www', 'lib', 'index.js'))]);
+    const [a, b] = [JSON.parse(copied.stdout), JSON.parse(whole.stdout)];
+    assert.deepEqual(a.info, { build: 'plain', simd128: true });
+    assert.deepEqual(b.info, { build: 'simd', simd128: true });
+    assert.match(copied.stderr, /large_image_wasm_simd_bg\.wasm.*loading the plain build instead/);
+    assert.equal(copied.stderr.match(/loading the plain build instead/g).length, 1, copied.stderr);
+    assert.equal(whole.stderr, '');
+    assert.deepEqual(a.outputs, b.outputs);
+  });
+
   test('binaryen: the plain module holds no SIMD instruction, the SIMD module thousands', async (t) => {
     const wasmOpt = path.join(REPO, 'node_modules', '.bin', 'wasm-opt');
     // Every instruction of the module as text, its vector ones counted as they stream by.

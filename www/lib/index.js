@@ -106,7 +106,7 @@ async function defaultModule() {
       return module;
     } catch (e) {
       if (build === 'plain') throw e;
-      console.warn(`large-image-wasm: ${e.message ?? e}; loading the plain build instead`);
+      console.warn(`large-image-wasm: ${String(e?.message ?? e).replace(/^large-image-wasm: /, '')}; loading the plain build instead`);
     }
   }
   throw new Error('unreachable');
