@@ -28,6 +28,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod limits;
+pub mod order;
 pub mod source;
 pub mod stats;
 pub mod style;

@@ -132,12 +132,12 @@ impl<S: RangeSource> LargeImage<S> {
         };
         let b = self.cog.base();
         let r = self.cog.read_window(0, column as i64, row as i64, 1, 1).await?;
-        let bands = (0..r.bands)
-            .map(|i| {
-                let v = r.sample(0, i);
-                ((i + 1).to_string(), (r.valid[0] != 0 && !v.is_nan()).then_some(v))
-            })
-            .collect();
+        // Inserted one by one: a map collected from an iterator is sorted first, a sort of its own.
+        let mut bands = BTreeMap::new();
+        for i in 0..r.bands {
+            let v = r.sample(0, i);
+            bands.insert((i + 1).to_string(), (r.valid[0] != 0 && !v.is_nan()).then_some(v));
+        }
         let rgba = self.plan(style, None).await?.colours(&r)[0];
         let [red, green, blue, alpha] = rgba.map(|c| c as u8);
         // large_image styles a single grey band into one luminance channel (`L`): its answer is

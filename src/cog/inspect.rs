@@ -225,12 +225,11 @@ pub async fn structure<S: RangeSource>(cog: &Cog<S>) -> Result<Value> {
         })
         .collect();
     let ghost = ghost_area(file).await?.map(|g| {
-        let items: Map<String, Value> = g
-            .text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), json!(v.trim())))
-            .collect();
+        // Inserted one by one (a later key wins, as in a collected map, which would be sorted first).
+        let mut items = Map::new();
+        for (k, v) in g.text.lines().filter_map(|l| l.split_once('=')) {
+            items.insert(k.trim().to_string(), json!(v.trim()));
+        }
         Value::Object(items)
     });
     Ok(json!({

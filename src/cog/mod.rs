@@ -77,7 +77,7 @@ impl<S: RangeSource> Cog<S> {
                     || (!im.is_mask() && im.width < base.width && im.samples == base.samples && im.dtype == base.dtype)
             })
             .collect();
-        levels.sort_by_key(|&i| std::cmp::Reverse(imgs[i].width));
+        crate::order::sort_by_key(&mut levels, |&i| (u64::MAX - imgs[i].width) as u128);
         levels.dedup_by_key(|&mut i| imgs[i].width);
         let masks = levels
             .iter()

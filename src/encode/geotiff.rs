@@ -116,7 +116,7 @@ pub fn nodata_text(v: f64) -> String {
 fn geokey_tags(keys: &[(u16, GeoKeyValue)]) -> Vec<(Tag, Value)> {
     let mut keys: Vec<(u16, GeoKeyValue)> = keys.iter().filter(|(k, _)| *k != geokey::RASTER_TYPE).cloned().collect();
     keys.push((geokey::RASTER_TYPE, GeoKeyValue::Short(1)));
-    keys.sort_by_key(|(k, _)| *k);
+    crate::order::sort_by_key(&mut keys, |(k, _)| *k as u128);
     let mut dir = vec![1u16, 1, 0, keys.len() as u16];
     let (mut doubles, mut ascii) = (Vec::<f64>::new(), String::new());
     for (k, v) in &keys {
@@ -274,7 +274,7 @@ fn layout(ifds: Vec<Ifd>) -> Result<Vec<u8>> {
         }
         tags.push((Tag::StripOffsets, Value::Long(offsets.iter().map(|&o| o as u32).collect())));
         tags.push((Tag::StripByteCounts, Value::Long(counts)));
-        tags.sort_by_key(|(t, _)| t.to_u16());
+        crate::order::sort_by_key(&mut tags, |(t, _)| t.to_u16() as u128);
         placed.push(tags);
     }
     let mut next_link = 4usize; // where the previous IFD offset goes

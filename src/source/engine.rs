@@ -148,7 +148,7 @@ fn resource_key(url: &str, req: &RequestOptions) -> Arc<str> {
         return url.into();
     }
     let mut h: Vec<_> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_str())).collect();
-    h.sort();
+    crate::order::sort_short(&mut h);
     let mut key = format!("{url}\u{0}{:?}", req.credentials);
     for (k, v) in h {
         key.push_str(&format!("\u{0}{k}: {v}"));

@@ -5,7 +5,7 @@ use std::ops::Range;
 /// Sorts byte ranges and merges those less than `gap` apart into groups no larger than `max_len`
 /// (a range larger than `max_len` stays a group of its own).
 pub fn merge_ranges(mut ranges: Vec<Range<u64>>, gap: u64, max_len: u64) -> Vec<Range<u64>> {
-    ranges.sort_by_key(|r| r.start);
+    crate::order::sort_by_key(&mut ranges, |r| r.start as u128);
     let mut out: Vec<Range<u64>> = Vec::new();
     for r in ranges {
         match out.last_mut() {

@@ -23,7 +23,7 @@ pub fn aligned(r: &Range<u64>, block: u64) -> Range<u64> {
 /// (touching is not overlapping), none longer than `max_len` unless a single range is; sorted by start.
 pub fn requests(wanted: &[Range<u64>], covered: impl Fn(&Range<u64>) -> bool, max_len: u64) -> Vec<Range<u64>> {
     let mut todo: Vec<Range<u64>> = wanted.iter().filter(|r| r.start < r.end && !covered(r)).cloned().collect();
-    todo.sort_by_key(|r| (r.start, r.end));
+    crate::order::sort_by_key(&mut todo, |r| ((r.start as u128) << 64) | r.end as u128);
     let mut out: Vec<Range<u64>> = Vec::new();
     for r in todo {
         match out.last_mut() {

@@ -81,7 +81,7 @@ fn parse_custom_colormap(text: &str) -> Result<CustomColormap> {
                 .iter()
                 .map(|(k, c)| Ok((number("colormap", k)?, rgba(c)?)))
                 .collect::<Result<Vec<(f64, [u8; 4])>>>()?;
-            out.sort_by(|a, b| a.0.total_cmp(&b.0));
+            crate::order::sort_by_key(&mut out, |a| crate::order::f64_key(a.0));
             Ok(CustomColormap::Discrete(out))
         }
         serde_json::Value::Array(list) => list
