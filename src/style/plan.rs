@@ -821,19 +821,18 @@ impl FloatBytes {
     /// bytes each): the channels' bytes where the pixel is valid (`valid` not 0; every pixel when
     /// `valid` is `None`), not nodata and not rejected, else transparent black.
     pub fn pixels(&self, samples: &[u8], valid: Option<&[u8]>, out: &mut [u8]) {
-        #[cfg(all(target_arch = "wasm32", feature = "simd"))]
-        // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
-        // validates simd128 (scripts/build-wasm); an engine without it rejects the whole module.
-        unsafe {
-            self.pixels_simd(samples, valid, out)
-        }
+        // Dispatched as the JPEG decoder's `Decoder::decode` is.
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: `pixels_avx2` only differs from `pixels_scalar` in being compiled for AVX2, which
             // the CPU was just found to support.
             return unsafe { self.pixels_avx2(samples, valid, out) };
         }
-        #[cfg(not(all(target_arch = "wasm32", feature = "simd")))]
+        #[cfg(all(target_arch = "wasm32", feature = "simd"))]
+        // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
+        // validates simd128 (scripts/build-wasm); an engine without it rejects the whole module.
+        return unsafe { self.pixels_simd(samples, valid, out) };
+        #[allow(unreachable_code)]
         self.pixels_scalar(samples, valid, out)
     }
 

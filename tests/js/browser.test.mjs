@@ -78,6 +78,13 @@ describe('demo page in Chromium', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
 
+  /** A page in a new browser context (`options` are the context's), and what it logs (`watch`). */
+  async function openPage(options) {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    return { context, page, seen: watch(page) };
+  }
+
   after(async () => {
     await browser?.close();
     await srv?.close();
@@ -86,9 +93,7 @@ describe('demo page in Chromium', () => {
 
   for (const scheme of ['geographic', 'webmercator']) {
   test(`the globe shows bmng.tif with GDAL's colours (${scheme} tiles), and logs no error`, async (t) => {
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    const seen = watch(page);
+    const { context, page, seen } = await openPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     try {
       await page.goto(scheme === 'geographic' ? `${srv.url}/` : `${srv.url}/?tilingScheme=${scheme}`);
       assert.equal(await page.evaluate(() => window.demo.tilingScheme), scheme);
@@ -175,9 +180,7 @@ describe('demo page in Chromium', () => {
 
   for (const scheme of ['geographic', 'webmercator']) {
   test(`a COG stored from 175° to 185.24° east shows on both sides of the antimeridian (${scheme} tiles)`, async (t) => {
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    const seen = watch(page);
+    const { context, page, seen } = await openPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     try {
       await page.goto(`${srv.url}/?url=/fixtures/cross180.tif&tilingScheme=${scheme}`);
       await withTimeout(page.evaluate(() => window.demo.ready.then(() => true)), READY_TIMEOUT_MS, 'window.demo.ready');
@@ -228,9 +231,7 @@ describe('demo page in Chromium', () => {
   }
 
   test('the npm entry works in a module worker', async (t) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const seen = watch(page);
+    const { context, page, seen } = await openPage();
     try {
       await page.goto(`${srv.url}/fixtures/blank.html`);
       const result = await withTimeout(
@@ -269,9 +270,7 @@ describe('demo page in Chromium', () => {
   });
 
   test("a pool's workers share the page's compiled codec module: pkg/codecs.wasm is fetched once", async (t) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const seen = watch(page);
+    const { context, page, seen } = await openPage();
     try {
       await page.goto(`${srv.url}/fixtures/blank.html`);
       const mark = srv.log.length;
@@ -311,9 +310,7 @@ describe('demo page in Chromium', () => {
     ['not a TIFF', () => `${srv.url}/fixtures/notatiff.tif`, /not a (valid )?(geo)?tiff|tiff (header|signature|magic)|byte order|magic/i],
   ]) {
     test(`?url= ${label}: the error is shown on the page and the globe keeps running`, async (t) => {
-      const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-      const page = await context.newPage();
-      const seen = watch(page);
+      const { context, page, seen } = await openPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
       try {
         const cog = target();
         await page.goto(`${srv.url}/?url=${encodeURIComponent(cog)}`);

@@ -121,12 +121,12 @@ describe('the plain and SIMD builds of the wasm', () => {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  /** The outputs of one build (`default`: what www/lib chooses here). */
-  async function outputsOf(wasm) {
-    const lib = pathToFileURL(path.join(REPO, 'www', 'lib', 'index.js')).href;
-    const { stdout } = await execFileP(process.execPath, [path.join(dir, 'child.mjs'), lib, wasm, srv.url, ...names],
-      { maxBuffer: 64 << 20, timeout: 300_000 });
-    return JSON.parse(stdout);
+  /** What `child.mjs` prints for the build `wasm` (`default`: what the package at `lib` chooses here)
+   * over `files`, with its standard error. */
+  async function outputsOf(wasm, { lib = path.join(REPO, 'www', 'lib', 'index.js'), files = names } = {}) {
+    const { stdout, stderr } = await execFileP(process.execPath,
+      [path.join(dir, 'child.mjs'), pathToFileURL(lib).href, wasm, srv.url, ...files], { maxBuffer: 64 << 20, timeout: 300_000 });
+    return { ...JSON.parse(stdout), stderr };
   }
 
   test('www/lib loads the SIMD build where the engine has simd128, and it gives the plain build\'s bytes for every tile, warp, style, thumbnail and histogram', async (t) => {
@@ -148,15 +148,13 @@ describe('the plain and SIMD builds of the wasm', () => {
     const copy = path.join(dir, 'copy');
     await fsp.cp(path.join(REPO, 'www', 'lib'), path.join(copy, 'lib'), { recursive: true });
     await fsp.cp(path.join(REPO, 'www', 'pkg'), path.join(copy, 'pkg'), { recursive: true, filter: (f) => path.basename(f) !== path.basename(PKG_SIMD_WASM) });
-    const run = async (lib) => execFileP(process.execPath, [path.join(dir, 'child.mjs'), pathToFileURL(lib).href, 'default', srv.url, 'rgb-jpeg.tif'],
-      { maxBuffer: 64 << 20, timeout: 120_000 });
-    const [copied, whole] = await Promise.all([run(path.join(copy, 'lib', 'index.js')), run(path.join(REPO, 'www', 'lib', 'index.js'))]);
-    const [a, b] = [JSON.parse(copied.stdout), JSON.parse(whole.stdout)];
+    const files = ['rgb-jpeg.tif'];
+    const [a, b] = await Promise.all([outputsOf('default', { lib: path.join(copy, 'lib', 'index.js'), files }), outputsOf('default', { files })]);
     assert.deepEqual(a.info, { build: 'plain', simd128: true });
     assert.deepEqual(b.info, { build: 'simd', simd128: true });
-    assert.match(copied.stderr, /large_image_wasm_simd_bg\.wasm.*loading the plain build instead/);
-    assert.equal(copied.stderr.match(/loading the plain build instead/g).length, 1, copied.stderr);
-    assert.equal(whole.stderr, '');
+    assert.match(a.stderr, /large_image_wasm_simd_bg\.wasm.*loading the plain build instead/);
+    assert.equal(a.stderr.match(/loading the plain build instead/g).length, 1, a.stderr);
+    assert.equal(b.stderr, '');
     assert.deepEqual(a.outputs, b.outputs);
   });
 

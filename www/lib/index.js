@@ -98,18 +98,19 @@ let loaded = null;
  * SIMD build that cannot be fetched or compiled (a host that copied only the plain file) falls back
  * to the plain one. */
 async function defaultModule() {
-  const plain = ['plain', 'large_image_wasm_bg.wasm'];
-  for (const [build, name] of simd128 ? [['simd', 'large_image_wasm_simd_bg.wasm'], plain] : [plain]) {
+  const load = async (build, name) => {
+    const module = await compileModule(await pkgFile(name), `the wasm module, pkg/${name}`);
+    loaded = build;
+    return module;
+  };
+  if (simd128) {
     try {
-      const module = await compileModule(await pkgFile(name), `the wasm module, pkg/${name}`);
-      loaded = build;
-      return module;
+      return await load('simd', 'large_image_wasm_simd_bg.wasm');
     } catch (e) {
-      if (build === 'plain') throw e;
       console.warn(`large-image-wasm: ${String(e?.message ?? e).replace(/^large-image-wasm: /, '')}; loading the plain build instead`);
     }
   }
-  throw new Error('unreachable');
+  return load('plain', 'large_image_wasm_bg.wasm');
 }
 
 /**
