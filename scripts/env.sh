@@ -31,6 +31,8 @@ LIW_WASM_TARGET_DIR="${LIW_WASM_TARGET_DIR:-$LIW_ROOT/target/wasm}"
 
 PATH="$WASM_BINDGEN_DIR/bin:$WASM_PACK_DIR/bin:$LIW_ROOT/node_modules/.bin:$PATH"
 
+# -Zlocation-detail=none: a panic's message without its file, line and column (the wasm is 21 KB gzip
+# smaller; nothing is meant to panic, and the message still names what went wrong).
 liw_wasm_env() {
   env \
     PATH="$WASM_BINDGEN_DIR/bin:$WASM_PACK_DIR/bin:/usr/bin:$PATH" \
@@ -38,6 +40,7 @@ liw_wasm_env() {
     CARGO="$LIW_WASM_CARGO" \
     RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LIW_WASM_LINKER" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zlocation-detail=none" \
     CARGO_TARGET_DIR="$LIW_WASM_TARGET_DIR" \
     "$@"
 }

@@ -42,7 +42,9 @@ pub struct LargeImage<S> {
     /// The reader.
     pub cog: Cog<S>,
     approx: Mutex<Option<Vec<Option<BandStatistics>>>>,
-    src_crs: Result<SourceCrs>,
+    /// The source CRS, made on first use (in the browser, a projected CRS needs the projection module,
+    /// which the wasm face loads once the image is open: see [`LargeImage::needs_projection_module`]).
+    src_crs: std::sync::OnceLock<Result<SourceCrs>>,
     /// The last plan pixel-space tiles drew in one pass, resolved once ([`tiles::DirectCache`]).
     direct_cache: Mutex<Option<tiles::DirectCache>>,
 }
@@ -117,14 +119,21 @@ impl<S: RangeSource> LargeImage<S> {
     /// Opens a COG.
     pub async fn open(src: S, opts: OpenOptions) -> Result<Self> {
         let cog = Cog::open(src, opts).await?;
-        let (w, h) = (cog.base().width, cog.base().height);
-        let src_crs = source_crs(cog.georef.as_ref(), w, h);
+        let src_crs = std::sync::OnceLock::new();
         Ok(LargeImage { cog, approx: Mutex::new(None), src_crs, direct_cache: Mutex::new(None) })
     }
 
     /// The source CRS, when the file is georeferenced with a CRS this build knows.
     pub(crate) fn crs(&self) -> Result<&SourceCrs> {
-        self.src_crs.as_ref().map_err(Clone::clone)
+        let b = self.cog.base();
+        let crs = self.src_crs.get_or_init(|| source_crs(self.cog.georef.as_ref(), b.width, b.height));
+        crs.as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether the image's CRS is one only proj4rs converts (not geographic or web mercator): in the
+    /// browser, what the projection module (`pkg/large_image_proj_bg.wasm`) must be loaded for.
+    pub fn needs_projection_module(&self) -> bool {
+        self.cog.georef.as_ref().is_some_and(|g| g.epsg.is_none_or(|code| Crs::built_in(code).is_none()))
     }
 
     /// The (width, height) of the pyramid's levels, full resolution first.

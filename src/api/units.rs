@@ -36,6 +36,11 @@ impl Units {
         }
     }
 
+    /// The EPSG code `units` names (`EPSG:nnnn`, any case), if any.
+    pub fn epsg_named(units: &str) -> Option<u32> {
+        units.trim().to_ascii_lowercase().strip_prefix("epsg:")?.parse().ok()
+    }
+
     /// The pixel view's units: `pixels` / `base_pixels` (the default) or `EPSG:nnnn`.
     pub fn parse_point(units: Option<&str>) -> Result<Units> {
         match units.map(|u| u.to_ascii_uppercase()) {

@@ -1,6 +1,8 @@
 //! Coordinate reference systems: geographic and web mercator exactly, any EPSG code or PROJ.4 string
-//! through proj4rs (the EPSG table packed by build.rs), and the CRS a GeoTIFF's keys describe.
+//! through proj4rs ([`Projection`]; the EPSG table packed by build.rs), and the CRS a GeoTIFF's keys
+//! describe.
 
+use super::projection::Projection;
 use super::scheme::MERCATOR_R;
 use crate::error::{Error, Result};
 use crate::tiff::geo::{apply_geotransform, invert_geotransform};
@@ -18,7 +20,7 @@ pub enum Crs {
         /// The EPSG code, when known.
         epsg: Option<u32>,
         /// The projection.
-        proj: Box<proj4rs::Proj>,
+        proj: Box<Projection>,
     },
 }
 
@@ -95,10 +97,6 @@ fn epsg_rows(text: &str) -> Vec<(u32, String)> {
     codes.into_iter().zip(rows.collect::<Vec<_>>()).collect()
 }
 
-thread_local! {
-    static WGS84: proj4rs::Proj = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").expect("WGS84 definition");
-}
-
 impl Crs {
     /// True for a geographic CRS (longitude/latitude in degrees), whatever its datum.
     pub fn is_geographic(&self) -> bool {
@@ -109,12 +107,19 @@ impl Crs {
         }
     }
 
+    /// The CRS of an EPSG code this crate converts without proj4rs: geographic and web mercator.
+    pub fn built_in(code: u32) -> Option<Crs> {
+        match code {
+            4326 => Some(Crs::Geographic),
+            3857 | 900913 | 3785 | 102100 => Some(Crs::WebMercator),
+            _ => None,
+        }
+    }
+
     /// The CRS for an EPSG code (definitions shipped in the build: the EPSG table of `crs-definitions`).
     pub fn from_epsg(code: u32) -> Result<Crs> {
-        match code {
-            4326 => return Ok(Crs::Geographic),
-            3857 | 900913 | 3785 | 102100 => return Ok(Crs::WebMercator),
-            _ => {}
+        if let Some(crs) = Self::built_in(code) {
+            return Ok(crs);
         }
         let def = epsg_definition(code).ok_or_else(|| match packed_epsg_table() {
             Some(_) => Error::unsupported(format!("EPSG:{code} is not in this build's EPSG table")),
@@ -125,9 +130,7 @@ impl Crs {
 
     /// A CRS from a PROJ.4 string.
     pub fn from_proj_string(def: &str, epsg: Option<u32>) -> Result<Crs> {
-        let proj =
-            proj4rs::Proj::from_proj_string(def).map_err(|e| Error::unsupported(format!("projection {def:?}: {e}")))?;
-        Ok(Crs::Proj { epsg, proj: Box::new(proj) })
+        Ok(Crs::Proj { epsg, proj: Box::new(Projection::new(def)?) })
     }
 
     /// Converts (x, y) in this CRS to (lon, lat) degrees (NaN where the transform fails).
@@ -135,13 +138,7 @@ impl Crs {
         match self {
             Crs::Geographic => (x, y),
             Crs::WebMercator => ((x / MERCATOR_R).to_degrees(), (y / MERCATOR_R).sinh().atan().to_degrees()),
-            Crs::Proj { proj, .. } => WGS84.with(|w| {
-                let mut p = if proj.is_latlong() { (x.to_radians(), y.to_radians(), 0.0) } else { (x, y, 0.0) };
-                match proj4rs::transform::transform(proj, w, &mut p) {
-                    Ok(()) => (p.0.to_degrees(), p.1.to_degrees()),
-                    Err(_) => (f64::NAN, f64::NAN),
-                }
-            }),
+            Crs::Proj { proj, .. } => proj.to_lonlat(x, y),
         }
     }
 
@@ -156,12 +153,7 @@ impl Crs {
         match self {
             Crs::WebMercator if (lat.abs() - 90.0).abs() < 1e-10 => None,
             Crs::Geographic | Crs::WebMercator => Some(self.from_lonlat(lon, lat)),
-            Crs::Proj { proj, .. } => WGS84.with(|w| {
-                let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
-                proj4rs::transform::transform(w, proj, &mut p).ok()?;
-                let out = if proj.is_latlong() { (p.0.to_degrees(), p.1.to_degrees()) } else { (p.0, p.1) };
-                (out.0.is_finite() && out.1.is_finite()).then_some(out)
-            }),
+            Crs::Proj { proj, .. } => proj.from_lonlat(lon, lat),
         }
     }
 
@@ -175,6 +167,24 @@ impl Crs {
                 (lon.to_radians() * MERCATOR_R, (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() * MERCATOR_R)
             }
             Crs::Proj { .. } => self.try_from_lonlat(lon, lat).unwrap_or((f64::NAN, f64::NAN)),
+        }
+    }
+
+    /// Points `xy` (x then y of each) converted in place from this CRS to (lon, lat) degrees, each as
+    /// [`Self::to_lonlat`] converts it (one call into the projection module for all of them).
+    pub fn to_lonlat_all(&self, xy: &mut [f64]) {
+        match self {
+            Crs::Proj { proj, .. } => proj.transform(true, xy),
+            _ => xy.chunks_exact_mut(2).for_each(|p| (p[0], p[1]) = self.to_lonlat(p[0], p[1])),
+        }
+    }
+
+    /// Points `xy` converted in place from (lon, lat) degrees to this CRS, each as [`Self::from_lonlat`]
+    /// converts it.
+    pub fn from_lonlat_all(&self, xy: &mut [f64]) {
+        match self {
+            Crs::Proj { proj, .. } => proj.transform(false, xy),
+            _ => xy.chunks_exact_mut(2).for_each(|p| (p[0], p[1]) = self.from_lonlat(p[0], p[1])),
         }
     }
 }
@@ -234,6 +244,18 @@ impl SourceCrs {
     pub fn to_pixel(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
         let (sx, sy) = self.from_crs(from, x, y);
         apply_geotransform(&self.inv, sx, sy)
+    }
+
+    /// Points `xy` (x then y of each) in `from` → fractional pixels (col, row), in place, each as
+    /// [`Self::to_pixel`] converts it.
+    pub fn to_pixels(&self, from: &Crs, xy: &mut [f64]) {
+        if *from != self.crs {
+            from.to_lonlat_all(xy);
+            self.crs.from_lonlat_all(xy);
+        }
+        for p in xy.chunks_exact_mut(2) {
+            (p[0], p[1]) = apply_geotransform(&self.inv, self.wrap_long(p[0]), p[1]);
+        }
     }
 }
 

@@ -250,7 +250,7 @@ mod tests {
         let s = proj_string(&k).unwrap();
         assert!(s.contains(&format!("+x_0={}", 1000.0 * 1200.0 / 3937.0)), "{s}");
         assert!(s.contains("+to_meter="), "{s}");
-        assert!(proj4rs::Proj::from_proj_string(&s).is_ok(), "{s}");
+        assert!(large_image_proj::Projection::new(&s).is_ok(), "{s}");
     }
 
     #[test]

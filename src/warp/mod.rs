@@ -6,6 +6,7 @@ pub mod approx;
 pub mod crs;
 pub mod geokeys;
 pub mod overview;
+pub mod projection;
 pub mod resample;
 pub mod scheme;
 

@@ -35,15 +35,17 @@ pub fn choose_level(base_width: u64, widths: &[u64], factor: f64) -> usize {
 pub fn target_ratio(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs) -> f64 {
     let [x0, _, x1, y1] = bounds;
     let (rx, ry) = ((x1 - x0) / size as f64, (y1 - bounds[1]) / size as f64);
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut xy = Vec::with_capacity(200);
     for i in 0..10 {
         for j in 0..10 {
             let (px, py) = (size as f64 * i as f64 / 9.0, size as f64 * j as f64 / 9.0);
-            let (c, r) = src.to_pixel(dst, x0 + px * rx, y1 - py * ry);
-            if c.is_finite() && r.is_finite() {
-                (lo, hi) = (lo.min(c), hi.max(c));
-            }
+            xy.extend([x0 + px * rx, y1 - py * ry]);
         }
+    }
+    src.to_pixels(dst, &mut xy);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in xy.chunks_exact(2).filter(|p| p[0].is_finite() && p[1].is_finite()) {
+        (lo, hi) = (lo.min(p[0]), hi.max(p[0]));
     }
     if hi > lo {
         (hi - lo) / size as f64

@@ -12,6 +12,7 @@ use crate::source::callback::{CallbackSource, JsSource};
 use crate::source::{Engine, FetchTransport, RequestOptions};
 use serde::Serialize;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -32,7 +33,8 @@ struct Stats {
 
 impl JsLargeImage {
     /// Runs a view as a promise: its options without `signal` go to `run`, after the colormaps and
-    /// palettes are loaded if the options may name one; the signal, when given, drops the view's reads
+    /// palettes are loaded if the options may name one, and the projection module if their `units`
+    /// need it; the signal, when given, drops the view's reads
     /// when it aborts. Its errors name the image's URL.
     fn view<F: Future<Output = Result<JsValue>> + 'static>(
         &self,
@@ -41,14 +43,25 @@ impl JsLargeImage {
     ) -> js_sys::Promise {
         let img = self.inner.clone();
         let url = img.cog.url().to_string();
-        let (opts, signal) = match take_signal(opts) {
-            Ok(x) => x,
-            Err(e) => return js_sys::Promise::reject(&e.at_url(&url).into()),
-        };
-        let tables = super::lazy::style_tables_for(opts.clone());
-        let view = run(img, opts);
+        match take_signal(opts) {
+            Ok((opts, signal)) => {
+                let parts = super::lazy::parts_for(opts.clone());
+                Self::promise(url, Box::pin(parts), Box::pin(run(img, opts)), signal)
+            }
+            Err(e) => js_sys::Promise::reject(&e.at_url(&url).into()),
+        }
+    }
+
+    /// The promise of [`Self::view`], one body for every view (each view's future boxed): `parts`,
+    /// then `view`, until `signal` aborts.
+    fn promise(
+        url: String,
+        parts: Pin<Box<dyn Future<Output = Result<()>>>>,
+        view: Pin<Box<dyn Future<Output = Result<JsValue>>>>,
+        signal: Option<web_sys::AbortSignal>,
+    ) -> js_sys::Promise {
         let fut = async move {
-            tables.await?;
+            parts.await?;
             view.await
         };
         wasm_bindgen_futures::future_to_promise(abortable(
@@ -57,11 +70,12 @@ impl JsLargeImage {
         ))
     }
 
-    /// Opens `url` over `src`, its options read by the core; `signal` aborts the opening.
+    /// Opens `url` over `src`, its options read by the core; `signal` aborts the opening. (`src` is boxed:
+    /// one body for every way of opening.)
     async fn open_source(
         url: String,
         opts: JsValue,
-        src: impl FnOnce(&OpenRequest) -> JsSource,
+        src: Box<dyn FnOnce(&OpenRequest) -> JsSource>,
     ) -> std::result::Result<JsLargeImage, JsValue> {
         let (opts, signal) = take_signal(opts).map_err(|e| e.at_url(&url))?;
         let o: OpenRequest = options("open", opts).map_err(|e| e.at_url(&url))?;
@@ -69,6 +83,7 @@ impl JsLargeImage {
         let fut = async move {
             let img = LargeImage::open(source, o.open_options()).await?;
             super::lazy::codecs_for(&img).await.map_err(|e| e.at_url(img.cog.url()))?;
+            super::lazy::projection_for(&img).await.map_err(|e| e.at_url(img.cog.url()))?;
             Ok::<_, crate::error::Error>(img)
         };
         let fut = async move { fut.await.map_err(JsValue::from) };
@@ -86,11 +101,11 @@ impl JsLargeImage {
         engine: Engine<FetchTransport>,
     ) -> std::result::Result<JsLargeImage, JsValue> {
         let u = url.clone();
-        Self::open_source(url, opts, move |o| {
+        let src = move |o: &OpenRequest| {
             let req = RequestOptions { headers: o.headers.clone().into_iter().collect(), credentials: o.credentials };
             JsSource::Engine(engine.source(u, req))
-        })
-        .await
+        };
+        Self::open_source(url, opts, Box::new(src)).await
     }
 }
 
@@ -121,7 +136,7 @@ impl JsLargeImage {
         read: js_sys::Function,
     ) -> std::result::Result<JsLargeImage, JsValue> {
         let u = url.clone();
-        Self::open_source(url, opts, move |_| JsSource::Callback(CallbackSource::new(u, read))).await
+        Self::open_source(url, opts, Box::new(move |_| JsSource::Callback(CallbackSource::new(u, read)))).await
     }
 
     /// large_image metadata (`{ projection }`).
@@ -173,13 +188,14 @@ impl JsLargeImage {
 
     /// Where a point (`{ left, top, units }`, as `pixel` takes it) lies in the file: `{ x, y }` in the
     /// file's CRS (`null` without georeferencing), its full-resolution `column` and `row`, and
-    /// `inside`. Reads nothing.
-    pub fn locate(&self, opts: JsValue) -> std::result::Result<JsValue, JsValue> {
-        self.now((|| {
+    /// `inside`. Reads nothing (a promise all the same: `units` in a projected CRS may need the
+    /// projection module loaded first).
+    pub fn locate(&self, opts: JsValue) -> js_sys::Promise {
+        self.view(opts, |img, opts| async move {
             let o: PixelRequest = options("locate", opts)?;
             let (left, top) = o.point()?;
-            to_js(&self.inner.locate(left, top, o.units.as_deref())?)
-        })())
+            to_js(&img.locate(left, top, o.units.as_deref())?)
+        })
     }
 
     /// large_image band information (`info/bands`): `{"1": {min, max, mean, stdev, nodata, …}, …}`.

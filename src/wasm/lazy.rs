@@ -1,15 +1,19 @@
 //! What the wasm build keeps in files beside it and loads on first use: the codec module
 //! (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding, the `large-image-codecs` crate), when an image that
-//! needs it opens ([`codecs_for`]), and the colormaps and palettes (`pkg/colormaps.bin`,
-//! `pkg/palettes.bin`), when a view is styled ([`style_tables_for`]). JS hands over one loader
-//! (`setLoader`; `initWasm` of www/lib does it); what it gives is installed in the core, which then uses
-//! it synchronously.
+//! needs it opens ([`codecs_for`]); the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, the
+//! `large-image-proj` crate), when an image in a CRS other than geographic or web mercator opens or a
+//! view's `units` name one ([`projection_for`], [`projection_for_units`]); and the colormaps and
+//! palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`), when a view is styled ([`style_tables_for`]). JS
+//! hands over one loader (`setLoader`; `initWasm` of www/lib does it); what it gives is installed in
+//! the core, which then uses it synchronously.
 
-use crate::api::LargeImage;
+use crate::api::{LargeImage, Units};
 use crate::decode::codecs::{in_codec_module, module};
 use crate::error::{Error, Result};
 use crate::source::callback::js_text;
 use crate::tiff::tags::compression_name;
+use crate::warp::projection::module as projection;
+use crate::warp::Crs;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -18,8 +22,9 @@ thread_local! {
 }
 
 /// Hands the module its loader (`setLoader(load)`; `initWasm` of www/lib does it): `load('codecs')`
-/// gives a promise of `run(request: Uint8Array) → Uint8Array` (www/lib/codecs.js), `load('styles')` one
-/// of `[colormaps, palettes]`, the two tables' bytes. Each is asked for when first needed, again after
+/// gives a promise of `run(request: Uint8Array) → Uint8Array` (www/lib/codecs.js), `load('proj')` one of
+/// the projection module's `{ create, transform }` (www/lib/proj.js), `load('styles')` one of
+/// `[colormaps, palettes]`, the two tables' bytes. Each is asked for when first needed, again after
 /// a failure. Only the first call counts.
 #[wasm_bindgen(js_name = setLoader)]
 pub fn set_loader(load: js_sys::Function) {
@@ -62,6 +67,63 @@ pub(super) async fn codecs_for<S>(img: &LargeImage<S>) -> Result<()> {
     Ok(())
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The projection module as www/lib/proj.js hands it over.
+    type ProjModule;
+    /// The id of the projection `def` defines; throws the parser's words when it does not.
+    #[wasm_bindgen(method, catch)]
+    fn create(this: &ProjModule, def: &str) -> std::result::Result<u32, JsValue>;
+    /// Whether projection `id` is geographic.
+    #[wasm_bindgen(method)]
+    fn latlong(this: &ProjModule, id: u32) -> bool;
+    /// Converts `xy` (x then y of each point) in place with projection `id`.
+    #[wasm_bindgen(method)]
+    fn transform(this: &ProjModule, id: u32, to_lonlat: bool, xy: &mut [f64]);
+}
+
+impl projection::Backend for ProjModule {
+    fn create(&self, def: &str) -> std::result::Result<(u32, bool), String> {
+        let id = ProjModule::create(self, def).map_err(|e| js_text(&e))?;
+        Ok((id, self.latlong(id)))
+    }
+
+    fn transform(&self, id: u32, to_lonlat: bool, xy: &mut [f64]) {
+        ProjModule::transform(self, id, to_lonlat, xy)
+    }
+}
+
+/// Loads and installs the projection module unless it is there; `why` says what needs it.
+async fn projection_module(why: &str) -> Result<()> {
+    if projection::installed() {
+        return Ok(());
+    }
+    let file = format!("for {why}, the projection module (pkg/large_image_proj_bg.wasm)");
+    let module = load("proj", &file).await?;
+    if !module.is_object() {
+        return Err(Error::unsupported(format!("{file} is needed, and the loader gave no module")));
+    }
+    projection::install(Box::new(module.unchecked_into::<ProjModule>()));
+    Ok(())
+}
+
+/// Loads and installs the projection module if `img`'s CRS needs it.
+pub(super) async fn projection_for<S: crate::source::RangeSource>(img: &LargeImage<S>) -> Result<()> {
+    match img.needs_projection_module() {
+        true => projection_module("an image in a CRS other than EPSG:4326 and EPSG:3857").await,
+        false => Ok(()),
+    }
+}
+
+/// Loads and installs the projection module if a view's `units` name an EPSG code that needs it.
+async fn projection_for_units(opts: JsValue) -> Result<()> {
+    let units = js_sys::Reflect::get(&opts, &"units".into()).ok().and_then(|u| u.as_string());
+    match units.as_deref().and_then(Units::epsg_named) {
+        Some(code) if Crs::built_in(code).is_none() => projection_module(&format!("units EPSG:{code}")).await,
+        _ => Ok(()),
+    }
+}
+
 /// Loads the colormaps and palettes unless they are there.
 async fn style_tables() -> Result<()> {
     use crate::style::colormap::{set_packed_tables, tables_loaded};
@@ -84,12 +146,19 @@ async fn style_tables() -> Result<()> {
 const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormapName"];
 
 /// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]).
-pub(super) async fn style_tables_for(opts: JsValue) -> Result<()> {
+async fn style_tables_for(opts: JsValue) -> Result<()> {
     let given = |k: &str| js_sys::Reflect::get(&opts, &k.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null());
     if opts.is_object() && STYLE_OPTIONS.iter().any(|k| given(k)) {
         style_tables().await?;
     }
     Ok(())
+}
+
+/// Loads what a view's options may need: the colormaps and palettes ([`style_tables_for`]), the
+/// projection module ([`projection_for_units`]).
+pub(super) async fn parts_for(opts: JsValue) -> Result<()> {
+    style_tables_for(opts.clone()).await?;
+    projection_for_units(opts).await
 }
 
 /// Loads the colormaps and palettes (`loadStyleTables()`; `colormapNames` and `paletteColors` of

@@ -147,6 +147,57 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
+  test('the projection module (pkg/large_image_proj_bg.wasm) is loaded only for a projected image or units, once; a failed load is an error naming it, tried again by the next open', async () => {
+    // A fresh realm (a child process) whose initWasm is handed the projection module through a
+    // function that counts the asks, and fails the first one.
+    const utm = path.join(dir, 'utm-lazy.tif');
+    await run('gdalwarp', ['-q', '-t_srs', 'EPSG:32633', '-of', 'COG', synthetic, utm]);
+    const child = `
+      const [lib, base, projFile] = process.argv.slice(1);
+      const fs = await import('node:fs/promises');
+      const { LargeImage, initWasm } = await import(lib);
+      let asked = 0;
+      await initWasm(undefined, undefined, undefined, async () => {
+        if (asked++ === 0) throw new Error('offline');
+        return fs.readFile(projFile);
+      });
+      const out = {};
+      const geo = await LargeImage.open(base + '/synthetic.tif');
+      const m = await geo.metadata({ projection: 'EPSG:3857' });
+      out.geoTile = (await geo.tile(m.levels - 1, 0, 0, { projection: 'EPSG:3857', format: 'rgba', resampling: 'bilinear' })).length;
+      out.geoLocate = await geo.locate({ left: 11, top: 45, units: 'EPSG:4326' });
+      out.afterGeo = asked;
+      out.failed = await LargeImage.open(base + '/utm-lazy.tif').then(() => null, (e) => e.message);
+      const utm = await LargeImage.open(base + '/utm-lazy.tif');
+      out.bounds = (await utm.metadata()).bounds;
+      const sb = (await utm.metadata()).sourceBounds;
+      out.utmPoint = [(sb.xmin + sb.xmax) / 2, (sb.ymin + sb.ymax) / 2];
+      out.located = await geo.locate({ left: out.utmPoint[0], top: out.utmPoint[1], units: 'EPSG:32633' });
+      out.asked = asked;
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const stdout = await run(process.execPath, ['--input-type=module', '-e', child,
+      path.join(REPO, 'www', 'lib', 'index.js'), base, path.join(WWW, 'pkg', 'large_image_proj_bg.wasm')]);
+    const out = JSON.parse(stdout);
+    assert.ok(out.geoTile === 256 * 256 * 4, 'an EPSG:4326 image tiles in web mercator without the module');
+    assert.equal(out.afterGeo, 0, 'asks for the projection module before a projected image');
+    assert.match(out.failed, /projection module \(pkg\/large_image_proj_bg\.wasm\) is needed, and it did not load: .*offline/);
+    assert.match(out.failed, /utm-lazy\.tif/, 'the error names the image');
+    assert.equal(out.asked, 2, 'asks: the failed one, then one for the rest of the realm');
+    // The same answers as this realm's (which loaded the module the default way).
+    const img = await LargeImage.open(url('utm-lazy.tif'));
+    const geo = await LargeImage.open(url('synthetic.tif'));
+    try {
+      assert.deepEqual(out.bounds, (await img.metadata()).bounds);
+      const located = await geo.locate({ left: out.utmPoint[0], top: out.utmPoint[1], units: 'EPSG:32633' });
+      assert.deepEqual(out.located, located);
+      assert.ok(located.inside, `the UTM file's centre lies in the EPSG:4326 file: ${JSON.stringify(located)}`);
+    } finally {
+      img.close();
+      geo.close();
+    }
+  });
+
   test('ZSTD, lossless WebP and LERC COGs decode in the codec module (pkg/codecs.wasm, loaded when the first opens): every level\'s tiles equal the DEFLATE twin\'s, byte for byte', async (t) => {
     const twin = await LargeImage.open(url('synthetic.tif'));
     try {

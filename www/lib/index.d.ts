@@ -374,13 +374,16 @@ export interface LargeImageError extends Error {
  * (`pkg/large_image_wasm_simd_bg.wasm`) where the engine has simd128, else the plain build
  * (`pkg/large_image_wasm_bg.wasm`): the same samples either way (`wasmInfo()` says which runs). The codec module (`pkg/codecs.wasm`:
  * ZSTD, WebP and LERC decoding) is loaded the first time an opened image needs it, from next to the
- * wasm unless `codecsInput` names it; the colormaps and palettes (`pkg/colormaps.bin`,
- * `pkg/palettes.bin`) the first time a view is styled, from next to the wasm.
+ * wasm unless `codecsInput` names it; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs) the first
+ * time an image in a CRS other than EPSG:4326 and EPSG:3857 opens or a view's `units` name one,
+ * unless `projInput` names it; the colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`)
+ * the first time a view is styled, from next to the wasm.
  */
 export function initWasm(
   input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,
   epsgInput?: URL | string | Request | Response | BufferSource,
   codecsInput?: URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>),
+  projInput?: URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>),
 ): Promise<void>;
 
 /**

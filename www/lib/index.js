@@ -8,6 +8,7 @@
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 import { WorkerPool, useWasm } from './pool.js';
 import { loadCodecs } from './codecs.js';
+import { loadProj } from './proj.js';
 
 export { WorkerPool };
 
@@ -154,6 +155,19 @@ function codecsModule(input) {
     async () => compileModule(input ?? (await pkgFile('codecs.wasm')), 'the codec module, pkg/codecs.wasm'));
 }
 
+let projPromise = null;
+
+/**
+ * The projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, for CRSs other than EPSG:4326 and EPSG:3857)
+ * compiled once per realm, when first needed; a pool's workers ask the pool for this one.
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
+ * @returns {Promise<WebAssembly.Module>}
+ */
+function projModule(input) {
+  return once(() => projPromise, (p) => (projPromise = p),
+    async () => compileModule(input ?? (await pkgFile('large_image_proj_bg.wasm')), 'the projection module, pkg/large_image_proj_bg.wasm'));
+}
+
 /**
  * Initialise the wasm module. Called lazily by `LargeImage.open`; call it yourself to
  * start the download early or to pass your own input (a URL, a Response, bytes, or a
@@ -168,22 +182,27 @@ function codecsModule(input) {
  * Two more parts kept out of the wasm are loaded from next to it when first needed: the codec module
  * (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) when an image that needs it opens, unless
  * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`, or a function giving a
- * promise of one, asked when first needed: how a pool's worker gets the page's), and the colormaps
- * and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
+ * promise of one, asked when first needed: how a pool's worker gets the page's), the projection
+ * module (`pkg/large_image_proj_bg.wasm`: proj4rs) when an image in a CRS other than EPSG:4326 and EPSG:3857 opens or
+ * a view's `units` name one, unless `projInput` names it (the same forms as `codecsInput`), and the
+ * colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
  *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @param {URL | string | Request | Response | BufferSource} [epsgInput]
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>)} [codecsInput]
+ * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module | (() => Promise<WebAssembly.Module>)} [projInput]
  * @returns {Promise<void>}
  */
-export function initWasm(input, epsgInput, codecsInput) {
+export function initWasm(input, epsgInput, codecsInput, projInput) {
   return once(() => initPromise, (p) => (initPromise = p), async () => {
     const [module, epsg] = await wasmParts(input, epsgInput);
     await init({ module_or_path: module });
     wasmBindings.setEpsgTable(new Uint8Array(epsg.buffer ?? epsg, epsg.byteOffset ?? 0, epsg.byteLength));
     const table = async (name) => tableBytes(await pkgFile(name), `pkg/${name}`);
+    const given = async (v) => (typeof v === 'function' ? v() : v);
     const parts = {
-      codecs: async () => loadCodecs(await codecsModule(typeof codecsInput === 'function' ? await codecsInput() : codecsInput)),
+      codecs: async () => loadCodecs(await codecsModule(await given(codecsInput))),
+      proj: async () => loadProj(await projModule(await given(projInput))),
       styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
     };
     // Each part once; a failed load is tried again by the next view that needs it.
@@ -194,7 +213,7 @@ export function initWasm(input, epsgInput, codecsInput) {
 }
 
 // The pool's workers get this realm's compiled modules (pool.js cannot import this file: it imports pool.js).
-useWasm({ main: () => wasmParts(), parts: { codecs: () => codecsModule() } });
+useWasm({ main: () => wasmParts(), parts: { codecs: () => codecsModule(), proj: () => projModule() } });
 
 /**
  * The fetch engine: range requests with a per-origin limit, priority, cancellation, a byte cache,

@@ -641,7 +641,7 @@ export class WorkerPool {
       return;
     }
     if (m?.type === 'part') {
-      // A part of the wasm a worker needs (the codec module): this realm's, compiled once for all.
+      // A part of the wasm a worker needs (the codec or projection module): this realm's, compiled once for all.
       const reply = (msg) => !w.dead && w.endpoint.post({ type: 'part', id: m.id, ...msg });
       Promise.resolve()
         .then(() => {

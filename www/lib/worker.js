@@ -19,7 +19,8 @@
 //                                                      (this worker fetches nothing)
 //        { type: 'read-cancel', id }                   read `id` is no longer wanted
 //        { type: 'part', id, what }                    a part of the wasm this worker now needs
-//                                                      (`codecs`: the page's compiled codec module)
+//                                                      (`codecs`, `proj`: the page's compiled codec or
+//                                                      projection module)
 //   on the network port: { type: 'read', id, url, ranges, priority, kind, headers?, credentials? },
 //        { type: 'read-cancel', id }; in: { type: 'bytes', … } as from the pool
 //
@@ -214,8 +215,9 @@ async function close(m) {
 port.listen((m) => {
   switch (m?.type) {
     case 'wasm':
-      // The codec module, when an image first needs it, is the pool's (compiled once for every worker).
-      initWasm(m.module, m.epsg, () => askPool('codecs')).catch(() => {}); // a failure is the next open's error
+      // The codec and projection modules, when an image first needs one, are the pool's (compiled once
+      // for every worker).
+      initWasm(m.module, m.epsg, () => askPool('codecs'), () => askPool('proj')).catch(() => {}); // a failure is the next open's error
       break;
     case 'part':
       parts.get(m.id)?.(m);
