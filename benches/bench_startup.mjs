@@ -5,7 +5,8 @@
 // context (nothing cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in
 // Node, compile + instantiate of the same bytes read from disk. Where the build has the codec module
 // (pkg/codecs.wasm), also what the first ZSTD, WebP or LERC image adds: its fetch + compile +
-// instantiate through www/lib/codecs.js, after initWasm, in the same context.
+// instantiate through www/lib/codecs.js, after initWasm, in the same context; likewise the projection
+// module (pkg/large_image_proj_bg.wasm through www/lib/proj.js), what the first projected image adds.
 //
 //   bash scripts/build-wasm
 //   node benches/bench_startup.mjs [--www www] [--runs 9]
@@ -31,8 +32,10 @@ async function main() {
   const wasmPath = fs.existsSync(simdPath) ? simdPath : path.join(o.www, 'pkg', 'large_image_wasm_bg.wasm');
   const bytes = fs.readFileSync(wasmPath);
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
-  const codecsPath = path.join(o.www, 'pkg', 'codecs.wasm');
-  const codecs = fs.existsSync(codecsPath) ? fs.readFileSync(codecsPath) : null;
+  // The modules loaded on first use that this build has: [file, www/lib module, its loader].
+  const PARTS = [['codecs.wasm', '/lib/codecs.js', 'loadCodecs'], ['large_image_proj_bg.wasm', '/lib/proj.js', 'loadProj']];
+  const parts = PARTS.filter(([f]) => fs.existsSync(path.join(o.www, 'pkg', f)))
+    .map(([file, lib, load]) => ({ file, lib, load, bytes: fs.readFileSync(path.join(o.www, 'pkg', file)), ms: [] }));
 
   const node = [];
   const { default: init } = await import(path.join(o.www, 'pkg', 'large_image_wasm.js'));
@@ -46,22 +49,23 @@ async function main() {
   const srv = await startServer({ root: o.www });
   const { browser, newPage } = await blankPage(srv.url);
   const page = [];
-  const codecPage = [];
   try {
     for (let i = 0; i < o.runs; i++) {
       const p = await newPage(); // a fresh context: nothing cached
-      const [start, codec] = await p.evaluate(async (withCodecs) => {
+      const [start, ...later] = await p.evaluate(async (todo) => {
         const t0 = performance.now();
         const m = await import('/lib/index.js');
         await m.initWasm();
-        const t1 = performance.now();
-        if (!withCodecs) return [t1 - t0, null];
-        const { loadCodecs } = await import('/lib/codecs.js');
-        await loadCodecs(await WebAssembly.compileStreaming(fetch('/pkg/codecs.wasm')));
-        return [t1 - t0, performance.now() - t1];
-      }, codecs != null);
+        const times = [performance.now() - t0];
+        for (const [file, lib, load] of todo) {
+          const t1 = performance.now();
+          await (await import(lib))[load](await WebAssembly.compileStreaming(fetch('/pkg/' + file)));
+          times.push(performance.now() - t1);
+        }
+        return times;
+      }, parts.map((q) => [q.file, q.lib, q.load]));
       page.push(start);
-      if (codec != null) codecPage.push(codec);
+      later.forEach((ms, k) => parts[k].ms.push(ms));
       await p.context().close();
     }
   } finally {
@@ -70,9 +74,11 @@ async function main() {
   }
   const f = (v) => `${median(v).toFixed(1)} (best ${Math.min(...v).toFixed(1)})`;
   const kb = (b) => `${(b.length / 1e3).toFixed(0)} KB | ${(zlib.gzipSync(b, { level: 9 }).length / 1e3).toFixed(0)} KB`;
-  console.log('| wasm | raw | gzip -9 | Chromium start-up ms, median (best) | Node compile ms | codecs.wasm raw | codecs.wasm gzip -9 | its first load in Chromium ms |');
+  console.log('| wasm | raw | gzip -9 | Chromium start-up ms, median (best) | Node compile ms |');
   console.log(`| ${path.relative(repo, wasmPath) || wasmPath} | ${(bytes.length / 1e3).toFixed(0)} KB | ${(gz / 1e3).toFixed(0)} KB | ` +
-    `${f(page)} | ${f(node)} | ${codecs ? kb(codecs) : '— | —'} | ${codecPage.length ? f(codecPage) : '—'} |`);
+    `${f(page)} | ${f(node)} |`);
+  console.log('\n| loaded on first use | raw | gzip -9 | first load in Chromium ms, median (best) |');
+  for (const q of parts) console.log(`| ${q.file} | ${kb(q.bytes)} | ${f(q.ms)} |`);
 }
 
 main().catch((e) => {

@@ -4,8 +4,6 @@
 // first time an image in such a CRS opens or a view's `units` name one; points then go through the
 // functions given here, a tile's grid at once.
 
-import init, { projCreate, projLatlong, projTransform } from '../pkg/large_image_proj.js';
-
 /**
  * Instantiates the compiled projection module (index.js compiles it once per realm) and gives what the
  * main module calls: `create(def)` (the id of a PROJ.4 definition's projection; throws the parser's
@@ -14,6 +12,8 @@ import init, { projCreate, projLatlong, projTransform } from '../pkg/large_image
  * @param {WebAssembly.Module} module
  */
 export async function loadProj(module) {
+  // The glue too is loaded only now: nothing of the projection module is on the start-up path.
+  const { default: init, projCreate, projLatlong, projTransform } = await import('../pkg/large_image_proj.js');
   await init({ module_or_path: module });
   return { create: projCreate, latlong: projLatlong, transform: projTransform };
 }
