@@ -163,6 +163,16 @@ pub enum Request<'a> {
         /// Largest decoded frame allowed, in bytes.
         max_bytes: usize,
     },
+    /// Not a decode: `width`×`height` RGBA pixels to a lossless WebP file (the `.webp` tiles, regions
+    /// and thumbnails), answered as the file's bytes.
+    WebpEncode {
+        /// The pixels.
+        rgba: &'a [u8],
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
     /// LERC 2 after its optional wrapper (`additional`: 0 none, 1 DEFLATE, 2 ZSTD).
     Lerc {
         /// The compressed tile.
@@ -186,18 +196,19 @@ impl<'a> Request<'a> {
     pub fn codec(&self) -> Codec {
         match self {
             Request::Zstd { .. } => Codec::Zstd,
-            Request::Webp { .. } => Codec::Webp,
+            Request::Webp { .. } | Request::WebpEncode { .. } => Codec::Webp,
             Request::Lerc { .. } => Codec::Lerc,
         }
     }
 
-    /// Decodes the tile.
+    /// Decodes the tile (encodes the pixels, for [`Request::WebpEncode`]).
     pub fn run(&self) -> Result<Decoded, CodecError> {
         match *self {
             Request::Zstd { data, expected } => {
                 Ok(Decoded { bytes: zstd(Codec::Zstd, data, expected)?, ..Decoded::default() })
             }
             Request::Webp { data, samples, max_bytes } => webp(data, samples, max_bytes),
+            Request::WebpEncode { rgba, width, height } => webp_encode(rgba, width, height),
             Request::Lerc { data, additional, sample, samples, max_bytes } => {
                 Ok(Decoded { bytes: lerc(data, additional, sample, samples, max_bytes)?, ..Decoded::default() })
             }
@@ -209,6 +220,7 @@ impl<'a> Request<'a> {
         let (op, fields, data) = match *self {
             Request::Zstd { data, expected } => (1u8, [expected as u64, 0, 0, 0], data),
             Request::Webp { data, samples, max_bytes } => (2, [samples as u64, max_bytes as u64, 0, 0], data),
+            Request::WebpEncode { rgba, width, height } => (4, [width as u64, height as u64, 0, 0], rgba),
             Request::Lerc { data, additional, sample, samples, max_bytes } => {
                 let code = SAMPLES.iter().position(|&s| s == sample).unwrap_or(0) as u64;
                 (3, [additional, code, samples as u64, max_bytes as u64], data)
@@ -238,6 +250,7 @@ impl<'a> Request<'a> {
                 samples: f(2) as usize,
                 max_bytes: f(3) as usize,
             }),
+            4 => Ok(Request::WebpEncode { rgba: data, width: f(0) as u32, height: f(1) as u32 }),
             op => Err(CodecError::Unsupported(format!("codec request {op}"))),
         }
     }
@@ -325,6 +338,20 @@ fn webp(data: &[u8], samples: usize, max_bytes: usize) -> Result<Decoded, CodecE
 
 /// LERC 2, via the pure-Rust `lerc-rs`, after the optional DEFLATE (`additional` = 1) or ZSTD (2)
 /// wrapper of GDAL's LERC_DEFLATE / LERC_ZSTD. Pixels the LERC mask marks invalid become NaN for floats
+/// Lossless WebP of `width`×`height` RGBA pixels, via `image-webp` (a buffer of another size is refused:
+/// the encoder would panic on it).
+fn webp_encode(rgba: &[u8], width: u32, height: u32) -> Result<Decoded, CodecError> {
+    let want = (width as u64) * (height as u64) * 4;
+    if rgba.len() as u64 != want {
+        return Err(CodecError::Unsupported(format!("{width}×{height} RGBA needs {want} bytes, got {}", rgba.len())));
+    }
+    let mut bytes = Vec::new();
+    image_webp::WebPEncoder::new(&mut bytes)
+        .encode(rgba, width, height, image_webp::ColorType::Rgba8)
+        .map_err(|e| CodecError::Unsupported(format!("WebP encoding failed: {e}")))?;
+    Ok(Decoded { bytes, width: width as usize, height: height as usize })
+}
+
 /// and 0 for integers, as libtiff's LERC codec leaves them. Returns native-endian samples.
 fn lerc(data: &[u8], additional: u64, sample: Sample, samples: usize, max_bytes: usize) -> Result<Vec<u8>, CodecError> {
     let inflated;
@@ -400,6 +427,7 @@ mod tests {
             Request::Webp { data: &data, samples: 4, max_bytes: 12345 },
             Request::Lerc { data: &data, additional: 2, sample: Sample::F64, samples: 3, max_bytes: 7 },
             Request::Lerc { data: &[], additional: 0, sample: Sample::I8, samples: 1, max_bytes: 0 },
+            Request::WebpEncode { rgba: &[1, 2, 3, 4], width: 1, height: 1 },
         ] {
             assert_eq!(Request::from_bytes(&r.to_bytes()).unwrap(), r);
         }
@@ -413,6 +441,16 @@ mod tests {
             assert_eq!(response_from_bytes(response_to_bytes(&a)), a);
         }
         assert!(Request::from_bytes(&[1, 2]).is_err());
+    }
+
+    #[test]
+    fn webp_encoding_round_trips_and_refuses_a_short_buffer() {
+        let rgba: Vec<u8> = (0..7 * 5 * 4).map(|i| (i * 37 % 251) as u8).collect();
+        let file = Request::WebpEncode { rgba: &rgba, width: 7, height: 5 }.run().unwrap().bytes;
+        let back = Request::Webp { data: &file, samples: 4, max_bytes: 1 << 20 }.run().unwrap();
+        assert_eq!((back.bytes, back.width, back.height), (rgba.clone(), 7, 5));
+        let e = Request::WebpEncode { rgba: &rgba[1..], width: 7, height: 5 }.run().unwrap_err();
+        assert_eq!(e, CodecError::Unsupported("7×5 RGBA needs 140 bytes, got 139".into()));
     }
 
     /// Errors name their codec as the main crate did when it held these decoders.

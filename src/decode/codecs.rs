@@ -1,6 +1,6 @@
 //! Decompressors, each writing at most the size the tile must have. ZSTD, WebP and LERC are those of
 //! [`large_image_codecs`]: called directly in native builds, in the codec module (`pkg/codecs.wasm`,
-//! see `module`, wasm only) in wasm builds.
+//! see `module`, wasm only) in wasm builds; so is the WebP encoder of `.webp` tiles.
 
 use crate::error::{Error, Result};
 use crate::tiff::tags::{named, PhotometricInterpretation};
@@ -118,6 +118,12 @@ pub fn jpeg(
 pub fn webp(data: &[u8], samples: usize, max_bytes: usize) -> Result<(Vec<u8>, usize, usize)> {
     let d = run(Request::Webp { data, samples, max_bytes })?;
     Ok((d.bytes, d.width, d.height))
+}
+
+/// Lossless WebP of `width`×`height` RGBA pixels (the `.webp` tiles, regions and thumbnails), in the
+/// codec module.
+pub fn webp_encode(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    Ok(run(Request::WebpEncode { rgba, width, height })?.bytes)
 }
 
 /// LERC (Esri's Limited Error Raster Compression, v2), in the codec module, after the optional

@@ -75,9 +75,7 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
         }
         Format::Webp => {
             check_rgba_len(&rgba, width, height)?;
-            image_webp::WebPEncoder::new(&mut out)
-                .encode(&rgba, width, height, image_webp::ColorType::Rgba8)
-                .map_err(|e| Error::usage(format!("WebP encoding failed: {e}")))?;
+            return crate::decode::codecs::webp_encode(&rgba, width, height);
         }
         Format::Jpeg => {
             let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
@@ -89,7 +87,7 @@ pub fn encode(rgba: Vec<u8>, width: u32, height: u32, format: Format) -> Result<
     Ok(out)
 }
 
-/// The WebP encoder panics on a buffer of the wrong size: refuse it first.
+/// The WebP encoder refuses a buffer of the wrong size: refuse it here, before it is sent to the codec module.
 fn check_rgba_len(rgba: &[u8], width: u32, height: u32) -> Result<()> {
     let want = (width as u64) * (height as u64) * 4;
     if rgba.len() as u64 != want {
@@ -102,8 +100,8 @@ fn check_rgba_len(rgba: &[u8], width: u32, height: u32) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// Lossless WebP decodes (with image-webp's decoder, as GDAL's WebP codec would read it) to the
-    /// very RGBA it was given, alpha included.
+    /// Lossless WebP decodes (with image-webp's decoder, the codec module's, as GDAL's WebP codec would
+    /// read it) to the very RGBA it was given, alpha included.
     #[test]
     fn webp_round_trips_rgba_exactly() {
         let (w, h) = (37u32, 23u32);
@@ -113,12 +111,9 @@ mod tests {
         let bytes = encode(rgba.clone(), w, h, Format::Webp).unwrap();
         assert_eq!(&bytes[..4], b"RIFF");
         assert_eq!(&bytes[8..12], b"WEBP");
-        let mut d = image_webp::WebPDecoder::new(std::io::Cursor::new(&bytes)).unwrap();
-        assert_eq!(d.dimensions(), (w, h));
-        assert!(d.has_alpha());
-        let mut out = vec![0; d.output_buffer_size().unwrap()];
-        d.read_image(&mut out).unwrap();
-        assert_eq!(out, rgba);
+        let d = large_image_codecs::Request::Webp { data: &bytes, samples: 4, max_bytes: 1 << 20 }.run().unwrap();
+        assert_eq!((d.width, d.height), (w as usize, h as usize));
+        assert_eq!(d.bytes, rgba);
         assert_eq!(Format::parse("WebP").unwrap().mime(), "image/webp");
     }
 

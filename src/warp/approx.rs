@@ -58,12 +58,7 @@ struct Piece {
 /// asks `exact` for the exact transforms of all the (row, index) points it needs together. The result
 /// is the recursion's, cell for cell: where two pieces share a point (a split's middle), the piece that
 /// starts there writes it, as the recursion's later write does.
-fn approx_rows(
-    out: &mut [(f64, f64)],
-    width: usize,
-    exact: &mut Exact,
-    max_error: f64,
-) {
+fn approx_rows(out: &mut [(f64, f64)], width: usize, exact: &mut Exact, max_error: f64) {
     if width == 0 {
         return;
     }

@@ -1,6 +1,6 @@
 //! What the wasm build keeps in files beside it and loads on first use: the codec module
-//! (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding, the `large-image-codecs` crate), when an image that
-//! needs it opens ([`codecs_for`]); the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, the
+//! (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding and the WebP encoder, the `large-image-codecs`
+//! crate), when an image that needs it opens ([`codecs_for`]) or a view asks for WebP; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, the
 //! `large-image-proj` crate), when an image in a CRS other than geographic or web mercator opens or a
 //! view's `units` name one ([`projection_for`], [`projection_for_units`]); and the colormaps and
 //! palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`), when a view is styled ([`style_tables_for`]). JS
@@ -47,13 +47,27 @@ async fn load(what: &str, file: &str) -> Result<JsValue> {
 
 /// Loads and installs the codec module if an image (level, overview or mask) of `img` needs it.
 pub(super) async fn codecs_for<S>(img: &LargeImage<S>) -> Result<()> {
-    let Some(info) = img.cog.file.images.iter().find(|i| in_codec_module(i.compression)) else {
-        return Ok(());
-    };
+    match img.cog.file.images.iter().find(|i| in_codec_module(i.compression)) {
+        Some(info) => codec_module(&format!("{} tiles", compression_name(info.compression))).await,
+        None => Ok(()),
+    }
+}
+
+/// Loads and installs the codec module if a view's `format` is WebP (its encoder is there too).
+async fn codecs_for_format(opts: &JsValue) -> Result<()> {
+    let format = js_sys::Reflect::get(opts, &"format".into()).ok().and_then(|f| f.as_string());
+    match format {
+        Some(f) if f.trim().eq_ignore_ascii_case("webp") => codec_module("WebP output").await,
+        _ => Ok(()),
+    }
+}
+
+/// Loads and installs the codec module unless it is there; `why` says what needs it.
+async fn codec_module(why: &str) -> Result<()> {
     if module::installed() {
         return Ok(());
     }
-    let file = format!("for {} tiles, the codec module (pkg/codecs.wasm)", compression_name(info.compression));
+    let file = format!("for {why}, the codec module (pkg/codecs.wasm)");
     let run = load("codecs", &file)
         .await?
         .dyn_into::<js_sys::Function>()
@@ -155,9 +169,11 @@ async fn style_tables_for(opts: JsValue) -> Result<()> {
 }
 
 /// Loads what a view's options may need: the colormaps and palettes ([`style_tables_for`]), the
-/// projection module ([`projection_for_units`]).
+/// projection module ([`projection_for_units`]), the codec module for WebP output
+/// ([`codecs_for_format`]).
 pub(super) async fn parts_for(opts: JsValue) -> Result<()> {
     style_tables_for(opts.clone()).await?;
+    codecs_for_format(&opts).await?;
     projection_for_units(opts).await
 }
 

@@ -198,6 +198,38 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
     }
   });
 
+  test('WebP output is encoded in the codec module (pkg/codecs.wasm), loaded by the first view asking for it: the same bytes as this realm\'s', async () => {
+    const child = `
+      const [lib, base, codecsFile] = process.argv.slice(1);
+      const fs = await import('node:fs/promises');
+      const { LargeImage, initWasm } = await import(lib);
+      let asked = 0;
+      await initWasm(undefined, undefined, async () => (asked++, fs.readFile(codecsFile)));
+      const img = await LargeImage.open(base + '/synthetic.tif');
+      const m = await img.metadata();
+      await img.tile(m.levels - 1, 1, 1, { format: 'png' });
+      await img.thumbnail({ format: 'jpeg' });
+      const before = asked;
+      const tile = await img.tile(m.levels - 1, 1, 1, { format: 'WebP' });
+      const thumb = await img.thumbnail({ format: 'webp' });
+      process.stdout.write(JSON.stringify({ before, asked, tile: Buffer.from(tile).toString('base64'), thumb: Buffer.from(thumb).toString('base64') }));
+    `;
+    const out = JSON.parse(await run(process.execPath, ['--input-type=module', '-e', child,
+      path.join(REPO, 'www', 'lib', 'index.js'), base, path.join(WWW, 'pkg', 'codecs.wasm')]));
+    assert.equal(out.before, 0, 'PNG and JPEG output do not ask for the codec module');
+    assert.equal(out.asked, 1, 'WebP output asks once');
+    const img = await LargeImage.open(url('synthetic.tif'));
+    try {
+      const m = await img.metadata();
+      const tile = Buffer.from(await img.tile(m.levels - 1, 1, 1, { format: 'webp' }));
+      assert.equal(tile.subarray(8, 12).toString(), 'WEBP');
+      assert.equal(out.tile, tile.toString('base64'));
+      assert.equal(out.thumb, Buffer.from(await img.thumbnail({ format: 'webp' })).toString('base64'));
+    } finally {
+      img.close();
+    }
+  });
+
   test('ZSTD, lossless WebP and LERC COGs decode in the codec module (pkg/codecs.wasm, loaded when the first opens): every level\'s tiles equal the DEFLATE twin\'s, byte for byte', async (t) => {
     const twin = await LargeImage.open(url('synthetic.tif'));
     try {
