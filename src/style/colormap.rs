@@ -2,10 +2,50 @@
 
 use crate::error::{Error, Result};
 
-/// Parses a colour (`#rgb`, `#rrggbb`, `#rrggbbaa`, CSS names, `rgb(…)`).
+/// Parses a colour (`#rgb`, `#rrggbb`, `#rrggbbaa`, CSS names, `rgb(…)`): with `large-image-colours`
+/// (colorgrad) in native builds, in the colour module (`pkg/colours.wasm`, see `colours`) in wasm builds.
 pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
-    let c = colorgrad::Color::from_html(s).map_err(|_| Error::usage(format!("unknown colour {s:?}")))?;
-    Ok(c.to_rgba8())
+    #[cfg(not(target_arch = "wasm32"))]
+    let parsed = large_image_colours::parse(s);
+    #[cfg(target_arch = "wasm32")]
+    let parsed = colours::parse(s)?;
+    parsed.ok_or_else(|| Error::usage(format!("unknown colour {s:?}")))
+}
+
+/// The colour module of a wasm build (`pkg/colours.wasm`): the wasm face installs the function that
+/// parses a colour there once it is loaded (with the colormaps and palettes); until then colours are
+/// refused.
+#[cfg(target_arch = "wasm32")]
+pub mod colours {
+    use crate::error::{Error, Result};
+    use std::cell::RefCell;
+
+    /// Parses a colour's text in the colour module: `r·2²⁴ + g·2¹⁶ + b·2⁸ + a`, or −1.
+    pub type Parser = Box<dyn Fn(&str) -> f64>;
+
+    thread_local! {
+        static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+    }
+
+    /// Whether the colour module is installed.
+    pub fn installed() -> bool {
+        PARSER.with(|p| p.borrow().is_some())
+    }
+
+    /// Installs the colour module (the first call counts).
+    pub fn install(parse: Parser) {
+        PARSER.with(|p| {
+            p.borrow_mut().get_or_insert(parse);
+        });
+    }
+
+    pub(super) fn parse(s: &str) -> Result<Option<[u8; 4]>> {
+        let n = PARSER.with(|p| p.borrow().as_ref().map(|parse| parse(s)));
+        let n = n.ok_or_else(|| {
+            Error::unsupported(format!("colour {s:?} needs the colour module (pkg/colours.wasm), not loaded"))
+        })?;
+        Ok((n >= 0.0 && n <= u32::MAX as f64).then(|| (n as u32).to_be_bytes()))
+    }
 }
 
 /// A table build.rs packed with zlib, inflated (at most 1 MiB; empty if it does not inflate).

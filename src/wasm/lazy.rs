@@ -3,7 +3,8 @@
 //! crate), when an image that needs it opens ([`codecs_for`]) or a view asks for WebP; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, the
 //! `large-image-proj` crate), when an image in a CRS other than geographic or web mercator opens or a
 //! view's `units` name one ([`projection_for`], [`projection_for_units`]); and the colormaps and
-//! palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`), when a view is styled ([`style_tables_for`]). JS
+//! palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`) with the CSS colour parser (`pkg/colours.wasm`,
+//! the `large-image-colours` crate), when a view is styled ([`style_parts_for`]). JS
 //! hands over one loader (`setLoader`; `initWasm` of www/lib does it); what it gives is installed in
 //! the core, which then uses it synchronously.
 
@@ -24,7 +25,8 @@ thread_local! {
 /// Hands the module its loader (`setLoader(load)`; `initWasm` of www/lib does it): `load('codecs')`
 /// gives a promise of `run(request: Uint8Array) → Uint8Array` (www/lib/codecs.js), `load('proj')` one of
 /// the projection module's `{ create, transform }` (www/lib/proj.js), `load('styles')` one of
-/// `[colormaps, palettes]`, the two tables' bytes. Each is asked for when first needed, again after
+/// `[colormaps, palettes]`, the two tables' bytes, `load('colours')` one of `parse(text) → number`
+/// (www/lib/colours.js). Each is asked for when first needed, again after
 /// a failure. Only the first call counts.
 #[wasm_bindgen(js_name = setLoader)]
 pub fn set_loader(load: js_sys::Function) {
@@ -156,30 +158,56 @@ async fn style_tables() -> Result<()> {
 }
 
 /// The options that may name a colormap or a palette: a large_image `style`, TiTiler's `titiler` query
-/// string and its `colormapName` (the options of every view taking a style; `colormap`, a colormap given in full, needs no table).
+/// string and its `colormapName` (the options of every view taking a style; `colormap`, a colormap given
+/// in full, needs no table, but may hold CSS colours: see [`style_parts_for`]).
 const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormapName"];
 
-/// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]).
-async fn style_tables_for(opts: JsValue) -> Result<()> {
+/// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]), and the
+/// colour module if they may hold a CSS colour (those, or TiTiler's `colormap`).
+async fn style_parts_for(opts: JsValue) -> Result<()> {
     let given = |k: &str| js_sys::Reflect::get(&opts, &k.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null());
-    if opts.is_object() && STYLE_OPTIONS.iter().any(|k| given(k)) {
+    if !opts.is_object() {
+        return Ok(());
+    }
+    if STYLE_OPTIONS.iter().any(|k| given(k)) {
         style_tables().await?;
+    }
+    if STYLE_OPTIONS.iter().any(|k| given(k)) || given("colormap") {
+        colour_module().await?;
     }
     Ok(())
 }
 
-/// Loads what a view's options may need: the colormaps and palettes ([`style_tables_for`]), the
+/// Loads and installs the colour module (`pkg/colours.wasm`: CSS colours in styles) unless it is there.
+async fn colour_module() -> Result<()> {
+    use crate::style::colormap::colours;
+    if colours::installed() {
+        return Ok(());
+    }
+    let file = "for CSS colours in styles, the colour module (pkg/colours.wasm)";
+    let parse = load("colours", file)
+        .await?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| Error::unsupported(format!("{file} is needed, and the loader gave no function")))?;
+    colours::install(Box::new(move |text: &str| {
+        parse.call1(&JsValue::NULL, &text.into()).ok().and_then(|v| v.as_f64()).unwrap_or(-1.0)
+    }));
+    Ok(())
+}
+
+/// Loads what a view's options may need: the colormaps, palettes and colour module ([`style_parts_for`]), the
 /// projection module ([`projection_for_units`]), the codec module for WebP output
 /// ([`codecs_for_format`]).
 pub(super) async fn parts_for(opts: JsValue) -> Result<()> {
-    style_tables_for(opts.clone()).await?;
+    style_parts_for(opts.clone()).await?;
     codecs_for_format(&opts).await?;
     projection_for_units(opts).await
 }
 
-/// Loads the colormaps and palettes (`loadStyleTables()`; `colormapNames` and `paletteColors` of
-/// www/lib call it first).
+/// Loads the colormaps, palettes and colour module (`loadStyleTables()`; `colormapNames` and
+/// `paletteColors` of www/lib call it first).
 #[wasm_bindgen(js_name = loadStyleTables)]
 pub async fn load_style_tables() -> std::result::Result<(), JsValue> {
-    Ok(style_tables().await?)
+    style_tables().await?;
+    Ok(colour_module().await?)
 }

@@ -377,7 +377,7 @@ export interface LargeImageError extends Error {
  * wasm unless `codecsInput` names it; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs) the first
  * time an image in a CRS other than EPSG:4326 and EPSG:3857 opens or a view's `units` name one,
  * unless `projInput` names it; the colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`)
- * the first time a view is styled, from next to the wasm.
+ * and the CSS colour parser (`pkg/colours.wasm`) the first time a view is styled, from next to the wasm.
  */
 export function initWasm(
   input?: URL | string | Request | Response | BufferSource | WebAssembly.Module,

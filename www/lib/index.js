@@ -8,6 +8,7 @@
 import init, * as wasmBindings from '../pkg/large_image_wasm.js';
 import { WorkerPool, useWasm } from './pool.js';
 import { loadCodecs } from './codecs.js';
+import { loadColours } from './colours.js';
 import { loadProj } from './proj.js';
 
 export { WorkerPool };
@@ -185,7 +186,8 @@ function projModule(input) {
  * promise of one, asked when first needed: how a pool's worker gets the page's), the projection
  * module (`pkg/large_image_proj_bg.wasm`: proj4rs) when an image in a CRS other than EPSG:4326 and EPSG:3857 opens or
  * a view's `units` name one, unless `projInput` names it (the same forms as `codecsInput`), and the
- * colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) when a view is styled.
+ * colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`, 33.5 KB) with the CSS colour parser
+ * (`pkg/colours.wasm`) when a view is styled.
  *
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @param {URL | string | Request | Response | BufferSource} [epsgInput]
@@ -204,6 +206,7 @@ export function initWasm(input, epsgInput, codecsInput, projInput) {
       codecs: async () => loadCodecs(await codecsModule(await given(codecsInput))),
       proj: async () => loadProj(await projModule(await given(projInput))),
       styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
+      colours: async () => loadColours(await compileModule(await pkgFile('colours.wasm'), 'the colour module, pkg/colours.wasm')),
     };
     // Each part once; a failed load is tried again by the next view that needs it.
     const loading = new Map();
