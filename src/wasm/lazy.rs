@@ -1,12 +1,15 @@
-//! What the wasm build keeps in files beside it and loads on first use: the codec module
-//! (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding and the WebP encoder, the `large-image-codecs`
-//! crate), when an image that needs it opens ([`codecs_for`]) or a view asks for WebP; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, the
-//! `large-image-proj` crate), when an image in a CRS other than geographic or web mercator opens or a
-//! view's `units` name one ([`projection_for`], [`projection_for_units`]); and the colormaps and
-//! palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`) with the CSS colour parser (`pkg/colours.wasm`,
-//! the `large-image-colours` crate), when a view is styled ([`style_parts_for`]). JS
-//! hands over one loader (`setLoader`; `initWasm` of www/lib does it); what it gives is installed in
-//! the core, which then uses it synchronously.
+//! What the wasm build keeps in files beside it and loads on first use, each through the one loader JS
+//! hands over (`setLoader`; `initWasm` of www/lib does it) and then installed in the core, which uses it
+//! synchronously:
+//! - the codec module (`pkg/codecs.wasm`, the `large-image-codecs` crate: ZSTD, WebP and LERC decoding,
+//!   the WebP encoder), when an image that needs it opens ([`codecs_for`]) or a view asks for WebP;
+//! - the projection module (`pkg/large_image_proj_bg.wasm`, the `large-image-proj` crate: proj4rs), when
+//!   an image in a CRS other than geographic or web mercator opens ([`projection_for`]) or a view's
+//!   `units` name one;
+//! - the colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`) and the CSS colour parser
+//!   (`pkg/colours.wasm`, the `large-image-colours` crate), when a view is styled.
+//!
+//! [`parts_for`] loads what a view's options need.
 
 use crate::api::{LargeImage, Units};
 use crate::decode::codecs::{in_codec_module, module};
