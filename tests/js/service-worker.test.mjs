@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startServer, vendorMounts } from '../../scripts/serve.mjs';
 import { LargeImage } from '../../www/lib/index.js';
 import { createRouter } from '../../www/lib/router.js';
-import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, gdalinfo, missingPrerequisites, tempDir, withTimeout } from './helpers.mjs';
+import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, gdalinfo, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 
@@ -120,6 +120,35 @@ describe('the service worker in Chromium', () => {
     const info = await gdalinfo(BMNG);
     assert.deepEqual([inPage[0].json.sizeX, inPage[0].json.sizeY], info.size);
     assert.equal(inPage[1].json.length, 4, 'one entry per rendered channel');
+  });
+
+  test('a UTM image: the worker loads the projection module (pkg/large_image_proj_bg.wasm), and answers its metadata and a web-mercator tile as the library does in Node', async () => {
+    const synthetic = await makeSyntheticCog(dir, { name: 'geo.tif' });
+    await run('gdalwarp', ['-q', '-t_srs', 'EPSG:32633', '-of', 'COG', synthetic, path.join(dir, 'utm.tif')]);
+    const img = await LargeImage.open(`${srv.url}/fixtures/utm.tif`);
+    const meta = await img.metadata({ projection: 'EPSG:3857' });
+    const z = meta.levels - 1;
+    const lon = (meta.bounds.xmin + meta.bounds.xmax) / 2;
+    const lat = (meta.bounds.ymin + meta.bounds.ymax) / 2;
+    const x = Math.floor(((lon + 180) / 360) * 2 ** z);
+    const y = Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z);
+    const expected = decodePng(await img.tile(z, x, y, { projection: 'EPSG:3857', format: 'png' }));
+    img.close();
+    const inPage = await withTimeout(page.evaluate(async () => {
+      const { registerLargeImageWorker } = await import('/lib/service-worker.js');
+      const sw = await registerLargeImageWorker('/sw.js');
+      await sw.register('utm', '/fixtures/utm.tif');
+      const r = await fetch('/api/image/utm/info/metadata');
+      return { status: r.status, json: await r.json() };
+    }), 60_000, 'the UTM image\'s metadata through the worker');
+    const node = createRouter({ images: { utm: `${srv.url}/fixtures/utm.tif` } });
+    assert.equal(inPage.status, 200, JSON.stringify(inPage.json));
+    assert.deepEqual(inPage.json, await (await node(new Request(`${srv.url}/api/image/utm/info/metadata`))).json());
+    assert.equal(inPage.json.bounds.srs, 'EPSG:4326', 'bounds in EPSG:4326: through the projection module');
+    const tile = await imagePixels(page, `/api/image/utm/tiles/${z}/${x}/${y}.png?projection=EPSG:3857`);
+    assert.equal(tile.error, undefined);
+    assert.ok(tile.data.some((v, i) => i % 4 === 3 && v === 255), 'the tile shows the image');
+    assert.deepEqual(tile.data, Array.from(expected.data), 'every channel of every pixel');
   });
 
   test('requests that are not its own go to the network untouched', async () => {

@@ -14,11 +14,17 @@
 // route, 502 when the bucket fails (its status and the URL), 504 when it does not answer in time.
 
 import { LargeImage, colormapNames } from './index.js';
+// A service worker may not import() the projection module's glue when a projected image first needs it:
+// the router, which every service worker of this package is built on, imports it statically.
+import * as projGlue from '../pkg/large_image_proj.js';
+import { useProjGlue } from './proj.js';
 import { FORMATS } from './routes.js';
 import { openapiDocument } from './openapi.js';
 import { HttpError, badParameter, errorResponse, nully, okResponse, refuseUnknown, safeJson } from './http.js';
 import { HISTOGRAM_RESOLUTION, VIEWS, coreError, matchRoute, readParams, styleOf } from './views.js';
 import { Registry, defaultStore, memoryStore } from './registrations.js';
+
+useProjGlue(projGlue);
 
 export { HttpError, HISTOGRAM_RESOLUTION, matchRoute, safeJson, styleOf };
 
