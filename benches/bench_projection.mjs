@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { startServer } from '../scripts/serve.mjs';
 import { REPO, options } from './common.mjs';
+import { mercatorTileAt } from '../tests/js/helpers.mjs';
 
 /** The child: `--child <lib> <base url> <names…>` prints one line per file. */
 async function child([lib, base, ...names]) {
@@ -26,9 +27,7 @@ async function child([lib, base, ...names]) {
     const lon = (m.bounds.xmin + m.bounds.xmax) / 2;
     const lat = (m.bounds.ymin + m.bounds.ymax) / 2;
     const z = m.levels;
-    const x = Math.floor(((lon + 180) / 360) * 2 ** z);
-    const r = (lat * Math.PI) / 180;
-    const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * 2 ** z);
+    const [x, y] = mercatorTileAt(z, lon, lat);
     const res = {};
     for (const resampling of ['nearest', 'bilinear']) {
       const o = { projection: 'EPSG:3857', format: 'rgba', resampling };

@@ -20,6 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { startServer } from '../scripts/serve.mjs';
 import { REPO, options } from './common.mjs';
+import { mercatorTileAt } from '../tests/js/helpers.mjs';
 
 /** The child: `node hash_outputs.mjs --child <lib> <base url> <names…>` prints `{ key: sha256 | 'ERR …' }`. */
 async function child([lib, base, ...names]) {
@@ -55,10 +56,7 @@ async function child([lib, base, ...names]) {
       const lat = (m.bounds.ymin + m.bounds.ymax) / 2;
       for (const resampling of ['nearest', 'bilinear', 'cubic']) {
         for (const z of [m.levels - 3, m.levels - 2, m.levels - 1, m.levels].filter((z) => z >= 0)) {
-          const nz = 2 ** z;
-          const x = Math.floor(((lon + 180) / 360) * nz);
-          const r = (lat * Math.PI) / 180;
-          const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * nz);
+          const [x, y] = mercatorTileAt(z, lon, lat);
           await tryput(`${name} 3857 ${resampling} ${z}/${x}/${y}`, () => img.tile(z, x, y, { projection: 'EPSG:3857', format: 'rgba', resampling }));
           const g = Math.max(0, z - 1);
           await tryput(`${name} 4326 ${resampling} ${z}`, () => img.tile(g, Math.floor(((lon + 180) / 360) * 2 * 2 ** g), Math.floor(((90 - lat) / 180) * 2 ** g), { projection: 'EPSG:4326', format: 'rgba', resampling }));

@@ -29,6 +29,8 @@ pub mod encode;
 pub mod error;
 pub mod limits;
 pub mod order;
+#[cfg(target_arch = "wasm32")]
+pub mod slot;
 pub mod source;
 pub mod stats;
 pub mod style;

@@ -28,9 +28,7 @@ impl Units {
         match u.as_str() {
             "pixels" | "pixel" | "base_pixels" | "px" => Ok(Units::Pixels),
             "fraction" | "fractions" => Ok(Units::Fraction),
-            _ => u
-                .strip_prefix("epsg:")
-                .and_then(|c| c.parse().ok())
+            _ => Self::epsg_named(&u)
                 .map(Units::Epsg)
                 .ok_or_else(|| Error::usage(format!("units {u:?} (pixels, fraction or EPSG:nnnn)"))),
         }

@@ -180,34 +180,36 @@ fn run(req: Request) -> Result<Decoded> {
 #[cfg(target_arch = "wasm32")]
 pub mod module {
     use super::{Decoded, Error, Request, Result};
-    use std::cell::RefCell;
+    use crate::slot::Slot;
 
     /// Runs a request's bytes in the codec module: its answer's bytes, or why it could not be run.
     pub type Runner = Box<dyn Fn(&[u8]) -> std::result::Result<Vec<u8>, String>>;
 
     thread_local! {
-        static RUNNER: RefCell<Option<Runner>> = const { RefCell::new(None) };
+        static RUNNER: Slot<Runner> = const { Slot::new() };
     }
 
     /// Whether the codec module is installed.
     pub fn installed() -> bool {
-        RUNNER.with(|r| r.borrow().is_some())
+        RUNNER.with(Slot::is_set)
     }
 
     /// Installs the codec module (the first call counts).
     pub fn install(run: Runner) {
-        RUNNER.with(|r| {
-            r.borrow_mut().get_or_insert(run);
-        });
+        RUNNER.with(|r| r.set(run));
     }
 
     pub(super) fn call(req: &Request) -> Result<Decoded> {
         let name = req.codec().name();
-        let answer = RUNNER.with(|r| match &*r.borrow() {
-            Some(run) => run(&req.to_bytes()).map_err(|e| Error::decode(name, format!("the codec module failed: {e}"))),
-            None => {
-                Err(Error::unsupported(format!("{name} tiles need the codec module (pkg/codecs.wasm), not loaded")))
-            }
+        let answer = RUNNER.with(|r| {
+            r.with(|run| match run {
+                Some(run) => {
+                    run(&req.to_bytes()).map_err(|e| Error::decode(name, format!("the codec module failed: {e}")))
+                }
+                None => {
+                    Err(Error::unsupported(format!("{name} tiles need the codec module (pkg/codecs.wasm), not loaded")))
+                }
+            })
         })?;
         Ok(large_image_codecs::response_from_bytes(answer)?)
     }

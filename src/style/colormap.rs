@@ -18,29 +18,27 @@ pub fn parse_colour(s: &str) -> Result<[u8; 4]> {
 #[cfg(target_arch = "wasm32")]
 pub mod colours {
     use crate::error::{Error, Result};
-    use std::cell::RefCell;
+    use crate::slot::Slot;
 
     /// Parses a colour's text in the colour module: `r·2²⁴ + g·2¹⁶ + b·2⁸ + a`, or −1.
     pub type Parser = Box<dyn Fn(&str) -> f64>;
 
     thread_local! {
-        static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+        static PARSER: Slot<Parser> = const { Slot::new() };
     }
 
     /// Whether the colour module is installed.
     pub fn installed() -> bool {
-        PARSER.with(|p| p.borrow().is_some())
+        PARSER.with(Slot::is_set)
     }
 
     /// Installs the colour module (the first call counts).
     pub fn install(parse: Parser) {
-        PARSER.with(|p| {
-            p.borrow_mut().get_or_insert(parse);
-        });
+        PARSER.with(|p| p.set(parse));
     }
 
     pub(super) fn parse(s: &str) -> Result<Option<[u8; 4]>> {
-        let n = PARSER.with(|p| p.borrow().as_ref().map(|parse| parse(s)));
+        let n = PARSER.with(|p| p.with(|parse| parse.map(|parse| parse(s))));
         let n = n.ok_or_else(|| {
             Error::unsupported(format!("colour {s:?} needs the colour module (pkg/colours.wasm), not loaded"))
         })?;

@@ -14,7 +14,7 @@ pub const APPROX_MAX_ERROR: f64 = 0.01;
 /// For each pixel centre of a `size`×`size` output covering `bounds` (in `dst` units), the fractional
 /// pixel (col, row) of the source image `src`.
 ///
-/// Rows go through GDAL's approximate transformer ([`approx_row`]) with `max_error` (0: every point
+/// Rows go through GDAL's approximate transformer ([`approx_rows`]) with `max_error` (0: every point
 /// exact), so that sampling picks the same source positions as `gdalwarp`. The points each step needs
 /// are transformed together, for all rows at once (one call into the projection module per step).
 pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs, max_error: f64) -> Vec<(f64, f64)> {
@@ -32,15 +32,6 @@ pub fn source_grid(bounds: [f64; 4], size: usize, dst: &Crs, src: &SourceCrs, ma
     out
 }
 
-/// GDAL's approximate transformer over one row of `row.len()` points whose exact transform is
-/// `exact(i)`: transform the first, middle and last points; if the middle's error against the line
-/// through the ends (|dx| + |dy|) exceeds `max_error`, split into the first `middle` points and
-/// the rest and recurse, else interpolate linearly. Five points or fewer, or a failed end, are exact.
-pub fn approx_row(row: &mut [(f64, f64)], exact: &dyn Fn(usize) -> (f64, f64), max_error: f64) {
-    let width = row.len();
-    approx_rows(row, width, &mut |asked| asked.iter().map(|&(_, i)| exact(i)).collect(), max_error);
-}
-
 /// Exact transforms of the (row, index) points asked, in order.
 type Exact<'a> = dyn FnMut(&[(usize, usize)]) -> Vec<(f64, f64)> + 'a;
 
@@ -54,10 +45,15 @@ struct Piece {
     exact: bool,
 }
 
-/// [`approx_row`] over every row of `out` (rows of `width` points) at once, breadth first: each step
-/// asks `exact` for the exact transforms of all the (row, index) points it needs together. The result
-/// is the recursion's, cell for cell: where two pieces share a point (a split's middle), the piece that
-/// starts there writes it, as the recursion's later write does.
+/// GDAL's approximate transformer over every row of `out` (rows of `width` points): for each row,
+/// transform the first, middle and last points; if the middle's error against the line through the
+/// ends (|dx| + |dy|) exceeds `max_error`, split into the first `middle` points and the rest and go
+/// on with each, else interpolate linearly. Five points or fewer, or a failed end, are exact.
+///
+/// All rows at once, breadth first: each step asks `exact` for the exact transforms of all the
+/// (row, index) points it needs together. The result is GDAL's recursion's, cell for cell: where two
+/// pieces share a point (a split's middle), the piece that starts there writes it, as the recursion's
+/// later write does.
 fn approx_rows(out: &mut [(f64, f64)], width: usize, exact: &mut Exact, max_error: f64) {
     if width == 0 {
         return;

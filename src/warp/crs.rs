@@ -229,25 +229,17 @@ impl SourceCrs {
         }
     }
 
-    /// (x, y) in `from` → coordinates in the source CRS (longitudes wrapped, NaN where it fails).
-    pub fn from_crs(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
-        let (sx, sy) = if *from == self.crs {
-            (x, y)
-        } else {
-            let (lon, lat) = from.to_lonlat(x, y);
-            self.crs.from_lonlat(lon, lat)
-        };
-        (self.wrap_long(sx), sy)
-    }
-
-    /// (x, y) in `from` → fractional pixel (col, row) of the full-resolution image.
+    /// (x, y) in `from` → fractional pixel (col, row) of the full-resolution image (NaN where the
+    /// transform fails): [`Self::to_pixels`] of one point.
     pub fn to_pixel(&self, from: &Crs, x: f64, y: f64) -> (f64, f64) {
-        let (sx, sy) = self.from_crs(from, x, y);
-        apply_geotransform(&self.inv, sx, sy)
+        let mut p = [x, y];
+        self.to_pixels(from, &mut p);
+        (p[0], p[1])
     }
 
-    /// Points `xy` (x then y of each) in `from` → fractional pixels (col, row), in place, each as
-    /// [`Self::to_pixel`] converts it.
+    /// Points `xy` (x then y of each) in `from` → fractional pixels (col, row) of the full-resolution
+    /// image, in place: to (lon, lat) and on into the source CRS unless `from` is it, longitudes
+    /// wrapped, then through the inverse geotransform.
     pub fn to_pixels(&self, from: &Crs, xy: &mut [f64]) {
         if *from != self.crs {
             from.to_lonlat_all(xy);

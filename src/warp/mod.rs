@@ -10,7 +10,7 @@ pub mod projection;
 pub mod resample;
 pub mod scheme;
 
-pub use approx::{approx_row, source_grid, APPROX_MAX_ERROR};
+pub use approx::{source_grid, APPROX_MAX_ERROR};
 #[cfg(target_arch = "wasm32")]
 pub use crs::set_packed_epsg_table;
 pub use crs::{epsg_definition, Crs, SourceCrs};

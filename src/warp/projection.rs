@@ -69,6 +69,7 @@ impl Projection {
 /// once it is loaded; until then projections are refused. Each definition is made there once.
 #[cfg(target_arch = "wasm32")]
 pub mod module {
+    use crate::slot::Slot;
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -89,39 +90,41 @@ pub mod module {
     }
 
     thread_local! {
-        static BACKEND: RefCell<Option<Box<dyn Backend>>> = const { RefCell::new(None) };
+        static BACKEND: Slot<Box<dyn Backend>> = const { Slot::new() };
         /// Projections made so far, by definition.
         static MADE: RefCell<HashMap<String, (u32, bool)>> = RefCell::new(HashMap::new());
     }
 
     /// Whether the projection module is installed.
     pub fn installed() -> bool {
-        BACKEND.with(|b| b.borrow().is_some())
+        BACKEND.with(Slot::is_set)
     }
 
     /// Installs the projection module (the first call counts).
     pub fn install(backend: Box<dyn Backend>) {
-        BACKEND.with(|b| {
-            b.borrow_mut().get_or_insert(backend);
-        });
+        BACKEND.with(|b| b.set(backend));
     }
 
     pub(super) fn create(def: &str) -> std::result::Result<(u32, bool), Failure> {
         if let Some(made) = MADE.with(|m| m.borrow().get(def).copied()) {
             return Ok(made);
         }
-        let made = BACKEND.with(|b| match &*b.borrow() {
-            Some(backend) => backend.create(def).map_err(Failure::Refused),
-            None => Err(Failure::NotLoaded),
+        let made = BACKEND.with(|b| {
+            b.with(|backend| match backend {
+                Some(backend) => backend.create(def).map_err(Failure::Refused),
+                None => Err(Failure::NotLoaded),
+            })
         })?;
         MADE.with(|m| m.borrow_mut().insert(def.to_string(), made));
         Ok(made)
     }
 
     pub(super) fn transform(id: u32, to_lonlat: bool, xy: &mut [f64]) {
-        BACKEND.with(|b| match &*b.borrow() {
-            Some(backend) => backend.transform(id, to_lonlat, xy),
-            None => xy.fill(f64::NAN),
+        BACKEND.with(|b| {
+            b.with(|backend| match backend {
+                Some(backend) => backend.transform(id, to_lonlat, xy),
+                None => xy.fill(f64::NAN),
+            })
         });
     }
 }

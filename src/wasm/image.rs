@@ -32,10 +32,10 @@ struct Stats {
 }
 
 impl JsLargeImage {
-    /// Runs a view as a promise: its options without `signal` go to `run`, after the colormaps and
-    /// palettes are loaded if the options may name one, and the projection module if their `units`
-    /// need it; the signal, when given, drops the view's reads
-    /// when it aborts. Its errors name the image's URL.
+    /// Runs a view as a promise: its options without `signal` go to `run`, after what they need is
+    /// loaded (`lazy::parts_for`: the style tables and colour module, the codec module for WebP, the
+    /// projection module for projected `units`); the signal, when given, drops the view's reads when
+    /// it aborts. Its errors name the image's URL.
     fn view<F: Future<Output = Result<JsValue>> + 'static>(
         &self,
         opts: JsValue,

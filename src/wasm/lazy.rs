@@ -14,15 +14,15 @@
 use crate::api::{LargeImage, Units};
 use crate::decode::codecs::{in_codec_module, module};
 use crate::error::{Error, Result};
+use crate::slot::Slot;
 use crate::source::callback::js_text;
 use crate::tiff::tags::compression_name;
 use crate::warp::projection::module as projection;
 use crate::warp::Crs;
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static LOADER: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    static LOADER: Slot<js_sys::Function> = const { Slot::new() };
 }
 
 /// Hands the module its loader (`setLoader(load)`; `initWasm` of www/lib does it): `load('codecs')`
@@ -33,16 +33,14 @@ thread_local! {
 /// a failure. Only the first call counts.
 #[wasm_bindgen(js_name = setLoader)]
 pub fn set_loader(load: js_sys::Function) {
-    LOADER.with(|l| {
-        l.borrow_mut().get_or_insert(load);
-    });
+    LOADER.with(|l| l.set(load));
 }
 
 /// What the loader gives for `what` (`file` names it in errors).
 async fn load(what: &str, file: &str) -> Result<JsValue> {
     let fail = |why: String| Error::unsupported(format!("{file} is needed, and {why}"));
     let loader = LOADER
-        .with(|l| l.borrow().clone())
+        .with(|l| l.with(|f| f.cloned()))
         .ok_or_else(|| fail("no loader was set (setLoader; initWasm of www/lib sets it)".into()))?;
     let promise = loader.call1(&JsValue::NULL, &what.into()).map_err(|e| fail(js_text(&e)))?;
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise))
@@ -58,10 +56,14 @@ pub(super) async fn codecs_for<S>(img: &LargeImage<S>) -> Result<()> {
     }
 }
 
+/// The option `name` of a view's options when it is a string.
+fn string_option(opts: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(opts, &name.into()).ok().and_then(|v| v.as_string())
+}
+
 /// Loads and installs the codec module if a view's `format` is WebP (its encoder is there too).
 async fn codecs_for_format(opts: &JsValue) -> Result<()> {
-    let format = js_sys::Reflect::get(opts, &"format".into()).ok().and_then(|f| f.as_string());
-    match format {
+    match string_option(opts, "format") {
         Some(f) if f.trim().eq_ignore_ascii_case("webp") => codec_module("WebP output").await,
         _ => Ok(()),
     }
@@ -135,9 +137,8 @@ pub(super) async fn projection_for<S: crate::source::RangeSource>(img: &LargeIma
 }
 
 /// Loads and installs the projection module if a view's `units` name an EPSG code that needs it.
-async fn projection_for_units(opts: JsValue) -> Result<()> {
-    let units = js_sys::Reflect::get(&opts, &"units".into()).ok().and_then(|u| u.as_string());
-    match units.as_deref().and_then(Units::epsg_named) {
+async fn projection_for_units(opts: &JsValue) -> Result<()> {
+    match string_option(opts, "units").as_deref().and_then(Units::epsg_named) {
         Some(code) if Crs::built_in(code).is_none() => projection_module(&format!("units EPSG:{code}")).await,
         _ => Ok(()),
     }
@@ -167,15 +168,16 @@ const STYLE_OPTIONS: [&str; 3] = ["style", "titiler", "colormapName"];
 
 /// Loads the colormaps and palettes if a view's options may name one (see [`STYLE_OPTIONS`]), and the
 /// colour module if they may hold a CSS colour (those, or TiTiler's `colormap`).
-async fn style_parts_for(opts: JsValue) -> Result<()> {
-    let given = |k: &str| js_sys::Reflect::get(&opts, &k.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null());
+async fn style_parts_for(opts: &JsValue) -> Result<()> {
+    let given = |k: &str| js_sys::Reflect::get(opts, &k.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null());
     if !opts.is_object() {
         return Ok(());
     }
-    if STYLE_OPTIONS.iter().any(|k| given(k)) {
+    let styled = STYLE_OPTIONS.iter().any(|k| given(k));
+    if styled {
         style_tables().await?;
     }
-    if STYLE_OPTIONS.iter().any(|k| given(k)) || given("colormap") {
+    if styled || given("colormap") {
         colour_module().await?;
     }
     Ok(())
@@ -202,9 +204,9 @@ async fn colour_module() -> Result<()> {
 /// projection module ([`projection_for_units`]), the codec module for WebP output
 /// ([`codecs_for_format`]).
 pub(super) async fn parts_for(opts: JsValue) -> Result<()> {
-    style_parts_for(opts.clone()).await?;
+    style_parts_for(&opts).await?;
     codecs_for_format(&opts).await?;
-    projection_for_units(opts).await
+    projection_for_units(&opts).await
 }
 
 /// Loads the colormaps, palettes and colour module (`loadStyleTables()`; `colormapNames` and

@@ -89,6 +89,10 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
   let bmngInfo;
 
   const url = (name) => `${base}/${name}`;
+  /** What `code` (an ES module run in a fresh Node process, a realm of its own) prints as JSON; its
+   * `process.argv.slice(1)` is www/lib's entry, this server's URL and the file `pkg/<part>`. */
+  const inFreshRealm = async (code, part) =>
+    JSON.parse(await run(process.execPath, ['--input-type=module', '-e', code, path.join(REPO, 'www', 'lib', 'index.js'), base, path.join(WWW, 'pkg', part)]));
   const logFor = (name) => srv.log.filter((e) => e.path === `/${name}`);
 
   before(async () => {
@@ -176,9 +180,7 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
       out.asked = asked;
       process.stdout.write(JSON.stringify(out));
     `;
-    const stdout = await run(process.execPath, ['--input-type=module', '-e', child,
-      path.join(REPO, 'www', 'lib', 'index.js'), base, path.join(WWW, 'pkg', 'large_image_proj_bg.wasm')]);
-    const out = JSON.parse(stdout);
+    const out = await inFreshRealm(child, 'large_image_proj_bg.wasm');
     assert.ok(out.geoTile === 256 * 256 * 4, 'an EPSG:4326 image tiles in web mercator without the module');
     assert.equal(out.afterGeo, 0, 'asks for the projection module before a projected image');
     assert.match(out.failed, /projection module \(pkg\/large_image_proj_bg\.wasm\) is needed, and it did not load: .*offline/);
@@ -215,8 +217,7 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
       const thumb = await img.thumbnail({ format: 'webp' });
       process.stdout.write(JSON.stringify({ before, asked, tile: Buffer.from(tile).toString('base64'), thumb: Buffer.from(thumb).toString('base64') }));
     `;
-    const out = JSON.parse(await run(process.execPath, ['--input-type=module', '-e', child,
-      path.join(REPO, 'www', 'lib', 'index.js'), base, path.join(WWW, 'pkg', 'codecs.wasm')]));
+    const out = await inFreshRealm(child, 'codecs.wasm');
     assert.equal(out.before, 0, 'PNG and JPEG output do not ask for the codec module');
     assert.equal(out.asked, 1, 'WebP output asks once');
     // Its own engine: the shared one's byte cache is what later tests count requests against.

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startServer, vendorMounts } from '../../scripts/serve.mjs';
 import { LargeImage } from '../../www/lib/index.js';
 import { createRouter } from '../../www/lib/router.js';
-import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, gdalinfo, makeSyntheticCog, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
+import { BMNG, CHROMIUM_ARGS, OUT_DIR, REPO, WWW, decodePng, gdalinfo, makeSyntheticCog, mercatorTileAt, missingPrerequisites, run, tempDir, withTimeout } from './helpers.mjs';
 
 const missing = missingPrerequisites({ browser: true });
 
@@ -130,8 +130,7 @@ describe('the service worker in Chromium', () => {
     const z = meta.levels - 1;
     const lon = (meta.bounds.xmin + meta.bounds.xmax) / 2;
     const lat = (meta.bounds.ymin + meta.bounds.ymax) / 2;
-    const x = Math.floor(((lon + 180) / 360) * 2 ** z);
-    const y = Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z);
+    const [x, y] = mercatorTileAt(z, lon, lat);
     const expected = decodePng(await img.tile(z, x, y, { projection: 'EPSG:3857', format: 'png' }));
     img.close();
     const inPage = await withTimeout(page.evaluate(async () => {

@@ -143,31 +143,26 @@ export function wasmParts(input, epsgInput) {
   return Promise.all([module, epsg]);
 }
 
-let codecsPromise = null;
+/** The compiled modules kept beside the wasm and loaded on first use, by file name. */
+const partPromises = {};
 
 /**
- * The codec module (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) compiled once per realm, when an
- * image first needs it; a pool's workers ask the pool for this one instead of compiling their own.
+ * A module kept beside the wasm (`pkg/<file>`, or `input`), compiled once per realm when first needed;
+ * a pool's workers ask the pool for the page's instead of compiling their own.
+ * @param {string} file the module's file in `pkg/`
+ * @param {string} what the module as errors name it
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
  * @returns {Promise<WebAssembly.Module>}
  */
-function codecsModule(input) {
-  return once(() => codecsPromise, (p) => (codecsPromise = p),
-    async () => compileModule(input ?? (await pkgFile('codecs.wasm')), 'the codec module, pkg/codecs.wasm'));
+function partModule(file, what, input) {
+  return once(() => partPromises[file], (p) => (partPromises[file] = p),
+    async () => compileModule(input ?? (await pkgFile(file)), `${what}, pkg/${file}`));
 }
 
-let projPromise = null;
-
-/**
- * The projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, for CRSs other than EPSG:4326 and EPSG:3857)
- * compiled once per realm, when first needed; a pool's workers ask the pool for this one.
- * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
- * @returns {Promise<WebAssembly.Module>}
- */
-function projModule(input) {
-  return once(() => projPromise, (p) => (projPromise = p),
-    async () => compileModule(input ?? (await pkgFile('large_image_proj_bg.wasm')), 'the projection module, pkg/large_image_proj_bg.wasm'));
-}
+/** The codec module (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding, WebP encoding). */
+const codecsModule = (input) => partModule('codecs.wasm', 'the codec module', input);
+/** The projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, for CRSs other than EPSG:4326 and EPSG:3857). */
+const projModule = (input) => partModule('large_image_proj_bg.wasm', 'the projection module', input);
 
 /**
  * Initialise the wasm module. Called lazily by `LargeImage.open`; call it yourself to
@@ -206,7 +201,7 @@ export function initWasm(input, epsgInput, codecsInput, projInput) {
       codecs: async () => loadCodecs(await codecsModule(await given(codecsInput))),
       proj: async () => loadProj(await projModule(await given(projInput))),
       styles: () => Promise.all([table('colormaps.bin'), table('palettes.bin')]),
-      colours: async () => loadColours(await compileModule(await pkgFile('colours.wasm'), 'the colour module, pkg/colours.wasm')),
+      colours: async () => loadColours(await partModule('colours.wasm', 'the colour module')),
     };
     // Each part once; a failed load is tried again by the next view that needs it.
     const loading = new Map();
