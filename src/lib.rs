@@ -37,6 +37,8 @@ pub mod style;
 pub mod tiff;
 pub mod warp;
 
+#[cfg(test)]
+mod test_rng;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

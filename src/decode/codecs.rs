@@ -12,33 +12,6 @@ pub fn none(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     Ok(data[..expected.min(data.len())].to_vec())
 }
 
-/// TIFF LZW (MSB first, with the early code-size switch), via `weezl`.
-pub fn lzw(data: &[u8], expected: usize) -> Result<Vec<u8>> {
-    use weezl::{decode::Decoder, BitOrder, LzwStatus};
-    let mut dec = Decoder::with_tiff_size_switch(BitOrder::Msb, 8);
-    let mut out = vec![0u8; expected];
-    let (mut inp, mut filled) = (0usize, 0usize);
-    while filled < expected {
-        let r = dec.decode_bytes(&data[inp..], &mut out[filled..]);
-        inp += r.consumed_in;
-        filled += r.consumed_out;
-        match r.status {
-            Ok(LzwStatus::Ok) if r.consumed_in == 0 && r.consumed_out == 0 => break,
-            Ok(LzwStatus::Ok) => {}
-            Ok(LzwStatus::Done) | Ok(LzwStatus::NoProgress) => break,
-            Err(e) => {
-                // Some writers leave garbage after the last code; what was decoded stands.
-                if filled >= expected {
-                    break;
-                }
-                return Err(Error::decode("LZW", e));
-            }
-        }
-    }
-    out.truncate(filled);
-    Ok(out)
-}
-
 /// zlib-wrapped DEFLATE (TIFF compression 8 and 32946), via `zune-inflate`.
 pub fn deflate(data: &[u8], expected: usize) -> Result<Vec<u8>> {
     use zune_inflate::{DeflateDecoder, DeflateOptions};

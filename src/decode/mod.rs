@@ -5,6 +5,7 @@
 
 pub mod codecs;
 pub mod jpeg;
+pub mod lzw;
 pub mod predictor;
 pub mod raster;
 
@@ -85,7 +86,7 @@ pub fn decode_tile(spec: &TileSpec, data: &[u8], limits: &Limits) -> Result<Vec<
     let method = u16::try_from(spec.compression).map_or(C::Unknown(0), C::from_u16_exhaustive);
     let raw = match method {
         C::None => codecs::none(data, stored)?,
-        C::LZW => codecs::lzw(data, stored)?,
+        C::LZW => lzw::decode(data, stored)?,
         C::Deflate | C::OldDeflate => codecs::deflate(data, stored)?,
         C::PackBits => codecs::packbits(data, stored)?,
         C::ZSTD => codecs::zstd(data, stored)?,

@@ -1220,16 +1220,7 @@ mod tests {
         (bytes, floats)
     }
 
-    /// A small deterministic generator (xorshift), for test rasters.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// A raster of `dtype` whose samples are mostly in 0..300 (some NaN and infinite for floats,
     /// some equal to 7, some masked), `w` wide (more than one chunk).
