@@ -297,6 +297,42 @@ mod tests {
     }
 
     #[test]
+    fn random_valid_code_sequences_read_as_weezl_reads_them() {
+        // Codes drawn at random among the valid ones (bytes, made entries, the entry being made, clear
+        // codes), so long chains, the cScSc case and cuts inside long strings all occur.
+        let mut rng = Rng(2024);
+        for round in 0..300 {
+            let (mut codes, mut next_free, mut first) = (vec![256], 258usize, true);
+            for _ in 0..rng.below(if round % 10 == 0 { 9000 } else { 600 }) {
+                let c = match rng.below(100) {
+                    _ if first => rng.below(256),
+                    0 => 256,
+                    1..=30 => rng.below(256),
+                    31..=40 if next_free < 4096 => next_free,
+                    _ if next_free > 258 => 258 + rng.below(next_free - 258),
+                    _ => rng.below(256),
+                };
+                codes.push(c);
+                if c == 256 {
+                    (next_free, first) = (258, true);
+                } else if first {
+                    first = false;
+                } else if next_free < 4096 {
+                    next_free += 1;
+                }
+            }
+            if rng.below(2) == 0 {
+                codes.push(257);
+            }
+            let stream = pack(&codes);
+            let whole = weezl_decode(&stream, 1 << 24).unwrap();
+            for expected in [whole.len(), rng.below(whole.len() + 1), whole.len() + 5] {
+                assert_eq!(ours(&stream, expected), weezl_decode(&stream, expected), "round {round}, {expected} bytes");
+            }
+        }
+    }
+
+    #[test]
     fn cut_and_corrupted_streams_read_as_weezl_reads_them() {
         let mut rng = Rng(12345);
         let mut compared = 0;
