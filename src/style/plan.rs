@@ -600,65 +600,89 @@ pub struct CopyU8 {
     nodata: NodataU8,
 }
 
-/// RGB pixels to RGBA, alpha 255: as many pixels as both `samples` and `out` hold. The most common
-/// tile of all (8-bit RGB, default style), so with SIMD where there is some: natively SSSE3's byte
-/// shuffle (every x86-64 CPU of the last 15 years), in the SIMD wasm build simd128's swizzle, four
-/// pixels a step (16 bytes loaded, 12 used); else the plain loop.
-fn rgb_to_rgba(samples: &[u8], out: &mut [u8]) {
-    let n = (samples.len() / 3).min(out.len() / 4);
-    let (samples, out) = (&samples[..n * 3], &mut out[..n * 4]);
-    // Pixels done four at a time: every 16-byte load at 3·i must end in `samples`, so i + 6 ≤ n.
-    let simd = if n >= 6 { (n - 6) / 4 * 4 + 4 } else { 0 };
+/// `N`-byte pixels to RGBA by a constant byte shuffle (`f` for one pixel, `shuffle` for four, index 128
+/// giving a zero byte, then OR `alpha`): as many pixels as both `samples` and `out` hold. The default
+/// style's copy of 8-bit grey and RGB, the most common tiles of all, so with SIMD where there is some:
+/// natively SSSE3's byte shuffle (every x86-64 CPU of the last 15 years), in the SIMD wasm build
+/// simd128's swizzle, four pixels a step (16 bytes loaded, `4·N` used); else `f` pixel by pixel.
+#[inline(always)]
+fn shuffle_to_rgba<const N: usize>(
+    samples: &[u8],
+    out: &mut [u8],
+    shuffle: &[u8; 16],
+    alpha: u32,
+    f: impl Fn(&[u8]) -> [u8; 4],
+) {
+    let n = (samples.len() / N).min(out.len() / 4);
+    let (samples, out) = (&samples[..n * N], &mut out[..n * 4]);
+    // Pixels done four at a time: every 16-byte load at N·i must end in `samples`, so i + ⌈16/N⌉ ≤ n.
+    let reach = 16_usize.div_ceil(N);
+    let simd = if n >= reach { (n - reach) / 4 * 4 + 4 } else { 0 };
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("ssse3") {
         // SAFETY: the CPU has SSSE3 (just checked); the loads and stores stay in bounds (`simd`).
-        unsafe { rgb_to_rgba_ssse3(samples, out, simd) };
+        unsafe { shuffle_ssse3(samples, out, (N, simd), shuffle, alpha) };
         done = simd;
     }
     #[cfg(all(target_arch = "wasm32", feature = "simd"))]
     {
         // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
         // validates simd128 (scripts/build-wasm); the loads and stores stay in bounds (`simd`).
-        unsafe { rgb_to_rgba_simd128(samples, out, simd) };
+        unsafe { shuffle_simd128(samples, out, (N, simd), shuffle, alpha) };
         done = simd;
     }
-    for (s, o) in samples[done * 3..].chunks_exact(3).zip(out[done * 4..].chunks_exact_mut(4)) {
-        o.copy_from_slice(&[s[0], s[1], s[2], 255]);
+    for (s, o) in samples[done * N..].chunks_exact(N).zip(out[done * 4..].chunks_exact_mut(4)) {
+        o.copy_from_slice(&f(s));
     }
 }
 
-/// The byte shuffle of four RGB pixels into four RGBA ones (index 128: a zero byte, alpha's place).
-const RGB_TO_RGBA: [u8; 16] = [0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128];
-
-/// [`rgb_to_rgba`]'s first `n` pixels (a multiple of 4 whose last load, 16 bytes at `3·(n − 4)`, is in
-/// `samples`) with SSSE3.
+/// [`shuffle_to_rgba`]'s first `n` pixels of `size` bytes (`n` a multiple of 4 whose last load, 16
+/// bytes at `size·(n − 4)`, is in `samples`) with SSSE3.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
-unsafe fn rgb_to_rgba_ssse3(samples: &[u8], out: &mut [u8], n: usize) {
+unsafe fn shuffle_ssse3(samples: &[u8], out: &mut [u8], (size, n): (usize, usize), shuffle: &[u8; 16], alpha: u32) {
     use std::arch::x86_64::*;
-    debug_assert!(n % 4 == 0 && (n == 0 || 3 * (n - 4) + 16 <= samples.len()) && 4 * n <= out.len());
-    let shuffle = _mm_loadu_si128(RGB_TO_RGBA.as_ptr().cast());
-    let alpha = _mm_set1_epi32(0xff00_0000u32 as i32);
+    debug_assert!(n % 4 == 0 && (n == 0 || size * (n - 4) + 16 <= samples.len()) && 4 * n <= out.len());
+    let shuffle = _mm_loadu_si128(shuffle.as_ptr().cast());
+    let alpha = _mm_set1_epi32(alpha as i32);
     for i in (0..n).step_by(4) {
-        let v = _mm_loadu_si128(samples.as_ptr().add(3 * i).cast());
+        let v = _mm_loadu_si128(samples.as_ptr().add(size * i).cast());
         _mm_storeu_si128(out.as_mut_ptr().add(4 * i).cast(), _mm_or_si128(_mm_shuffle_epi8(v, shuffle), alpha));
     }
 }
 
-/// [`rgb_to_rgba_ssse3`] with wasm's simd128 (a swizzle index past 15 gives a zero byte, as SSSE3's
-/// 128 does).
+/// [`shuffle_ssse3`] with wasm's simd128 (a swizzle index past 15 gives a zero byte, as SSSE3's 128
+/// does).
 #[cfg(all(target_arch = "wasm32", feature = "simd"))]
 #[target_feature(enable = "simd128")]
-unsafe fn rgb_to_rgba_simd128(samples: &[u8], out: &mut [u8], n: usize) {
+unsafe fn shuffle_simd128(samples: &[u8], out: &mut [u8], (size, n): (usize, usize), shuffle: &[u8; 16], alpha: u32) {
     use core::arch::wasm32::*;
-    debug_assert!(n % 4 == 0 && (n == 0 || 3 * (n - 4) + 16 <= samples.len()) && 4 * n <= out.len());
-    let shuffle = v128_load(RGB_TO_RGBA.as_ptr().cast());
-    let alpha = u32x4_splat(0xff00_0000);
+    debug_assert!(n % 4 == 0 && (n == 0 || size * (n - 4) + 16 <= samples.len()) && 4 * n <= out.len());
+    let shuffle = v128_load(shuffle.as_ptr().cast());
+    let alpha = u32x4_splat(alpha);
     for i in (0..n).step_by(4) {
-        let v = v128_load(samples.as_ptr().add(3 * i).cast());
+        let v = v128_load(samples.as_ptr().add(size * i).cast());
         v128_store(out.as_mut_ptr().add(4 * i).cast(), v128_or(i8x16_swizzle(v, shuffle), alpha));
     }
+}
+
+/// Alpha 255 in every pixel, for [`shuffle_to_rgba`].
+const OPAQUE: u32 = 0xff00_0000;
+
+/// The shuffles of [`CopyU8::copy_all`]: four pixels of 1 to 4 bytes into RGBA (128: a zero byte).
+mod shuffles {
+    const Z: u8 = 128;
+    /// Grey: `g g g _`.
+    pub const GREY: [u8; 16] = [0, 0, 0, Z, 1, 1, 1, Z, 2, 2, 2, Z, 3, 3, 3, Z];
+    /// Grey of two-byte pixels (the second band unused): `g g g _`.
+    pub const GREY_OF_2: [u8; 16] = [0, 0, 0, Z, 2, 2, 2, Z, 4, 4, 4, Z, 6, 6, 6, Z];
+    /// Grey and alpha: `g g g a`.
+    pub const GREY_ALPHA: [u8; 16] = [0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 4, 5, 6, 6, 6, 7];
+    /// RGB: `r g b _`.
+    pub const RGB: [u8; 16] = [0, 1, 2, Z, 3, 4, 5, Z, 6, 7, 8, Z, 9, 10, 11, Z];
+    /// RGB of four-byte pixels (the fourth band unused): `r g b _`.
+    pub const RGB_OF_4: [u8; 16] = [0, 1, 2, Z, 4, 5, 6, Z, 8, 9, 10, Z, 12, 13, 14, Z];
 }
 
 /// The nodata rule of a [`CopyU8`], on bytes.
@@ -691,20 +715,18 @@ impl CopyU8 {
     /// from bands 1–3, alpha from the next or 255) for 1 to 4 bands: each pixel's colour a constant
     /// shuffle of its samples (RGBA: the samples themselves). False (nothing written) otherwise.
     fn copy_all(&self, samples: &[u8], out: &mut [u8]) -> bool {
-        /// `out`'s pixels as `f` of `samples`' `N`-byte pixels.
-        #[inline(always)]
-        fn map<const N: usize>(samples: &[u8], out: &mut [u8], f: impl Fn(&[u8; N]) -> [u8; 4]) {
-            for (o, px) in out.chunks_exact_mut(4).zip(samples.chunks_exact(N)) {
-                o.copy_from_slice(&f(px.try_into().unwrap_or(&[0; N])));
-            }
-        }
+        use shuffles::*;
         let alpha = self.fill[3] == 0;
         match (self.bands, self.pick, alpha) {
-            (1, [0, 0, 0, _], false) => map::<1>(samples, out, |p| [p[0], p[0], p[0], 255]),
-            (2, [0, 0, 0, _], false) => map::<2>(samples, out, |p| [p[0], p[0], p[0], 255]),
-            (2, [0, 0, 0, 1], true) => map::<2>(samples, out, |p| [p[0], p[0], p[0], p[1]]),
-            (3, [0, 1, 2, _], false) => rgb_to_rgba(samples, out),
-            (4, [0, 1, 2, _], false) => map::<4>(samples, out, |p| [p[0], p[1], p[2], 255]),
+            (1, [0, 0, 0, _], false) => shuffle_to_rgba::<1>(samples, out, &GREY, OPAQUE, |p| [p[0], p[0], p[0], 255]),
+            (2, [0, 0, 0, _], false) => {
+                shuffle_to_rgba::<2>(samples, out, &GREY_OF_2, OPAQUE, |p| [p[0], p[0], p[0], 255])
+            }
+            (2, [0, 0, 0, 1], true) => shuffle_to_rgba::<2>(samples, out, &GREY_ALPHA, 0, |p| [p[0], p[0], p[0], p[1]]),
+            (3, [0, 1, 2, _], false) => shuffle_to_rgba::<3>(samples, out, &RGB, OPAQUE, |p| [p[0], p[1], p[2], 255]),
+            (4, [0, 1, 2, _], false) => {
+                shuffle_to_rgba::<4>(samples, out, &RGB_OF_4, OPAQUE, |p| [p[0], p[1], p[2], 255])
+            }
             (4, [0, 1, 2, 3], true) => out.copy_from_slice(&samples[..out.len()]),
             _ => return false,
         }
@@ -1123,20 +1145,37 @@ mod tests {
     }
 
     #[test]
-    fn rgb_to_rgba_at_every_length_and_offset() {
+    fn shuffles_to_rgba_at_every_length_and_offset() {
+        use shuffles::*;
+        type Pixel = fn(&[u8]) -> [u8; 4];
+        let cases: [(usize, &[u8; 16], u32, Pixel); 5] = [
+            (1, &GREY, OPAQUE, |p| [p[0], p[0], p[0], 255]),
+            (2, &GREY_OF_2, OPAQUE, |p| [p[0], p[0], p[0], 255]),
+            (2, &GREY_ALPHA, 0, |p| [p[0], p[0], p[0], p[1]]),
+            (3, &RGB, OPAQUE, |p| [p[0], p[1], p[2], 255]),
+            (4, &RGB_OF_4, OPAQUE, |p| [p[0], p[1], p[2], 255]),
+        ];
         let mut rng = crate::test_rng::Rng(5);
-        let all: Vec<u8> = (0..3 * 100 + 7).map(|_| rng.next() as u8).collect();
-        for start in 0..3 {
-            for pixels in 0..100 {
-                let samples = &all[start..start + 3 * pixels + (rng.below(3))];
-                // Room for more pixels than there are (only those there are are written), and for fewer.
-                for room in [pixels, pixels + 3, pixels / 2] {
-                    let mut out = vec![7u8; 4 * room + 2];
-                    rgb_to_rgba(samples, &mut out);
-                    let n = pixels.min(room);
-                    let want: Vec<u8> = samples.chunks_exact(3).take(n).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
-                    assert_eq!(&out[..4 * n], want, "{start} {pixels} {room}");
-                    assert!(out[4 * n..].iter().all(|&b| b == 7), "{start} {pixels} {room}: wrote past the pixels");
+        let all: Vec<u8> = (0..4 * 100 + 7).map(|_| rng.next() as u8).collect();
+        for (size, shuffle, alpha, pixel) in cases {
+            for start in 0..3 {
+                for pixels in 0..100 {
+                    let samples = &all[start..start + size * pixels + rng.below(size)];
+                    // Room for more pixels than there are (only those there are are written), and for fewer.
+                    for room in [pixels, pixels + 3, pixels / 2] {
+                        let mut out = vec![7u8; 4 * room + 2];
+                        let at = (size, start, pixels, room);
+                        match size {
+                            1 => shuffle_to_rgba::<1>(samples, &mut out, shuffle, alpha, pixel),
+                            2 => shuffle_to_rgba::<2>(samples, &mut out, shuffle, alpha, pixel),
+                            3 => shuffle_to_rgba::<3>(samples, &mut out, shuffle, alpha, pixel),
+                            _ => shuffle_to_rgba::<4>(samples, &mut out, shuffle, alpha, pixel),
+                        }
+                        let n = pixels.min(room);
+                        let want: Vec<u8> = samples.chunks_exact(size).take(n).flat_map(pixel).collect();
+                        assert_eq!(&out[..4 * n], want, "{at:?}");
+                        assert!(out[4 * n..].iter().all(|&b| b == 7), "{at:?}: wrote past the pixels");
+                    }
                 }
             }
         }
