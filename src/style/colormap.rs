@@ -42,7 +42,7 @@ pub mod colours {
         let n = n.ok_or_else(|| {
             Error::unsupported(format!("colour {s:?} needs the colour module (pkg/colours.wasm), not loaded"))
         })?;
-        Ok((n >= 0.0 && n <= u32::MAX as f64).then(|| (n as u32).to_be_bytes()))
+        Ok(large_image_colours::from_number(n))
     }
 }
 

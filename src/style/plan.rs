@@ -600,19 +600,14 @@ pub struct CopyU8 {
     nodata: NodataU8,
 }
 
-/// `N`-byte pixels to RGBA by a constant byte shuffle (`f` for one pixel, `shuffle` for four, index 128
-/// giving a zero byte, then OR `alpha`): as many pixels as both `samples` and `out` hold. The default
-/// style's copy of 8-bit grey and RGB, the most common tiles of all, so with SIMD where there is some:
-/// natively SSSE3's byte shuffle (every x86-64 CPU of the last 15 years), in the SIMD wasm build
-/// simd128's swizzle, four pixels a step (16 bytes loaded, `4·N` used); else `f` pixel by pixel.
+/// `N`-byte pixels to RGBA by a constant byte shuffle of four pixels (`shuffle`, index 128 giving a
+/// zero byte, then OR `alpha`): as many pixels as both `samples` and `out` hold. The default style's
+/// copy of 8-bit grey and RGB, the most common tiles of all, so with SIMD where there is some: natively
+/// SSSE3's byte shuffle (every x86-64 CPU of the last 15 years), in the SIMD wasm build simd128's
+/// swizzle, four pixels a step (16 bytes loaded, `4·N` used); else the shuffle's first pixel, pixel by
+/// pixel.
 #[inline(always)]
-fn shuffle_to_rgba<const N: usize>(
-    samples: &[u8],
-    out: &mut [u8],
-    shuffle: &[u8; 16],
-    alpha: u32,
-    f: impl Fn(&[u8]) -> [u8; 4],
-) {
+fn shuffle_to_rgba<const N: usize>(samples: &[u8], out: &mut [u8], shuffle: &[u8; 16], alpha: u32) {
     let n = (samples.len() / N).min(out.len() / 4);
     let (samples, out) = (&samples[..n * N], &mut out[..n * 4]);
     // Pixels done four at a time: every 16-byte load at N·i must end in `samples`, so i + ⌈16/N⌉ ≤ n.
@@ -632,8 +627,11 @@ fn shuffle_to_rgba<const N: usize>(
         unsafe { shuffle_simd128(samples, out, (N, simd), shuffle, alpha) };
         done = simd;
     }
+    let alpha = alpha.to_le_bytes();
     for (s, o) in samples[done * N..].chunks_exact(N).zip(out[done * 4..].chunks_exact_mut(4)) {
-        o.copy_from_slice(&f(s));
+        for k in 0..4 {
+            o[k] = s.get(shuffle[k] as usize).copied().unwrap_or(0) | alpha[k];
+        }
     }
 }
 
@@ -718,15 +716,11 @@ impl CopyU8 {
         use shuffles::*;
         let alpha = self.fill[3] == 0;
         match (self.bands, self.pick, alpha) {
-            (1, [0, 0, 0, _], false) => shuffle_to_rgba::<1>(samples, out, &GREY, OPAQUE, |p| [p[0], p[0], p[0], 255]),
-            (2, [0, 0, 0, _], false) => {
-                shuffle_to_rgba::<2>(samples, out, &GREY_OF_2, OPAQUE, |p| [p[0], p[0], p[0], 255])
-            }
-            (2, [0, 0, 0, 1], true) => shuffle_to_rgba::<2>(samples, out, &GREY_ALPHA, 0, |p| [p[0], p[0], p[0], p[1]]),
-            (3, [0, 1, 2, _], false) => shuffle_to_rgba::<3>(samples, out, &RGB, OPAQUE, |p| [p[0], p[1], p[2], 255]),
-            (4, [0, 1, 2, _], false) => {
-                shuffle_to_rgba::<4>(samples, out, &RGB_OF_4, OPAQUE, |p| [p[0], p[1], p[2], 255])
-            }
+            (1, [0, 0, 0, _], false) => shuffle_to_rgba::<1>(samples, out, &GREY, OPAQUE),
+            (2, [0, 0, 0, _], false) => shuffle_to_rgba::<2>(samples, out, &GREY_OF_2, OPAQUE),
+            (2, [0, 0, 0, 1], true) => shuffle_to_rgba::<2>(samples, out, &GREY_ALPHA, 0),
+            (3, [0, 1, 2, _], false) => shuffle_to_rgba::<3>(samples, out, &RGB, OPAQUE),
+            (4, [0, 1, 2, _], false) => shuffle_to_rgba::<4>(samples, out, &RGB_OF_4, OPAQUE),
             (4, [0, 1, 2, 3], true) => out.copy_from_slice(&samples[..out.len()]),
             _ => return false,
         }
@@ -1166,10 +1160,10 @@ mod tests {
                         let mut out = vec![7u8; 4 * room + 2];
                         let at = (size, start, pixels, room);
                         match size {
-                            1 => shuffle_to_rgba::<1>(samples, &mut out, shuffle, alpha, pixel),
-                            2 => shuffle_to_rgba::<2>(samples, &mut out, shuffle, alpha, pixel),
-                            3 => shuffle_to_rgba::<3>(samples, &mut out, shuffle, alpha, pixel),
-                            _ => shuffle_to_rgba::<4>(samples, &mut out, shuffle, alpha, pixel),
+                            1 => shuffle_to_rgba::<1>(samples, &mut out, shuffle, alpha),
+                            2 => shuffle_to_rgba::<2>(samples, &mut out, shuffle, alpha),
+                            3 => shuffle_to_rgba::<3>(samples, &mut out, shuffle, alpha),
+                            _ => shuffle_to_rgba::<4>(samples, &mut out, shuffle, alpha),
                         }
                         let n = pixels.min(room);
                         let want: Vec<u8> = samples.chunks_exact(size).take(n).flat_map(pixel).collect();
