@@ -1,4 +1,4 @@
-//! The rarely used tile decoders of large-image-wasm: ZSTD (`ruzstd`), WebP (`image-webp`) and LERC 2
+//! The rarely used tile decoders of large-image-wasm: ZSTD (our own, [`zstandard`]), WebP (`image-webp`) and LERC 2
 //! (`lerc-rs`, with GDAL's optional DEFLATE or ZSTD wrapper), all pure Rust.
 //!
 //! Native builds of the main crate call [`Request::run`] directly. In the browser they are a second wasm
@@ -14,8 +14,7 @@
 
 #[cfg(all(feature = "module", target_arch = "wasm32"))]
 mod module;
-
-use std::io::Read;
+pub mod zstandard;
 
 /// The codecs, as named in errors (the main crate's codec names, GDAL's `COMPRESS=` spellings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,12 +308,9 @@ pub fn check_frame(codec: Codec, w: usize, h: usize, samples: usize, max_bytes: 
     Ok(())
 }
 
-/// Zstandard, via `ruzstd`: at most `limit` bytes.
+/// Zstandard, via [`zstandard`]: at most `limit` bytes.
 fn zstd(codec: Codec, data: &[u8], limit: usize) -> Result<Vec<u8>, CodecError> {
-    let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| CodecError::decode(codec, e))?;
-    let mut out = Vec::with_capacity(if codec == Codec::Zstd { limit } else { 0 });
-    (&mut dec).take(limit as u64).read_to_end(&mut out).map_err(|e| CodecError::decode(codec, e))?;
-    Ok(out)
+    zstandard::decode(data, limit).map_err(|e| CodecError::decode(codec, e))
 }
 
 /// WebP (lossy or lossless), via `image-webp`; returns RGB or RGBA samples.
