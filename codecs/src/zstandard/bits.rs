@@ -3,6 +3,9 @@
 
 use super::{Error, Result};
 
+/// The error of a backward stream whose last byte is 0.
+pub(super) const NO_END_MARK: &str = "a bit stream whose last byte has no end mark";
+
 /// A backward bit stream: the encoder's last bit is read first. The 64-bit container holds the 8
 /// bytes at `ptr`; `consumed` counts its bits already read, from the top. As libzstd's `BIT_DStream`,
 /// reading past the stream's start reads garbage without a panic; [`BackBits::finished`] then says no.
@@ -18,7 +21,7 @@ impl<'a> BackBits<'a> {
     pub(super) fn new(src: &'a [u8]) -> Result<Self> {
         let Some(&last) = src.last() else { return Err(Error("an empty bit stream")) };
         if last == 0 {
-            return Err(Error("a bit stream whose last byte has no end mark"));
+            return Err(Error(NO_END_MARK));
         }
         let mark = last.leading_zeros() + 1;
         Ok(if src.len() >= 8 {
