@@ -29,6 +29,9 @@ type Result<T> = std::result::Result<T, Error>;
 /// The largest window libzstd's streaming decoder (libtiff's) accepts (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`).
 const WINDOW_MAX: u64 = 1 << 27;
 
+/// The most room a frame gets before its first block.
+const RESERVE_MAX: usize = 16 << 20;
+
 /// The most a block may hold, decoded (`ZSTD_BLOCKSIZE_MAX`).
 const BLOCK_MAX: usize = 128 << 10;
 
@@ -40,7 +43,7 @@ pub fn decode(src: &[u8], limit: usize) -> Result<Vec<u8>> {
     if src.is_empty() {
         return Err(Error("an empty Zstandard stream"));
     }
-    let mut out = Vec::with_capacity(limit.min(64 << 20));
+    let mut out = Vec::new();
     let mut at = 0;
     while at < src.len() && out.len() < limit {
         at += Frame::new().decode(&src[at..], &mut out, limit)?;
@@ -129,6 +132,10 @@ impl Frame {
         at += fcs_len;
         self.window = usize::try_from(content.filter(|_| single).unwrap_or(window)).unwrap_or(usize::MAX);
         self.block_max = self.window.min(BLOCK_MAX);
+        // Room for the frame at once: its content size when it says (LERC_ZSTD's frames do), else the
+        // caller's limit (a TIFF tile's size) up to RESERVE_MAX; past that, blocks grow it.
+        let room = content.map_or(limit, |n| usize::try_from(n).unwrap_or(usize::MAX).min(limit));
+        out.reserve(room.saturating_sub(out.len()).min(RESERVE_MAX));
         let start = out.len();
         loop {
             let block = le(get(src, at..at + 3, "a Zstandard frame cut short in a block header")?) as usize;
