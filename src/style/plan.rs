@@ -613,26 +613,43 @@ fn shuffle_to_rgba<const N: usize>(samples: &[u8], out: &mut [u8], shuffle: &[u8
     // Pixels done four at a time: every 16-byte load at N·i must end in `samples`, so i + ⌈16/N⌉ ≤ n.
     let reach = 16_usize.div_ceil(N);
     let simd = if n >= reach { (n - reach) / 4 * 4 + 4 } else { 0 };
-    let mut done = 0;
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("ssse3") {
-        // SAFETY: the CPU has SSSE3 (just checked); the loads and stores stay in bounds (`simd`).
-        unsafe { shuffle_ssse3(samples, out, (N, simd), shuffle, alpha) };
-        done = simd;
-    }
-    #[cfg(all(target_arch = "wasm32", feature = "simd"))]
-    {
-        // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
-        // validates simd128 (scripts/build-wasm); the loads and stores stay in bounds (`simd`).
-        unsafe { shuffle_simd128(samples, out, (N, simd), shuffle, alpha) };
-        done = simd;
-    }
+    let done = shuffle_fast(samples, out, (N, simd), shuffle, alpha);
     let alpha = alpha.to_le_bytes();
     for (s, o) in samples[done * N..].chunks_exact(N).zip(out[done * 4..].chunks_exact_mut(4)) {
         for k in 0..4 {
             o[k] = s.get(shuffle[k] as usize).copied().unwrap_or(0) | alpha[k];
         }
     }
+}
+
+/// [`shuffle_to_rgba`]'s first `n` pixels of `size` bytes with the CPU's SIMD where it has some
+/// (SSSE3, checked at run time); returns how many pixels it did: `n`, or 0 without SIMD.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn shuffle_fast(samples: &[u8], out: &mut [u8], (size, n): (usize, usize), shuffle: &[u8; 16], alpha: u32) -> usize {
+    if !std::arch::is_x86_feature_detected!("ssse3") {
+        return 0;
+    }
+    // SAFETY: the CPU has SSSE3 (just checked); the caller keeps the loads and stores in bounds (`n`).
+    unsafe { shuffle_ssse3(samples, out, (size, n), shuffle, alpha) };
+    n
+}
+
+/// [`shuffle_to_rgba`]'s first `n` pixels of `size` bytes with simd128; returns `n`.
+#[cfg(all(target_arch = "wasm32", feature = "simd"))]
+#[inline(always)]
+fn shuffle_fast(samples: &[u8], out: &mut [u8], (size, n): (usize, usize), shuffle: &[u8; 16], alpha: u32) -> usize {
+    // SAFETY: the `simd` feature is built only into the module www/lib loads where the engine
+    // validates simd128 (scripts/build-wasm); the caller keeps the loads and stores in bounds (`n`).
+    unsafe { shuffle_simd128(samples, out, (size, n), shuffle, alpha) };
+    n
+}
+
+/// Without SIMD, no pixel is done here: returns 0.
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", feature = "simd"))))]
+#[inline(always)]
+fn shuffle_fast(_: &[u8], _: &mut [u8], _: (usize, usize), _: &[u8; 16], _: u32) -> usize {
+    0
 }
 
 /// [`shuffle_to_rgba`]'s first `n` pixels of `size` bytes (`n` a multiple of 4 whose last load, 16
