@@ -146,6 +146,8 @@ def fixtures(out, *only):
     add('u8_rgb_jpeg_ycbcr', 700, 500, 3, np.uint8, ['COMPRESS=JPEG', 'QUALITY=90', 'BLOCKSIZE=256'], lossless=False)
     add('u8_rgb_webp_lossless', 600, 400, 3, np.uint8,
         ['COMPRESS=WEBP', 'WEBP_LOSSLESS=YES', 'TILED=YES', 'COPY_SRC_OVERVIEWS=YES'], driver='GTiff')
+    # Lossy WebP tiles with alpha (libtiff's WebP codec: libwebp's defaults, the normal loop filter).
+    add('u8_rgba_webp', 520, 300, 4, np.uint8, ['COMPRESS=WEBP', 'QUALITY=70', 'BLOCKSIZE=256'], lossless=False, alpha=True)
     add('f32_lerc_lossless', 400, 300, 1, np.float32, ['COMPRESS=LERC', 'MAX_Z_ERROR=0', 'BLOCKSIZE=256'])
     add('u16_lerc_deflate_2band', 400, 300, 2, np.uint16, ['COMPRESS=LERC_DEFLATE', 'MAX_Z_ERROR=0', 'BLOCKSIZE=256'])
     add('i16_lerc_zstd', 400, 300, 1, np.int16, ['COMPRESS=LERC_ZSTD', 'MAX_Z_ERROR=0', 'BLOCKSIZE=256'])

@@ -43,16 +43,17 @@ fn every_fixture_every_level_matches_gdal() {
             }
             let mean = sum_diff / n as f64;
             eprintln!("{:28} level {level}: {n} samples, max |ours - GDAL| = {max_diff}, mean {mean:.3}, {over_one} differ by more than 1", f.name);
-            // Lossless codecs must be equal; so must JPEG: our decoder reproduces libjpeg-turbo as libtiff
-            // drives it (islow IDCT, fancy upsampling, jdcolor.c tables).
+            // Lossless codecs must be equal; so must JPEG (our decoder reproduces libjpeg-turbo as libtiff
+            // drives it: islow IDCT, fancy upsampling, jdcolor.c tables) and lossy WebP (libwebp's).
             assert_eq!(max_diff, 0.0, "{} level {level}: samples must equal GDAL's", f.name);
         }
     }
 }
 
-/// Every pixel of every level of every JPEG fixture, ours against GDAL's whole-level read: equal.
+/// Every pixel of every level of every lossy fixture (JPEG, WebP), ours against GDAL's whole-level
+/// read: equal.
 #[test]
-fn jpeg_fixtures_whole_levels_equal_gdal() {
+fn lossy_fixtures_whole_levels_equal_gdal() {
     let dir = common::scratch("jpeg_whole_levels");
     let (mut samples, mut differ, mut max_diff, mut fixtures_seen) = (0usize, 0usize, 0u8, 0);
     for f in fixtures().iter().filter(|f| !f.lossless) {
@@ -74,9 +75,9 @@ fn jpeg_fixtures_whole_levels_equal_gdal() {
             max_diff = max_diff.max(m);
         }
     }
-    eprintln!("JPEG fixtures: {samples} samples, {differ} differ from GDAL, max |ours - GDAL| = {max_diff}");
-    assert!(fixtures_seen >= 5, "the JPEG fixtures (YCbCr, mask, RGB, gray, strips) should all be there");
-    assert_eq!((differ, max_diff), (0, 0), "JPEG samples must equal GDAL's (libjpeg-turbo)");
+    eprintln!("lossy fixtures: {samples} samples, {differ} differ from GDAL, max |ours - GDAL| = {max_diff}");
+    assert!(fixtures_seen >= 6, "the lossy fixtures (JPEG YCbCr, mask, RGB, gray, strips; WebP) should all be there");
+    assert_eq!((differ, max_diff), (0, 0), "JPEG and WebP samples must equal GDAL's (libjpeg-turbo, libwebp)");
 }
 
 #[test]
