@@ -93,12 +93,18 @@ impl Table {
 
     /// Decodes one stream, `src`, into the whole of `dst`.
     pub(super) fn decode1(&self, src: &[u8], dst: &mut [u8]) -> Result<()> {
-        let mut s = BackBits::new(src)?;
+        self.decode_rest(&mut BackBits::new(src)?, dst)
+    }
+
+    /// Decodes the rest of stream `s` into the whole of `dst`, four symbols per refill while the
+    /// stream is far from its start; the stream must end exactly there.
+    #[inline(always)]
+    fn decode_rest(&self, s: &mut BackBits, dst: &mut [u8]) -> Result<()> {
         let mut i = 0;
         while i + 4 <= dst.len() && s.far_from_start() {
             s.refill_fast();
             for d in &mut dst[i..i + 4] {
-                *d = self.decode(&mut s);
+                *d = self.decode(s);
             }
             i += 4;
         }
@@ -106,7 +112,7 @@ impl Table {
             if !s.refill() {
                 break;
             }
-            *d = self.decode(&mut s);
+            *d = self.decode(s);
         }
         if !s.finished() {
             return Err(Error(HUFFMAN_END));
@@ -150,23 +156,7 @@ impl Table {
             i += 4;
         }
         for (s, d) in bits.iter_mut().zip([d0, d1, d2, d3]) {
-            let mut k = i;
-            while k + 4 <= d.len() && s.far_from_start() {
-                s.refill_fast();
-                for x in &mut d[k..k + 4] {
-                    *x = self.decode(s);
-                }
-                k += 4;
-            }
-            for x in &mut d[k..] {
-                if !s.refill() {
-                    break;
-                }
-                *x = self.decode(s);
-            }
-            if !s.finished() {
-                return Err(Error(HUFFMAN_END));
-            }
+            self.decode_rest(s, &mut d[i..])?;
         }
         Ok(())
     }
