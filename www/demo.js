@@ -125,6 +125,10 @@ function makeViewer() {
     infoBox: false,
     selectionIndicator: false,
     terrainProvider: new Cesium.EllipsoidTerrainProvider(),
+    // Draw a frame only when something changed (the camera, a tile, a style): an idle globe costs no
+    // CPU, which on a laptop's battery or a software renderer is most of the page's work.
+    requestRenderMode: true,
+    maximumRenderTimeChange: Infinity,
   });
   const { globe } = viewer.scene;
   globe.baseColor = Cesium.Color.fromCssColorString('#1b2733');

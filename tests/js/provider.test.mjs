@@ -398,13 +398,16 @@ describe('the Cesium provider in Chromium', () => {
     try {
       await setView(page, 10, 45, 1_500_000);
       await waitForTiles(page);
-      /** `n` rendered frames, or 30 s. */
+      /** `n` rendered frames, or 30 s (asked for: the demo draws only on demand). */
       const frames = (n) =>
         page.evaluate(async (n) => {
           const { scene } = window.demo.viewer;
           const f0 = scene.frameState.frameNumber;
           const t0 = performance.now();
-          while (scene.frameState.frameNumber < f0 + n && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+          while (scene.frameState.frameNumber < f0 + n && performance.now() - t0 < 30_000) {
+            scene.requestRender();
+            await new Promise((r) => setTimeout(r, 20));
+          }
           return scene.frameState.frameNumber - f0;
         }, n);
       // The globe without imagery: the demo's layer taken off (kept), the textures that are left counted.
@@ -455,6 +458,7 @@ describe('the Cesium provider in Chromium', () => {
             while (provider.tilesLoaded < 3 && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
             const f = viewer.scene.frameState.frameNumber;
             while (viewer.scene.frameState.frameNumber < f + 2 && performance.now() - t0 < 30_000) {
+              viewer.scene.requestRender();
               await new Promise((r) => setTimeout(r, 20));
             }
             out.push([provider.tilesLoaded, window.__probe.textures]);

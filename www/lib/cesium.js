@@ -558,7 +558,8 @@ export class LargeImageImageryProvider {
    * for every tile again — through the reload hook Cesium gives its providers once their layer is shown
    * (which keeps the old tiles on screen until the new ones are ready, as for Cesium's own time-dynamic
    * WMS/WMTS layers), else by removing each such layer from `scene.imageryLayers` and adding the same
-   * layer object back at the same index (`destroy = false`).
+   * layer object back at the same index (`destroy = false`). With the `scene` option, a scene in
+   * `requestRenderMode` is asked for a frame, so the new tiles load without waiting for a camera move.
    * @returns {number} the layers re-rendered
    */
   setStyle(style) {
@@ -576,6 +577,8 @@ export class LargeImageImageryProvider {
     for (const tile of this._pending) this._cancel(tile);
     if (typeof this._reload === 'function') {
       this._reload();
+      // A scene in requestRenderMode draws (and so loads the tiles again) only when asked.
+      this._scene?.requestRender();
       return 1;
     }
     const layers = this._scene?.imageryLayers;
