@@ -4,7 +4,7 @@
 // table pkg/epsg.bin fetched alongside where the build has one), each run in a fresh browser
 // context (nothing cached; the server sends no-store), plus the wasm's raw and gzip sizes; and in
 // Node, compile + instantiate of the same bytes read from disk. Where the build has the codec module
-// (pkg/codecs.wasm), also what the first ZSTD, WebP or LERC image adds: its fetch + compile +
+// (pkg/codecs_simd.wasm, else pkg/codecs.wasm), also what the first ZSTD, WebP or LERC image adds: its fetch + compile +
 // instantiate through www/lib/codecs.js, after initWasm, in the same context; likewise the projection
 // module (pkg/large_image_proj_bg.wasm through www/lib/proj.js), what the first projected image adds.
 //
@@ -33,7 +33,9 @@ async function main() {
   const bytes = fs.readFileSync(wasmPath);
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
   // The modules loaded on first use that this build has: [file, www/lib module, its loader].
-  const PARTS = [['codecs.wasm', '/lib/codecs.js', 'loadCodecs'], ['large_image_proj_bg.wasm', '/lib/proj.js', 'loadProj']];
+  // The codec module: its SIMD build, which www/lib loads where the engine has simd128, where the build has one.
+  const codecs = fs.existsSync(path.join(o.www, 'pkg', 'codecs_simd.wasm')) ? 'codecs_simd.wasm' : 'codecs.wasm';
+  const PARTS = [[codecs, '/lib/codecs.js', 'loadCodecs'], ['large_image_proj_bg.wasm', '/lib/proj.js', 'loadProj']];
   const parts = PARTS.filter(([f]) => fs.existsSync(path.join(o.www, 'pkg', f)))
     .map(([file, lib, load]) => ({ file, lib, load, bytes: fs.readFileSync(path.join(o.www, 'pkg', file)), ms: [] }));
 

@@ -19,7 +19,7 @@ const WWW = path.join(REPO, 'www');
 
 /** What the demo needs from www/ (files or folders, relative to www/). */
 const PAGE = ['index.html', 'demo.js', 'demo-ui.js', 'demo-histogram.js', 'demo.css', 'sw.js', 'lib', 'data'];
-const PKG = ['large_image_wasm.js', 'large_image_wasm_bg.wasm', 'large_image_wasm_simd_bg.wasm', 'epsg.bin', 'codecs.wasm', 'large_image_proj.js', 'large_image_proj_bg.wasm', 'colours.wasm', 'colormaps.bin', 'palettes.bin'];
+const PKG = ['large_image_wasm.js', 'large_image_wasm_bg.wasm', 'large_image_wasm_simd_bg.wasm', 'epsg.bin', 'codecs.wasm', 'codecs_simd.wasm', 'large_image_proj.js', 'large_image_proj_bg.wasm', 'colours.wasm', 'colormaps.bin', 'palettes.bin'];
 /** The vendor mounts the page loads (see scripts/serve.mjs). */
 const VENDOR = ['/vendor/cesium/', '/vendor/uplot/'];
 

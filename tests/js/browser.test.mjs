@@ -269,7 +269,7 @@ describe('demo page in Chromium', () => {
     }
   });
 
-  test("a pool's workers share the page's compiled codec module: pkg/codecs.wasm is fetched once", async (t) => {
+  test("a pool's workers share the page's compiled codec module: pkg/codecs_simd.wasm (Chromium has simd128) is fetched once", async (t) => {
     const { context, page, seen } = await openPage();
     try {
       await page.goto(`${srv.url}/fixtures/blank.html`);
@@ -288,17 +288,21 @@ describe('demo page in Chromium', () => {
           const same = (await alone.tile(z, 3, 1, { format: 'rgba' })).every((v, i) => v === tiles[7][i]);
           const stats = pool.stats();
           pool.dispose();
-          return { n: tiles.length, same, stats };
+          const { wasmInfo } = await import('/lib/index.js');
+          return { n: tiles.length, same, stats, info: wasmInfo() };
         }),
         READY_TIMEOUT_MS,
         'the pool',
       );
-      const fetched = srv.log.slice(mark).filter((e) => e.method === 'GET' && e.path === '/pkg/codecs.wasm');
-      t.diagnostic(`${out.n} tiles, pool ${JSON.stringify(out.stats)}; codecs.wasm fetched ${fetched.length}×`);
+      const codecFetches = srv.log.slice(mark).filter((e) => e.method === 'GET' && /^\/pkg\/codecs/.test(e.path));
+      const fetched = codecFetches.filter((e) => e.path === '/pkg/codecs_simd.wasm');
+      t.diagnostic(`${out.n} tiles, pool ${JSON.stringify(out.stats)}; codec module fetches ${JSON.stringify(codecFetches.map((e) => e.path))}`);
+      assert.deepEqual(out.info, { build: 'simd', codecs: 'simd', simd128: true }, "the page's builds");
+      assert.equal(codecFetches.length, 1, 'one codec module fetched, the SIMD one');
       assert.equal(out.stats.workers, 2, 'both workers ran');
       assert.ok(out.same, "the pool's tile equals the page's");
       // The page's own image (pool: false) and both workers use the one compiled module.
-      assert.equal(fetched.length, 1, 'requests for pkg/codecs.wasm');
+      assert.equal(fetched.length, 1, 'requests for pkg/codecs_simd.wasm');
       assert.deepEqual(seen.pageErrors, []);
     } finally {
       await context.close();

@@ -16,6 +16,9 @@ export const BMNG = path.join(WWW, 'data', 'bmng.tif');
 export const PKG_WASM = path.join(WWW, 'pkg', 'large_image_wasm_bg.wasm');
 /** The SIMD build beside it (the default where the engine has simd128). */
 export const PKG_SIMD_WASM = path.join(WWW, 'pkg', 'large_image_wasm_simd_bg.wasm');
+/** The codec module's two builds (ZSTD, WebP, LERC): plain, and with lossy WebP's hot loops in simd128. */
+export const PKG_CODECS_WASM = path.join(WWW, 'pkg', 'codecs.wasm');
+export const PKG_CODECS_SIMD_WASM = path.join(WWW, 'pkg', 'codecs_simd.wasm');
 export const OUT_DIR = path.join(REPO, 'tests', 'out');
 
 /** Run a command; resolve with stdout (a Buffer when `encoding: 'buffer'`). */
@@ -51,7 +54,7 @@ export function missingPrerequisites({ browser = false } = {}) {
   for (const cmd of ['gdal_translate', 'gdalwarp', 'gdalinfo', 'gdallocationinfo']) {
     if (!hasCommand(cmd)) missing.push(cmd);
   }
-  if (!fs.existsSync(PKG_WASM) || !fs.existsSync(PKG_SIMD_WASM)) missing.push('www/pkg (run bash scripts/build-wasm)');
+  if (![PKG_WASM, PKG_SIMD_WASM, PKG_CODECS_WASM, PKG_CODECS_SIMD_WASM].every((f) => fs.existsSync(f))) missing.push('www/pkg (run bash scripts/build-wasm)');
   if (!fs.existsSync(BMNG)) missing.push('www/data/bmng.tif (run bash scripts/setup)');
   if (browser) {
     if (!fs.existsSync('/usr/bin/chromium')) missing.push('/usr/bin/chromium');

@@ -261,8 +261,9 @@ describe('LargeImage (www/lib/index.js) in Node', () => {
   });
 
   test('a lossy WebP COG decodes in the codec module as libwebp does: the full-resolution GeoTIFF region GDAL reads back equals GDAL\'s read of the COG', async (t) => {
-    // The codec module has no SIMD, so this is the loop filter's scalar path (the native tests check
-    // the vectorised one against libwebp).
+    // Node has simd128, so this is the SIMD codec module (pkg/codecs_simd.wasm: the loop filter's lanes
+    // path); tests/js/simd.test.mjs finds the plain one's (the scalar path's) bytes the same, and the
+    // native tests check both paths against libwebp.
     for (const [name, creation, noise] of [['synthetic-webp-q60.tif', ['QUALITY=60'], 96], ['synthetic-webp-q90.tif', ['QUALITY=90'], 8]]) {
       const file = await makeSyntheticCog(dir, { name, compress: 'WEBP', creation, noise });
       const img = await LargeImage.open(url(name));

@@ -100,7 +100,7 @@ describe('the npm package, packed and installed elsewhere', () => {
     const files = packed.files.map((f) => f.path);
     for (const f of ['www/lib/index.js', 'www/lib/index.d.ts', 'www/lib/cesium.js', 'www/lib/cesium.d.ts', 'www/lib/router.js', 'www/lib/router.d.ts',
       'www/lib/maplibre.js', 'www/lib/maplibre.d.ts', 'www/lib/service-worker.js', 'www/lib/service-worker.d.ts', 'www/sw.js',
-      'www/pkg/large_image_wasm.js', 'www/pkg/large_image_wasm_bg.wasm', 'www/pkg/large_image_wasm_simd_bg.wasm', 'www/pkg/epsg.bin', 'www/pkg/codecs.wasm', 'www/pkg/large_image_proj.js', 'www/pkg/large_image_proj_bg.wasm', 'www/pkg/colours.wasm',
+      'www/pkg/large_image_wasm.js', 'www/pkg/large_image_wasm_bg.wasm', 'www/pkg/large_image_wasm_simd_bg.wasm', 'www/pkg/epsg.bin', 'www/pkg/codecs.wasm', 'www/pkg/codecs_simd.wasm', 'www/pkg/large_image_proj.js', 'www/pkg/large_image_proj_bg.wasm', 'www/pkg/colours.wasm',
       'www/pkg/colormaps.bin', 'www/pkg/palettes.bin', 'package.json']) {
       assert.ok(files.includes(f), `${f} is packed (${files.join(', ')})`);
     }

@@ -1,8 +1,10 @@
-// The two builds of the main wasm (scripts/build-wasm): the plain one and the SIMD one (JPEG decoding
-// and the float stretch compiled for simd128), which www/lib loads by default where the engine has
-// simd128. They must give the same bytes: each build runs in its own Node process over the same COGs
-// (JPEG YCbCr and grey, floats with NaN, ±inf and nodata, 32-bit integers, 8-bit RGB) and the outputs'
-// hashes are compared; binaryen's text of each module shows that the plain one has no SIMD instruction.
+// The two builds of the main wasm and of the codec module (scripts/build-wasm): the plain ones and the
+// SIMD ones (JPEG decoding and the float stretch, and lossy WebP's hot loops, compiled for simd128),
+// which www/lib loads by default where the engine has simd128. They must give the same bytes: each pair
+// runs in its own Node process over the same COGs (JPEG YCbCr and grey, floats with NaN, ±inf and
+// nodata, 32-bit integers, 8-bit RGB, lossy WebP RGB and RGBA at two qualities, lossless WebP, ZSTD,
+// LERC) and the outputs' hashes are compared; binaryen's text of each module shows that the plain ones
+// have no SIMD instruction.
 //
 // Run: node --test tests/js/simd.test.mjs   (needs www/pkg from scripts/build-wasm and gdal-bin)
 
@@ -15,7 +17,7 @@ import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { BMNG, PKG_SIMD_WASM, PKG_WASM, REPO, makeSyntheticCog, missingPrerequisites, run, tempDir } from './helpers.mjs';
+import { BMNG, PKG_CODECS_SIMD_WASM, PKG_CODECS_WASM, PKG_SIMD_WASM, PKG_WASM, REPO, makeSyntheticCog, missingPrerequisites, run, tempDir } from './helpers.mjs';
 
 const missing = missingPrerequisites();
 const execFileP = promisify(execFile);
@@ -56,16 +58,28 @@ write('i32.tif', gdal.GDT_Int32, (base * 1e4).astype(np.int32), None, ['COMPRESS
 write('u32.tif', gdal.GDT_UInt32, (base * 1e4 + 5e7).astype(np.uint32), 50000000, ['COMPRESS=LZW'])
 grey = np.clip(xx * 255 // w + rng.integers(0, 40, (h, w)), 0, 255).astype(np.uint8)
 write('grey-jpeg.tif', gdal.GDT_Byte, grey, None, ['COMPRESS=JPEG', 'QUALITY=85'])
+# Lossy WebP with an alpha band (a circle of opaque pixels, a soft edge, the rest transparent).
+ds = gdal.GetDriverByName('MEM').Create('', w, h, 4, gdal.GDT_Byte)
+ds.SetGeoTransform((-20.0, 0.05, 0, 35.0, 0, -0.05))
+srs = osr.SpatialReference(); srs.ImportFromEPSG(4326)
+ds.SetProjection(srs.ExportToWkt())
+r = np.hypot(xx - w / 2, yy - h / 2)
+for i, band in enumerate([grey, (yy * 255 // h).astype(np.uint8), ((xx // 20 + yy // 20) % 2 * 200).astype(np.uint8), np.clip((260 - r) * 4, 0, 255).astype(np.uint8)]):
+    ds.GetRasterBand(i + 1).WriteArray(band)
+ds.GetRasterBand(4).SetColorInterpretation(gdal.GCI_AlphaBand)
+gdal.Translate(f'{out}/rgba-webp.tif', ds, format='COG', creationOptions=['BLOCKSIZE=256', 'COMPRESS=WEBP', 'QUALITY=75'])
 `;
 
-/** What each build computes, in its own process: `node <this> <wasm file> <server> <names…>` prints
- * `{ build, outputs: { key: sha256 } }`. */
+/** What each pair of builds computes, in its own process: `node <this> <lib> <wasm file> <codec module
+ * file> <server> <names…>` (`default` for either file: what the package chooses) prints
+ * `{ info, outputs: { key: sha256 } }`. */
 const CHILD = `
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-const [lib, wasm, base, ...names] = process.argv.slice(2);
+const [lib, wasm, codecs, base, ...names] = process.argv.slice(2);
 const { LargeImage, initWasm, wasmInfo } = await import(lib);
-await initWasm(wasm === 'default' ? undefined : await fs.readFile(wasm));
+const file = async (f) => (f === 'default' ? undefined : fs.readFile(f));
+await initWasm(await file(wasm), undefined, await file(codecs));
 const outputs = {};
 const put = (key, bytes) => { outputs[key] = createHash('sha256').update(bytes).digest('hex'); };
 for (const name of names) {
@@ -100,10 +114,11 @@ for (const name of names) {
 process.stdout.write(JSON.stringify({ info: wasmInfo(), outputs }));
 `;
 
-describe('the plain and SIMD builds of the wasm', () => {
+describe('the plain and SIMD builds of the wasm and of the codec module', () => {
   let dir;
   let srv;
-  const names = ['f32.tif', 'f32-plain.tif', 'f64.tif', 'i32.tif', 'u32.tif', 'grey-jpeg.tif', 'rgb-jpeg.tif', 'rgb.tif', 'bmng.tif'];
+  const names = ['f32.tif', 'f32-plain.tif', 'f64.tif', 'i32.tif', 'u32.tif', 'grey-jpeg.tif', 'rgb-jpeg.tif', 'rgb.tif', 'bmng.tif',
+    'webp-q60.tif', 'webp-q90.tif', 'rgba-webp.tif', 'webp-lossless.tif', 'zstd.tif', 'lerc.tif'];
 
   before(async () => {
     if (missing) throw new Error(`cannot run: ${missing}`);
@@ -111,6 +126,13 @@ describe('the plain and SIMD builds of the wasm', () => {
     await run('/usr/bin/python3', ['-c', FLOATS, dir]);
     await makeSyntheticCog(dir, { name: 'rgb-jpeg.tif', compress: 'JPEG', creation: ['QUALITY=90'] });
     await makeSyntheticCog(dir, { name: 'rgb.tif' });
+    // Lossy WebP at two qualities (noisy and smooth: the loop filter does more and less), lossless WebP,
+    // ZSTD and LERC: the codec module's decoders.
+    await makeSyntheticCog(dir, { name: 'webp-q60.tif', compress: 'WEBP', creation: ['QUALITY=60'], noise: 96 });
+    await makeSyntheticCog(dir, { name: 'webp-q90.tif', compress: 'WEBP', creation: ['QUALITY=90'], noise: 8 });
+    await makeSyntheticCog(dir, { name: 'webp-lossless.tif', compress: 'WEBP', creation: ['WEBP_LOSSLESS=TRUE'] });
+    await makeSyntheticCog(dir, { name: 'zstd.tif', compress: 'ZSTD', creation: ['PREDICTOR=2'] });
+    await makeSyntheticCog(dir, { name: 'lerc.tif', compress: 'LERC', creation: ['MAX_Z_ERROR=0'] });
     await fsp.copyFile(BMNG, path.join(dir, 'bmng.tif'));
     await fsp.writeFile(path.join(dir, 'child.mjs'), CHILD);
     srv = await startServer({ root: dir });
@@ -121,18 +143,18 @@ describe('the plain and SIMD builds of the wasm', () => {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  /** What `child.mjs` prints for the build `wasm` (`default`: what the package at `lib` chooses here)
-   * over `files`, with its standard error. */
-  async function outputsOf(wasm, { lib = path.join(REPO, 'www', 'lib', 'index.js'), files = names } = {}) {
+  /** What `child.mjs` prints for the builds `wasm` and `codecs` (`default`: what the package at `lib`
+   * chooses here) over `files`, with its standard error. */
+  async function outputsOf(wasm, codecs, { lib = path.join(REPO, 'www', 'lib', 'index.js'), files = names } = {}) {
     const { stdout, stderr } = await execFileP(process.execPath,
-      [path.join(dir, 'child.mjs'), pathToFileURL(lib).href, wasm, srv.url, ...files], { maxBuffer: 64 << 20, timeout: 300_000 });
+      [path.join(dir, 'child.mjs'), pathToFileURL(lib).href, wasm, codecs, srv.url, ...files], { maxBuffer: 64 << 20, timeout: 300_000 });
     return { ...JSON.parse(stdout), stderr };
   }
 
-  test('www/lib loads the SIMD build where the engine has simd128, and it gives the plain build\'s bytes for every tile, warp, style, thumbnail and histogram', async (t) => {
-    const [simd, plain] = await Promise.all([outputsOf('default'), outputsOf(PKG_WASM)]);
-    assert.deepEqual(simd.info, { build: 'simd', simd128: true }, 'Node 20 has simd128: the SIMD build is the default');
-    assert.deepEqual(plain.info, { build: 'given', simd128: true });
+  test('www/lib loads the SIMD builds where the engine has simd128, and they give the plain builds\' bytes for every tile, warp, style, thumbnail and histogram', async (t) => {
+    const [simd, plain] = await Promise.all([outputsOf('default', 'default'), outputsOf(PKG_WASM, PKG_CODECS_WASM)]);
+    assert.deepEqual(simd.info, { build: 'simd', codecs: 'simd', simd128: true }, 'Node 20 has simd128: the SIMD builds are the default');
+    assert.deepEqual(plain.info, { build: 'given', codecs: 'given', simd128: true });
     const keys = Object.keys(plain.outputs);
     assert.ok(keys.length > 150, `${keys.length} outputs`);
     assert.deepEqual(Object.keys(simd.outputs), keys);
@@ -143,22 +165,28 @@ describe('the plain and SIMD builds of the wasm', () => {
     t.diagnostic(`${keys.length} outputs equal over ${names.length} COGs`);
   });
 
-  test('a copy of the package without the SIMD file loads the plain build, says so once, and tiles as before', async () => {
-    // www/lib and www/pkg copied without pkg/large_image_wasm_simd_bg.wasm (a host that copied only the plain file).
+  test('a copy of the package without the SIMD files loads the plain builds, says so once for each, and tiles as before', async () => {
+    // www/lib and www/pkg copied without pkg/large_image_wasm_simd_bg.wasm and pkg/codecs_simd.wasm (a
+    // host that copied only the plain files).
     const copy = path.join(dir, 'copy');
+    const simdFiles = [PKG_SIMD_WASM, PKG_CODECS_SIMD_WASM].map((f) => path.basename(f));
     await fsp.cp(path.join(REPO, 'www', 'lib'), path.join(copy, 'lib'), { recursive: true });
-    await fsp.cp(path.join(REPO, 'www', 'pkg'), path.join(copy, 'pkg'), { recursive: true, filter: (f) => path.basename(f) !== path.basename(PKG_SIMD_WASM) });
-    const files = ['rgb-jpeg.tif'];
-    const [a, b] = await Promise.all([outputsOf('default', { lib: path.join(copy, 'lib', 'index.js'), files }), outputsOf('default', { files })]);
-    assert.deepEqual(a.info, { build: 'plain', simd128: true });
-    assert.deepEqual(b.info, { build: 'simd', simd128: true });
+    await fsp.cp(path.join(REPO, 'www', 'pkg'), path.join(copy, 'pkg'), { recursive: true, filter: (f) => !simdFiles.includes(path.basename(f)) });
+    const files = ['rgb-jpeg.tif', 'webp-q60.tif', 'zstd.tif'];
+    const [a, b] = await Promise.all([
+      outputsOf('default', 'default', { lib: path.join(copy, 'lib', 'index.js'), files }),
+      outputsOf('default', 'default', { files }),
+    ]);
+    assert.deepEqual(a.info, { build: 'plain', codecs: 'plain', simd128: true });
+    assert.deepEqual(b.info, { build: 'simd', codecs: 'simd', simd128: true });
     assert.match(a.stderr, /large_image_wasm_simd_bg\.wasm.*loading the plain build instead/);
-    assert.equal(a.stderr.match(/loading the plain build instead/g).length, 1, a.stderr);
+    assert.match(a.stderr, /codecs_simd\.wasm.*loading the plain build instead/);
+    assert.equal(a.stderr.match(/loading the plain build instead/g).length, 2, a.stderr);
     assert.equal(b.stderr, '');
     assert.deepEqual(a.outputs, b.outputs);
   });
 
-  test('binaryen: the plain module holds no SIMD instruction, the SIMD module thousands', async (t) => {
+  test('binaryen: the plain modules hold no SIMD instruction, the SIMD ones hundreds to thousands', async (t) => {
     const wasmOpt = path.join(REPO, 'node_modules', '.bin', 'wasm-opt');
     // Every instruction of the module as text, its vector ones counted as they stream by.
     const simdOps = (file) => new Promise((resolve, reject) => {
@@ -175,9 +203,11 @@ describe('the plain and SIMD builds of the wasm', () => {
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(n) : reject(new Error(`wasm-opt ${file}: exit ${code}`))));
     });
-    const [plain, simd] = await Promise.all([simdOps(PKG_WASM), simdOps(PKG_SIMD_WASM)]);
+    const [plain, simd, codecsPlain, codecsSimd] = await Promise.all([PKG_WASM, PKG_SIMD_WASM, PKG_CODECS_WASM, PKG_CODECS_SIMD_WASM].map(simdOps));
     assert.equal(plain, 0, 'vector instructions in the plain build');
     assert.ok(simd > 1000, `vector instructions in the SIMD build: ${simd}`);
-    t.diagnostic(`SIMD build: ${simd} vector instructions`);
+    assert.equal(codecsPlain, 0, 'vector instructions in the plain codec module');
+    assert.ok(codecsSimd > 300, `vector instructions in the SIMD codec module: ${codecsSimd}`);
+    t.diagnostic(`SIMD build: ${simd} vector instructions; SIMD codec module: ${codecsSimd}`);
   });
 });

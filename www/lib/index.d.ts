@@ -372,9 +372,9 @@ export interface LargeImageError extends Error {
  * Initialises the wasm module (lazily called by `LargeImage.open`) and loads its EPSG table
  * (`pkg/epsg.bin`, next to the wasm unless `epsgInput` names it). Without `input`, the SIMD build
  * (`pkg/large_image_wasm_simd_bg.wasm`) where the engine has simd128, else the plain build
- * (`pkg/large_image_wasm_bg.wasm`): the same samples either way (`wasmInfo()` says which runs). The codec module (`pkg/codecs.wasm`:
- * ZSTD, WebP and LERC decoding) is loaded the first time an opened image needs it, from next to the
- * wasm unless `codecsInput` names it; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs) the first
+ * (`pkg/large_image_wasm_bg.wasm`): the same samples either way (`wasmInfo()` says which runs). The codec module (ZSTD, WebP
+ * and LERC decoding: `pkg/codecs_simd.wasm` where the engine has simd128, else `pkg/codecs.wasm`) is
+ * loaded the first time an opened image needs it, from next to the wasm unless `codecsInput` names it; the projection module (`pkg/large_image_proj_bg.wasm`: proj4rs) the first
  * time an image in a CRS other than EPSG:4326 and EPSG:3857 opens or a view's `units` name one,
  * unless `projInput` names it; the colormaps and palettes (`pkg/colormaps.bin`, `pkg/palettes.bin`)
  * and the CSS colour parser (`pkg/colours.wasm`) the first time a view is styled, from next to the wasm.
@@ -400,10 +400,15 @@ export function wasmParts(
 export const simd128: boolean;
 
 /**
- * Which wasm build this realm loaded: `'simd'` (the default where `simd128`), `'plain'`, or `'given'`
+ * Which wasm builds this realm loaded: `build` of the main module, `codecs` of the codec module (loaded
+ * by the first image that needs it): `'simd'` (the default where `simd128`), `'plain'`, or `'given'`
  * (a module or URL handed to `initWasm`); `null` before it is loaded.
  */
-export function wasmInfo(): { build: 'simd' | 'plain' | 'given' | null; simd128: boolean };
+export function wasmInfo(): {
+  build: 'simd' | 'plain' | 'given' | null;
+  codecs: 'simd' | 'plain' | 'given' | null;
+  simd128: boolean;
+};
 
 /** Names of the colormaps styles and TiTiler's `colormap_name` know (each also reversed with `_r`). */
 export function colormapNames(): Promise<string[]>;

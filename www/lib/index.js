@@ -93,36 +93,44 @@ export const simd128 = (() => {
   }
 })();
 
-/** Which module this realm runs (`wasmInfo`). */
+/** Which builds this realm runs (`wasmInfo`): of the main module, and of the codec module. */
 let loaded = null;
+let loadedCodecs = null;
 
-/** The default module of this engine: the SIMD build where simd128 validates, else the plain one; a
- * SIMD build that cannot be fetched or compiled (a host that copied only the plain file) falls back
- * to the plain one. */
-async function defaultModule() {
-  const load = async (build, name) => {
-    const module = await compileModule(await pkgFile(name), `the wasm module, pkg/${name}`);
-    loaded = build;
-    return module;
-  };
+/**
+ * `pkg/<simdFile>` compiled where the engine has simd128, else `pkg/<plainFile>`; a SIMD file that
+ * cannot be fetched or compiled (a host that copied only the plain files) falls back to the plain one,
+ * with a warning. Returns the module and which build it is.
+ * @returns {Promise<[WebAssembly.Module, 'simd' | 'plain']>}
+ */
+async function simdOrPlain(simdFile, plainFile, what) {
   if (simd128) {
     try {
-      return await load('simd', 'large_image_wasm_simd_bg.wasm');
+      return [await compileModule(await pkgFile(simdFile), `${what}, pkg/${simdFile}`), 'simd'];
     } catch (e) {
       console.warn(`large-image-wasm: ${String(e?.message ?? e).replace(/^large-image-wasm: /, '')}; loading the plain build instead`);
     }
   }
-  return load('plain', 'large_image_wasm_bg.wasm');
+  return [await compileModule(await pkgFile(plainFile), `${what}, pkg/${plainFile}`), 'plain'];
+}
+
+/** The default module of this engine: the SIMD build where simd128 validates, else the plain one. */
+async function defaultModule() {
+  const [module, build] = await simdOrPlain('large_image_wasm_simd_bg.wasm', 'large_image_wasm_bg.wasm', 'the wasm module');
+  loaded = build;
+  return module;
 }
 
 /**
- * Which wasm build this realm loaded: `'simd'` (the SIMD build, `pkg/large_image_wasm_simd_bg.wasm`,
- * the default where the engine has simd128), `'plain'` (`pkg/large_image_wasm_bg.wasm`) or `'given'`
- * (a module handed to `initWasm`); `null` before it is loaded.
- * @returns {{ build: 'simd' | 'plain' | 'given' | null, simd128: boolean }}
+ * Which wasm builds this realm loaded. `build`: `'simd'` (the SIMD build,
+ * `pkg/large_image_wasm_simd_bg.wasm`, the default where the engine has simd128), `'plain'`
+ * (`pkg/large_image_wasm_bg.wasm`) or `'given'` (a module handed to `initWasm`); `codecs`: the same for
+ * the codec module (`pkg/codecs_simd.wasm` or `pkg/codecs.wasm`), loaded by the first image that needs
+ * it; `null` before a module is loaded.
+ * @returns {{ build: 'simd' | 'plain' | 'given' | null, codecs: 'simd' | 'plain' | 'given' | null, simd128: boolean }}
  */
 export function wasmInfo() {
-  return { build: loaded, simd128 };
+  return { build: loaded, codecs: loadedCodecs, simd128 };
 }
 
 /**
@@ -159,8 +167,22 @@ function partModule(file, what, input) {
     async () => compileModule(input ?? (await pkgFile(file)), `${what}, pkg/${file}`));
 }
 
-/** The codec module (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding, WebP encoding). */
-const codecsModule = (input) => partModule('codecs.wasm', 'the codec module', input);
+/**
+ * The codec module (ZSTD, WebP and LERC decoding, WebP encoding): `input` if given, else its SIMD build
+ * (`pkg/codecs_simd.wasm`: lossy WebP's hot loops in simd128) where the engine has simd128, else
+ * `pkg/codecs.wasm`; the same samples either way. Compiled once per realm.
+ */
+const codecsModule = (input) =>
+  once(() => partPromises.codecs, (p) => (partPromises.codecs = p), async () => {
+    if (input != null) {
+      const module = await compileModule(input, 'the codec module');
+      loadedCodecs = 'given';
+      return module;
+    }
+    const [module, build] = await simdOrPlain('codecs_simd.wasm', 'codecs.wasm', 'the codec module');
+    loadedCodecs = build;
+    return module;
+  });
 /** The projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, for CRSs other than EPSG:4326 and EPSG:3857). */
 const projModule = (input) => partModule('large_image_proj_bg.wasm', 'the projection module', input);
 
@@ -176,7 +198,8 @@ const projModule = (input) => partModule('large_image_proj_bg.wasm', 'the projec
  * The EPSG table (`pkg/epsg.bin`, ~39 KB, kept out of the wasm) is loaded alongside the module,
  * from next to the wasm's default place unless `epsgInput` names it (a URL, a Response or its bytes).
  * Two more parts kept out of the wasm are loaded from next to it when first needed: the codec module
- * (`pkg/codecs.wasm`: ZSTD, WebP and LERC decoding) when an image that needs it opens, unless
+ * (ZSTD, WebP and LERC decoding: `pkg/codecs_simd.wasm` where the engine has simd128, else
+ * `pkg/codecs.wasm`) when an image that needs it opens, unless
  * `codecsInput` names it (a URL, a Response, its bytes or a `WebAssembly.Module`, or a function giving a
  * promise of one, asked when first needed: how a pool's worker gets the page's), the projection
  * module (`pkg/large_image_proj_bg.wasm`: proj4rs) when an image in a CRS other than EPSG:4326 and EPSG:3857 opens or

@@ -3,8 +3,9 @@
 //! large-image-wasm's change to image-webp 0.2.4: a whole edge segment (16 luma or 8 chroma pixels
 //! along it) is filtered at once. The 8 pixels across the edge (p3 p2 p1 p0 | q0 q1 q2 q3) of every
 //! position along it are gathered into 8 lanes arrays, the filter is computed for all positions with
-//! selects instead of branches (which the compiler vectorises), and the lanes are written back. Where
-//! the target has no vectors (wasm32 without simd128) each position is filtered in place and in turn,
+//! selects instead of branches (which the compiler vectorises), and the lanes are written back (on
+//! wasm32 with the `simd` feature, these two functions are compiled for simd128). Where the target
+//! has no vectors (wasm32 without simd128) each position is filtered in place and in turn,
 //! leaving early as the crate did, which is faster there. The arithmetic is the crate's own, position by
 //! position (RFC 6386 §15.2–15.3), so the output is the same either way.
 
@@ -15,7 +16,8 @@
 const VECTOR: bool = cfg!(any(
     target_arch = "x86_64",
     target_arch = "aarch64",
-    target_feature = "simd128"
+    target_feature = "simd128",
+    all(feature = "simd", target_arch = "wasm32")
 ));
 
 /// Which of VP8's loop filters an edge gets (a const parameter, so that each is compiled apart).
@@ -147,6 +149,10 @@ fn filter_lanes<const N: usize, const F: u8>(limits: Limits, lanes: &mut [[u8; N
 
 /// Filters the horizontal edge whose first row below it starts at `point` (rows of `stride` bytes),
 /// `N` pixels along it: the pixels across it are in the 4 rows above and the 4 from `point`'s.
+#[cfg_attr(
+    all(feature = "simd", target_arch = "wasm32"),
+    target_feature(enable = "simd128")
+)]
 pub(crate) fn edge_across_rows<const N: usize, const F: u8>(
     limits: Limits,
     pixels: &mut [u8],
@@ -176,6 +182,10 @@ pub(crate) fn edge_across_rows<const N: usize, const F: u8>(
 
 /// Filters the vertical edge left of `point` (the first pixel right of it on the first row), `N` rows
 /// of `stride` bytes down: the pixels across it are the 4 left of it and the 4 from it on each row.
+#[cfg_attr(
+    all(feature = "simd", target_arch = "wasm32"),
+    target_feature(enable = "simd128")
+)]
 pub(crate) fn edge_across_columns<const N: usize, const F: u8>(
     limits: Limits,
     pixels: &mut [u8],

@@ -1,6 +1,10 @@
 static CONST1: i64 = 20091;
 static CONST2: i64 = 35468;
 
+#[cfg_attr(
+    all(feature = "simd", target_arch = "wasm32"),
+    target_feature(enable = "simd128")
+)]
 pub(crate) fn idct4x4(block: &mut [i32]) {
     // The intermediate results may overflow the types, so we stretch the type.
     fn fetch(block: &[i32], idx: usize) -> i64 {

@@ -1365,6 +1365,10 @@ impl<R: Read> Vp8Decoder<R> {
         self.b.check(res, mb)
     }
 
+    #[cfg_attr(
+        all(feature = "simd", target_arch = "wasm32"),
+        target_feature(enable = "simd128")
+    )]
     fn intra_predict_luma(&mut self, mbx: usize, mby: usize, mb: &MacroBlock, resdata: &[i32]) {
         let stride = 1usize + 16 + 4;
         let mw = self.mbwidth as usize;
@@ -1415,6 +1419,10 @@ impl<R: Read> Vp8Decoder<R> {
         }
     }
 
+    #[cfg_attr(
+        all(feature = "simd", target_arch = "wasm32"),
+        target_feature(enable = "simd128")
+    )]
     fn intra_predict_chroma(&mut self, mbx: usize, mby: usize, mb: &MacroBlock, resdata: &[i32]) {
         let stride = 1usize + 8;
 

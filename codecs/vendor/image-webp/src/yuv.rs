@@ -73,6 +73,10 @@ fn yuv_to_b(y: u8, u: u8) -> u8 {
 /// Fills an rgb buffer with the image from the yuv buffers
 /// Size of the buffer is assumed to be correct
 /// BPP is short for bytes per pixel, allows both rgb and rgba to be decoded
+#[cfg_attr(
+    all(feature = "simd", target_arch = "wasm32"),
+    target_feature(enable = "simd128")
+)]
 pub(crate) fn fill_rgb_buffer_fancy<const BPP: usize>(
     buffer: &mut [u8],
     y_buffer: &[u8],
