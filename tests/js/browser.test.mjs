@@ -40,12 +40,14 @@ import {
 } from './browser-helpers.mjs';
 
 /**
- * Per scheme, a tile that reduces bmng's 1/15° pixels and one that magnifies them, with the gdalwarp
+ * Per scheme, a tile that reduces bmng's 1/15° pixels and one that magnifies them at the provider's
+ * default 512 pixels a side (geographic 2/4/1: 45° in 512 pixels; 4/17/5: 11.25°; web mercator 2/2/1:
+ * 19.6 km pixels over 0–66.5° N, where bmng's are 7.4–18 km; 5/17/13: 2.4 km), with the gdalwarp
  * resampling the provider's `resampling: 'auto'` should equal there.
  */
 const REFERENCE_TILES = {
-  geographic: { srs: 'EPSG:4326', bounds: geographicTileBounds, tiles: [[[3, 8, 2], 'near'], [[4, 17, 5], 'bilinear']] },
-  webmercator: { srs: 'EPSG:3857', bounds: mercatorTileBounds, tiles: [[[3, 4, 3], 'near'], [[5, 17, 13], 'bilinear']] },
+  geographic: { srs: 'EPSG:4326', bounds: geographicTileBounds, tiles: [[[2, 4, 1], 'near'], [[4, 17, 5], 'bilinear']] },
+  webmercator: { srs: 'EPSG:3857', bounds: mercatorTileBounds, tiles: [[[2, 2, 1], 'near'], [[5, 17, 13], 'bilinear']] },
 };
 
 const missing = missingPrerequisites({ browser: true });
@@ -155,8 +157,10 @@ describe('demo page in Chromium', () => {
       // it magnifies it.
       const ref = REFERENCE_TILES[scheme];
       const ours = await providerTiles(page, ref.tiles.map(([tile]) => tile));
+      const size = await page.evaluate(() => window.demo.provider.tileWidth);
+      assert.equal(size, 512, "the provider's default tile size");
       for (const [k, [tile, resampling]] of ref.tiles.entries()) {
-        const gdal = await gdalwarpRgba(BMNG, { srs: ref.srs, te: ref.bounds(...tile), resampling, dir });
+        const gdal = await gdalwarpRgba(BMNG, { srs: ref.srs, te: ref.bounds(...tile), size, resampling, dir });
         const c = compareRgba(ours[k], gdal, { tolerance: 1 });
         t.diagnostic(`tile ${tile.join('/')} vs gdalwarp -r ${resampling} -et 0: ${(c.matchFraction * 100).toFixed(3)}% within 1, ` +
           `mean diff ${c.meanAbsDiff.toFixed(3)}, max ${c.maxDiff}, alpha mismatches ${c.alphaMismatch}`);

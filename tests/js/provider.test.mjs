@@ -298,7 +298,8 @@ describe('the Cesium provider in Chromium', () => {
       const before = new Set(cogLog(srv, 0).slice(0, cogLog(srv, 0).length - cogLog(srv, mark).length).map((e) => e.range));
       const back = cogLog(srv, mark);
       t.diagnostic(`back over Africa: the provider was asked ${again} tiles, the server saw ${back.length} requests`);
-      assert.ok(again >= 4, 'Cesium asked for the tiles again');
+      // At 8 000 km the globe shows 2–3 of the default 512² tiles (4+ of 256²).
+      assert.ok(again >= 2, 'Cesium asked for the tiles again');
       for (const e of back) assert.ok(!before.has(e.range), `${e.range} was fetched again`);
       assert.equal(back.length, 0, 'no request at all: every byte was in the cache');
 

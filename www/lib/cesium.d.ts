@@ -20,6 +20,7 @@ export interface LargeImageImageryProviderOptions {
   /** Tile options beyond the style (band math and the like); see `setRender`. */
   render?: Render;
   tilingScheme?: 'geographic' | 'webmercator';
+  /** Pixels a side of each tile given to Cesium (default 512: a quarter as many tiles for the same detail). */
   tileSize?: 256 | 512;
   /** The Cesium namespace (default `globalThis.Cesium`). */
   Cesium?: any;

@@ -221,7 +221,8 @@ export class LargeImageImageryProvider {
    * @param {object} [options.render] Tile options beyond the style: TiTiler's `expression`, `rescale`,
    *   `colormapName`, `colormap`, `bidx`, `nodata` or `titiler` (one query string); see `setRender`.
    * @param {'geographic' | 'webmercator'} [options.tilingScheme='geographic']
-   * @param {256 | 512} [options.tileSize=256]
+   * @param {256 | 512} [options.tileSize=512] Pixels a side of each tile Cesium is given (512: a quarter
+   *   as many tiles for the same detail, the default; 256: smaller tiles at the edges of a view).
    * @param {object} [options.Cesium] The Cesium namespace (default `globalThis.Cesium`).
    * @param {object} [options.open] Options for `LargeImage.open` (headers, credentials, headerBytes, …).
    * @param {WorkerPool | boolean} [options.pool] Where tiles are made: a `WorkerPool`, `true` or by default
@@ -291,7 +292,9 @@ export class LargeImageImageryProvider {
         ? new Cesium.GeographicTilingScheme(schemeOptions)
         : new Cesium.WebMercatorTilingScheme(schemeOptions);
 
-    const tileSize = options.tileSize ?? 256;
+    // 512 by default: a view needs a quarter as many tiles of the same texel density, and Cesium fewer
+    // frames to a loaded globe (docs/benchmarks.md, the Cesium globe, run 7).
+    const tileSize = options.tileSize ?? 512;
     if (tileSize !== 256 && tileSize !== 512) {
       throw new Error(`LargeImageImageryProvider: tileSize must be 256 or 512, not ${tileSize}`);
     }
