@@ -93,9 +93,8 @@ export const simd128 = (() => {
   }
 })();
 
-/** Which builds this realm runs (`wasmInfo`): of the main module, and of the codec module. */
+/** Which build of the main module this realm runs (`wasmInfo`). */
 let loaded = null;
-let loadedCodecs = null;
 
 /**
  * `pkg/<simdFile>` compiled where the engine has simd128, else `pkg/<plainFile>`; a SIMD file that
@@ -130,7 +129,7 @@ async function defaultModule() {
  * @returns {{ build: 'simd' | 'plain' | 'given' | null, codecs: 'simd' | 'plain' | 'given' | null, simd128: boolean }}
  */
 export function wasmInfo() {
-  return { build: loaded, codecs: loadedCodecs, simd128 };
+  return { build: loaded, codecs: partBuilds['codecs.wasm'] ?? null, simd128 };
 }
 
 /**
@@ -151,38 +150,39 @@ export function wasmParts(input, epsgInput) {
   return Promise.all([module, epsg]);
 }
 
-/** The compiled modules kept beside the wasm and loaded on first use, by file name. */
+/** The compiled modules kept beside the wasm and loaded on first use, and which build each is
+ * (`wasmInfo`), by file name. */
 const partPromises = {};
+const partBuilds = {};
 
 /**
  * A module kept beside the wasm (`pkg/<file>`, or `input`), compiled once per realm when first needed;
- * a pool's workers ask the pool for the page's instead of compiling their own.
+ * a pool's workers ask the pool for the page's instead of compiling their own. With `simdFile`, that
+ * SIMD build of it is loaded instead where the engine has simd128 (`simdOrPlain`).
  * @param {string} file the module's file in `pkg/`
  * @param {string} what the module as errors name it
  * @param {URL | string | Request | Response | BufferSource | WebAssembly.Module} [input]
+ * @param {string} [simdFile] its SIMD build's file in `pkg/`
  * @returns {Promise<WebAssembly.Module>}
  */
-function partModule(file, what, input) {
-  return once(() => partPromises[file], (p) => (partPromises[file] = p),
-    async () => compileModule(input ?? (await pkgFile(file)), `${what}, pkg/${file}`));
+function partModule(file, what, input, simdFile) {
+  return once(() => partPromises[file], (p) => (partPromises[file] = p), async () => {
+    let module;
+    let build = 'given';
+    if (input != null) module = await compileModule(input, `${what}, pkg/${file}`);
+    else if (simdFile) [module, build] = await simdOrPlain(simdFile, file, what);
+    else [module, build] = [await compileModule(await pkgFile(file), `${what}, pkg/${file}`), 'plain'];
+    partBuilds[file] = build;
+    return module;
+  });
 }
 
 /**
  * The codec module (ZSTD, WebP and LERC decoding, WebP encoding): `input` if given, else its SIMD build
  * (`pkg/codecs_simd.wasm`: lossy WebP's hot loops in simd128) where the engine has simd128, else
- * `pkg/codecs.wasm`; the same samples either way. Compiled once per realm.
+ * `pkg/codecs.wasm`; the same samples either way.
  */
-const codecsModule = (input) =>
-  once(() => partPromises.codecs, (p) => (partPromises.codecs = p), async () => {
-    if (input != null) {
-      const module = await compileModule(input, 'the codec module');
-      loadedCodecs = 'given';
-      return module;
-    }
-    const [module, build] = await simdOrPlain('codecs_simd.wasm', 'codecs.wasm', 'the codec module');
-    loadedCodecs = build;
-    return module;
-  });
+const codecsModule = (input) => partModule('codecs.wasm', 'the codec module', input, 'codecs_simd.wasm');
 /** The projection module (`pkg/large_image_proj_bg.wasm`: proj4rs, for CRSs other than EPSG:4326 and EPSG:3857). */
 const projModule = (input) => partModule('large_image_proj_bg.wasm', 'the projection module', input);
 
