@@ -22,6 +22,8 @@
 //        [--wasm www/pkg/large_image_wasm_bg.wasm]        # the page's module (e.g. another build; the
 //                                                          # pool's workers load their default one)
 //        [--only geotiff,ours,geotiffPooled,oursPooled,fetch,fetchConcurrent,oursCachedBytes,decompressionStream]
+//        [--raw]   # the page in a Chromium no tool is attached to (benches/browser-tiles.html): Playwright's
+//                  # network instrumentation copies every body and adds ms to each fetch, for both readers
 //
 // Fresh readers on an empty byte cache every pass (untimed open), passes alternate, best pass reported.
 
@@ -30,67 +32,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 import { startServer } from '../scripts/serve.mjs';
-import { REPO as repo, blankPage, options } from './common.mjs';
+import { REPO as repo, blankPage, options, unattached } from './common.mjs';
 
 const ISSUE_FIXTURES = 'u8_rgb_deflate,u8_rgb_jpeg,u16_deflate_pred2,u16_zstd,f32_deflate_pred3,f32_lerc,f64_deflate,i16_lzw';
 const CODEC = { 1: 'NONE', 5: 'LZW', 7: 'JPEG', 8: 'DEFLATE', 32946: 'DEFLATE', 32773: 'PACKBITS', 34887: 'LERC', 50000: 'ZSTD', 50001: 'WEBP' };
 
-/** The page's side: every fixture's best passes, in ms for all tiles of the image. */
-async function inPage({ urls, passes, wasm, only }) {
-  const lib = await import('/www/lib/index.js');
-  const P = await import('/benches/tile-passes.mjs');
-  const { GeoTIFF } = globalThis;
-  const t0 = performance.now();
-  await lib.initWasm(wasm || undefined);
-  const startupMs = performance.now() - t0;
-  const size = navigator.hardwareConcurrency;
-  const pool = new lib.WorkerPool({ size });
-  const gpool = new GeoTIFF.Pool(size);
-  const inflate = async (bytes) => {
-    const s = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return new Response(s).arrayBuffer();
-  };
-  const rows = [];
-  for (const [name, url] of urls) {
-    const d = await P.describe(GeoTIFF, url);
-    const modes = {
-      geotiff: () => P.geotiffPass(GeoTIFF, url, d),
-      ours: () => P.oursPass(lib, url, d),
-      geotiffPooled: () => P.geotiffPass(GeoTIFF, url, d, { pool: gpool, concurrent: true }),
-      oursPooled: () => P.oursPass(lib, url, d, { pool, concurrent: true }),
-      fetch: () => P.fetchPass(url, d),
-      fetchConcurrent: () => P.fetchPass(url, d, { concurrent: true }),
-    };
-    const engine = new lib.Engine();
-    const { img, z } = await P.oursOpen(lib, url, d.tw, { engine, cacheBytes: 0 });
-    for (const { tx, ty } of d.tiles) await img.tile(z, tx, ty, { format: 'rgba', tileSize: d.tw }); // bytes cached
-    modes.oursCachedBytes = async () => {
-      const s = performance.now();
-      for (const { tx, ty } of d.tiles) await img.tile(z, tx, ty, { format: 'rgba', tileSize: d.tw });
-      return performance.now() - s;
-    };
-    if (d.compression === 8 || d.compression === 32946) {
-      const bytes = await Promise.all(d.ranges.map(async ([a, b]) =>
-        new Uint8Array(await (await fetch(url, { headers: { Range: `bytes=${a}-${b - 1}` } })).arrayBuffer())));
-      modes.decompressionStream = async () => {
-        const s = performance.now();
-        for (const b of bytes) await inflate(b);
-        return performance.now() - s;
-      };
-    }
-    for (const k of Object.keys(modes)) if (only.length && !only.includes(k)) delete modes[k];
-    const best = await P.bestOf(modes, passes);
-    img.close();
-    rows.push({ name, d: { ...d, tiles: d.tiles.length, ranges: undefined }, best });
-  }
-  pool.dispose();
-  gpool.destroy();
-  return { rows, startupMs, size, ua: navigator.userAgent };
-}
-
 async function main() {
   const o = options(process.argv.slice(2),
-    { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 3, fixtures: ISSUE_FIXTURES, wasm: '', only: '' }, ['fixtures', 'only']);
+    { dir: path.join(repo, 'target', 'bench-fixtures'), passes: 3, fixtures: ISSUE_FIXTURES, wasm: '', only: '', raw: false }, ['fixtures', 'only']);
   for (const name of o.fixtures) {
     const file = path.join(o.dir, `${name}.tif`);
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run benches/make_bench_fixtures.py`);
@@ -102,20 +51,28 @@ async function main() {
     wasm = `/alt-wasm/${path.basename(o.wasm)}`;
   }
   const srv = await startServer({ root: repo, mounts });
-  const { browser, newPage } = await blankPage(srv.url);
+  const urls = o.fixtures.map((n) => [n, `${srv.url}/fx/${n}.tif`]);
+  const args = { urls, passes: o.passes, wasm, only: o.only };
   let out;
   try {
-    const page = await newPage();
-    await page.addScriptTag({ url: '/node_modules/geotiff/dist-browser/geotiff.js' });
-    const urls = o.fixtures.map((n) => [n, `${srv.url}/fx/${n}.tif`]);
-    out = await page.evaluate(inPage, { urls, passes: o.passes, wasm, only: o.only });
+    if (o.raw) {
+      out = await unattached(`${srv.url}/benches/browser-tiles.html?args=${encodeURIComponent(JSON.stringify(args))}`);
+    } else {
+      const { browser, newPage } = await blankPage(srv.url);
+      try {
+        const page = await newPage();
+        await page.addScriptTag({ url: '/node_modules/geotiff/dist-browser/geotiff.js' });
+        out = await page.evaluate(async (a) => (await import('/benches/browser-tiles-page.mjs')).inPage(a), args);
+      } finally {
+        await browser.close();
+      }
+    }
   } finally {
-    await browser.close();
     await srv.close();
   }
   const version = JSON.parse(fs.readFileSync(path.join(repo, 'node_modules/geotiff/package.json'))).version;
   console.log(`${out.ua.match(/Chrom\w*\/[\d.]+/)?.[0] ?? out.ua}, geotiff ${version}, pools of ${out.size} workers, ` +
-    `best of ${o.passes} passes, wasm ${o.wasm || 'www/pkg'} (initWasm ${out.startupMs.toFixed(0)} ms); ` +
+    `${o.raw ? 'no tool attached (--raw)' : 'driven by Playwright'}, best of ${o.passes} passes, wasm ${o.wasm || 'www/pkg'} (initWasm ${out.startupMs.toFixed(0)} ms); ` +
     `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('');
   console.log('| fixture | codec | dtype × bands | geotiff.js ms/tile | ours ms/tile | ours ÷ geotiff.js | ' +

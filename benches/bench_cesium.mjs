@@ -8,7 +8,11 @@
 // row, timed at the first), the data requests and bytes the server sent for it (the COG, or the PNG tiles), and the page's
 // long tasks (PerformanceObserver 'longtask') meanwhile.
 //
-//   bash scripts/build-wasm && node benches/bench_cesium.mjs [--runs 1] [--only ours,tiff,static]
+//   bash scripts/build-wasm && node benches/bench_cesium.mjs [--runs 1] [--only ours,tiff,static,floor] [--raw]
+//
+// `floor` is ours with every tile one ready-made picture: the time Cesium itself needs on this renderer for
+// the same tiles, the least any provider could take. `--raw`: each page in a Chromium of its own that no tool
+// is attached to (the page drives itself and posts its numbers), without Playwright's network instrumentation.
 //
 // Prints a markdown table (docs/benchmarks.md keeps the last one). The tiles go to target/bench-cesium/.
 
@@ -20,9 +24,12 @@ import { fileURLToPath } from 'node:url';
 
 import { startServer, vendorMounts } from '../scripts/serve.mjs';
 import { CHROMIUM_ARGS, run, withTimeout } from '../tests/js/helpers.mjs';
+import { unattached } from './common.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '1' }, only: { type: 'string', default: 'static,ours,tiff' } } });
+const { values: opts } = parseArgs({
+  options: { runs: { type: 'string', default: '1' }, only: { type: 'string', default: 'static,ours,tiff' }, raw: { type: 'boolean', default: false } },
+});
 const RUNS = Number(opts.runs);
 const KINDS = opts.only.split(',');
 const BMNG = path.join(REPO, 'www', 'data', 'bmng.tif');
@@ -59,7 +66,7 @@ const srv = await startServer({
   },
 });
 const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = opts.raw ? null : await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
 const isData = (e) => e.path === '/data/bmng.tif' || e.path.startsWith('/tiles/');
 
@@ -88,15 +95,28 @@ async function once(kind) {
   }
 }
 
+/** `once` in a Chromium no tool is attached to (`unattached`): the page drives itself (bench.js ?auto=). */
+async function onceRaw(kind) {
+  const marks = [];
+  const url = `${srv.url}/bench/bench.html?kind=${kind}&maxLevel=${maxLevel}&size=${VIEWPORT.width}x${VIEWPORT.height}`;
+  const m = await unattached(url, { onMark: (name) => marks.push({ name, at: srv.log.length }) });
+  if (m.viewport.join('×') !== `${VIEWPORT.width}×${VIEWPORT.height}`) m.errors.push(`viewport ${m.viewport.join('×')}`);
+  const out = m.steps.map((s, i) => {
+    const log = srv.log.slice(marks[i].at, marks[i + 1]?.at ?? srv.log.length).filter(isData);
+    return { ...s, requests: log.length, bytes: log.reduce((a, e) => a + e.bytes, 0) };
+  });
+  return { out, errors: m.errors };
+}
+
 const results = {};
 for (let r = 0; r < RUNS; r++) {
   for (const kind of KINDS) {
-    const { out, errors } = await once(kind);
+    const { out, errors } = await (opts.raw ? onceRaw(kind) : once(kind));
     (results[kind] ??= []).push(out);
     console.error(`${kind} (maximumLevel ${out[0].maximumLevel}): ${out.map((s) => `${s.name} ${s.ms} ms`).join(', ')}${errors.length ? `; page errors: ${errors.slice(0, 3).join(' | ')}` : ''}`);
   }
 }
-await browser.close();
+await browser?.close();
 await srv.close();
 
 /** The median over runs of `field` of step `i`. */
@@ -106,7 +126,7 @@ const median = (kind, i, field) => {
 };
 const steps = results[KINDS[0]][0].map((s) => s.name);
 const kb = (b) => (b / 1024).toFixed(0);
-console.log(`Headless Chromium (SwiftShader), ${VIEWPORT.width}×${VIEWPORT.height}, ${RUNS} run(s), medians; static tiles: gdal2tiles zooms 0–${maxLevel}.\n`);
+console.log(`Headless Chromium (SwiftShader), ${VIEWPORT.width}×${VIEWPORT.height}, ${opts.raw ? 'no tool attached (--raw)' : 'driven by Playwright'}, ${RUNS} run(s), medians; static tiles: gdal2tiles zooms 0–${maxLevel}.\n`);
 console.log('| view | provider | ms to loaded | frames after the move | data requests | data KiB | long tasks (total ms, longest) |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [i, name] of steps.entries()) {

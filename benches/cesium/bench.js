@@ -1,10 +1,12 @@
-// The Cesium benchmark's page script: a Viewer with one imagery layer (?kind= ours | tiff | static), driven by
+// The Cesium benchmark's page script: a Viewer with one imagery layer (?kind= ours | tiff | static | floor, a
+// number after ours or floor its tile size, e.g. ours256), driven by
 // benches/bench_cesium.mjs through window.bench: ready(), then step(name) for each view of the fixed path;
 // each step resolves when the globe has said it is fully loaded on 3 frames in a row (the time of the first), with the time it took
 // and the long tasks seen meanwhile.
 
 const params = new URLSearchParams(location.search);
-const kind = params.get('kind');
+const kind = params.get('kind').replace(/\d+$/, '');
+const tileSize = Number(params.get('kind').match(/\d+$/)?.[0] ?? 512);
 const COG = '/data/bmng.tif';
 
 const longTasks = [];
@@ -15,7 +17,22 @@ new PerformanceObserver((list) => {
 async function makeProvider() {
   if (kind === 'ours') {
     const { LargeImageImageryProvider } = await import('/lib/cesium.js');
-    return LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene });
+    return LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene, tileSize });
+  }
+  if (kind === 'floor') {
+    // Not a real provider: ours (the same tiling scheme, rectangle, levels and tile size), but every tile is
+    // one picture made once, handed over at once: what no data at all would cost Cesium on this renderer.
+    const { LargeImageImageryProvider } = await import('/lib/cesium.js');
+    const ours = await LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene, tileSize });
+    const canvas = new OffscreenCanvas(ours.tileWidth, ours.tileHeight);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#2a5d8f';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.fillStyle = '#c8b27a';
+    g.fillRect(canvas.width / 4, canvas.height / 4, canvas.width / 2, canvas.height / 2);
+    const floor = Object.create(ours);
+    floor.requestImage = () => createImageBitmap(canvas);
+    return floor;
   }
   if (kind === 'tiff') {
     const { TIFFImageryProvider } = await import('/vendor/tip/index.js');
@@ -117,3 +134,27 @@ window.bench = {
   },
   steps: Object.keys(STEPS),
 };
+
+// ?auto=URL: the page drives itself (no tool attached to the browser: bench_cesium.mjs --raw, through
+// benches/common.mjs's `unattached`): before each step it posts { mark } to URL (so the runner can split
+// the server's log by step), at the end { done } with the steps, the page's errors and the globe's canvas
+// size, or { failed }.
+const auto = params.get('auto');
+if (auto) {
+  // The globe exactly ?size= (the window, with its title bar, is made larger).
+  const [w, h] = params.get('size').split('x');
+  Object.assign(document.getElementById('globe').style, { width: `${w}px`, height: `${h}px` });
+  const post = (body) => fetch(auto, { method: 'POST', mode: 'no-cors', body: JSON.stringify(body) });
+  const errors = [];
+  addEventListener('error', (e) => errors.push(String(e.message)));
+  addEventListener('unhandledrejection', (e) => errors.push(String(e.reason?.message ?? e.reason)));
+  (async () => {
+    const out = [];
+    for (const name of window.bench.steps) {
+      await post({ mark: name });
+      out.push({ name, ...(await window.bench.step(name)) });
+    }
+    const { canvas } = window.bench.viewer;
+    await post({ done: { steps: out, errors, viewport: [canvas.width, canvas.height] } });
+  })().catch((e) => post({ failed: String(e?.stack ?? e) }));
+}
