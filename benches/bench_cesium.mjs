@@ -65,8 +65,9 @@ const srv = await startServer({
     '/tiles/': TILES,
   },
 });
-const { chromium } = await import('playwright-core');
-const browser = opts.raw ? null : await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = opts.raw
+  ? null
+  : await (await import('playwright-core')).chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
 const isData = (e) => e.path === '/data/bmng.tif' || e.path.startsWith('/tiles/');
 

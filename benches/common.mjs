@@ -49,15 +49,15 @@ export async function blankPage(origin, contextOptions = {}) {
 }
 
 /**
- * Opens `url` in a headless Chromium process of its own (a new profile, the tests' flags, `window` pixels
- * for its window) that no tool is attached to, and resolves with what the page posts: the page is given
+ * Opens `url` in a headless Chromium process of its own (a new profile, the tests' flags, a window of
+ * `windowSize` pixels) that no tool is attached to, and resolves with what the page posts: the page is given
  * `auto=<a results URL>` in its query string and posts JSON there with `fetch(auto, { method: 'POST',
  * mode: 'no-cors', body })`: `{ mark }` any number of times (each handed to `onMark`), then `{ done }`
  * (the answer) or `{ failed }` (a rejection). Playwright keeps DevTools' network instrumentation on,
  * which copies every response body and adds milliseconds to each request on this machine; a user's
  * browser has none of it, so timings that include the network are taken this way too.
  */
-export async function unattached(url, { window = [1380, 920], onMark = () => {}, timeoutMs = 600_000 } = {}) {
+export async function unattached(url, { windowSize = [1380, 920], onMark = () => {}, timeoutMs = 600_000 } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chromium-'));
   let settle;
   const posted = new Promise((resolve, reject) => (settle = { resolve, reject }));
@@ -75,7 +75,7 @@ export async function unattached(url, { window = [1380, 920], onMark = () => {},
   await new Promise((r) => results.listen(0, '127.0.0.1', r));
   const auto = `http://127.0.0.1:${results.address().port}/result`;
   const full = `${url}${url.includes('?') ? '&' : '?'}auto=${encodeURIComponent(auto)}`;
-  const child = spawn('/usr/bin/chromium', [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `--window-size=${window.join(',')}`,
+  const child = spawn('/usr/bin/chromium', [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `--window-size=${windowSize.join(',')}`,
     '--force-device-scale-factor=1', `--app=${full}`], { stdio: 'ignore', detached: true });
   try {
     return await withTimeout(posted, timeoutMs, url);

@@ -5,8 +5,8 @@
 // and the long tasks seen meanwhile.
 
 const params = new URLSearchParams(location.search);
-const kind = params.get('kind').replace(/\d+$/, '');
-const tileSize = Number(params.get('kind').match(/\d+$/)?.[0] ?? 512);
+const [, kind, digits] = params.get('kind').match(/^(.*?)(\d*)$/);
+const tileSize = Number(digits || 512);
 const COG = '/data/bmng.tif';
 
 const longTasks = [];
@@ -14,16 +14,17 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) longTasks.push({ start: e.startTime, ms: e.duration });
 }).observe({ type: 'longtask', buffered: true });
 
+async function oursProvider() {
+  const { LargeImageImageryProvider } = await import('/lib/cesium.js');
+  return LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene, tileSize });
+}
+
 async function makeProvider() {
-  if (kind === 'ours') {
-    const { LargeImageImageryProvider } = await import('/lib/cesium.js');
-    return LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene, tileSize });
-  }
+  if (kind === 'ours') return oursProvider();
   if (kind === 'floor') {
     // Not a real provider: ours (the same tiling scheme, rectangle, levels and tile size), but every tile is
     // one picture made once, handed over at once: what no data at all would cost Cesium on this renderer.
-    const { LargeImageImageryProvider } = await import('/lib/cesium.js');
-    const ours = await LargeImageImageryProvider.fromUrl(COG, { Cesium, scene: window.bench.viewer.scene, tileSize });
+    const ours = await oursProvider();
     const canvas = new OffscreenCanvas(ours.tileWidth, ours.tileHeight);
     const g = canvas.getContext('2d');
     g.fillStyle = '#2a5d8f';
